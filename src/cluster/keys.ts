@@ -1,0 +1,29 @@
+/**
+ * The etcd key layout (design §3), all under /mailcluster/<cluster>/.
+ * Account names in keys are already normalised (see src/util/account.ts).
+ */
+export class Keys {
+  readonly prefix: string;
+  constructor(readonly cluster: string) {
+    this.prefix = `/mailcluster/${cluster}/`;
+  }
+  get nodesPrefix(): string { return `${this.prefix}nodes/`; }
+  node(name: string): string { return `${this.nodesPrefix}${name}`; }
+  get electionPrefix(): string { return `${this.prefix}election/controller/`; }
+  /** One candidacy key per lease, as etcd's concurrency.Election does. */
+  candidate(leaseId: string): string { return `${this.electionPrefix}${leaseId}`; }
+  get openPrefix(): string { return `${this.prefix}open/`; }
+  open(account: string): string { return `${this.openPrefix}${account}`; }
+  get drainPrefix(): string { return `${this.prefix}drain/`; }
+  drain(node: string): string { return `${this.drainPrefix}${node}`; }
+
+  /** Splits a full key into its family and name, or undefined for keys outside the layout. */
+  parse(key: string): { family: 'nodes' | 'election' | 'open' | 'drain'; name: string } | undefined {
+    if (!key.startsWith(this.prefix)) return undefined;
+    const rest = key.slice(this.prefix.length);
+    for (const [family, p] of [['nodes', 'nodes/'], ['election', 'election/controller/'], ['open', 'open/'], ['drain', 'drain/']] as const) {
+      if (rest.startsWith(p)) return { family, name: rest.slice(p.length) };
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Schemas of the values stored in etcd. Everything read back from etcd is validated with these:
+ * a value written by another version or by hand never becomes an unchecked object.
+ */
+import { z } from 'zod';
+import { ROLES } from '../config/schema.ts';
+
+export const nodeValueSchema = z.object({
+  name: z.string(),
+  address: z.string(),
+  ports: z.record(z.string(), z.number().int()),
+  role: z.enum(ROLES),
+  version: z.string(),
+  /** Lease id (decimal string) the node key and its grants are bound to. */
+  lease: z.string(),
+  started: z.number(),
+  /** Accounts open on this node, refreshed periodically (a load hint for placement). */
+  load: z.number().default(0),
+});
+export type NodeValue = z.infer<typeof nodeValueSchema>;
+
+export const openValueSchema = z.object({
+  holder: z.string(),
+  since: z.number(),
+  /** The controller that made the grant, and its leadership revision. */
+  controller: z.string(),
+  leaderRev: z.string(),
+});
+export type OpenValue = z.infer<typeof openValueSchema>;
+
+export const candidateValueSchema = z.object({ node: z.string() });
+
+export function parseJson<T>(schema: z.ZodType<T>, raw: Buffer | string | undefined | null): T | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  try {
+    const r = schema.safeParse(JSON.parse(raw.toString()));
+    return r.success ? r.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

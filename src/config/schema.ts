@@ -1,0 +1,120 @@
+/**
+ * The configuration schema: the single source of truth for every setting, its default, its type
+ * and (through `envName`) the MAILCLUSTER_* environment variable that sets it.
+ *
+ * Layering (see loader.ts): defaults → JSON config file → MAILCLUSTER_* environment.
+ * Cross-field rules live in `checkCrossFields` and run after every layer is merged.
+ */
+import { z } from 'zod';
+
+export const NODE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+export const ROLES = ['symmetric', 'backend', 'frontend'] as const;
+export type Role = (typeof ROLES)[number];
+
+const port = z.number().int().min(0).max(65535);
+
+export const configSchema = z.object({
+  cluster: z
+    .object({
+      /** Names the key prefix /mailcluster/<name>/ so several clusters can share one etcd. */
+      name: z.string().regex(NODE_NAME).default('default'),
+      /** Shared secret for inter-node RPC (HMAC). At least 32 characters. */
+      secret: z.string().min(32, 'must be at least 32 characters (use `mailcluster init`)'),
+    })
+    .strict(),
+  node: z
+    .object({
+      /** Stable node identity, e.g. the StatefulSet pod name mail-0. Defaults to the host name. */
+      name: z.string().regex(NODE_NAME, 'must be a DNS label such as mail-0'),
+      role: z.enum(ROLES).default('symmetric'),
+      /** Address other nodes use to reach this one (a pod's DNS name or IP). */
+      advertiseAddress: z.string().min(1).default('127.0.0.1'),
+      /** Address the listeners bind to. */
+      bindAddress: z.string().min(1).default('127.0.0.1'),
+    })
+    .strict(),
+  ports: z
+    .object({
+      /** Internal control RPC (controller and peer calls). 0 picks a free port. */
+      rpc: port.default(7400),
+      /** HTTP admin: /healthz, /readyz. 0 picks a free port. */
+      admin: port.default(7480),
+    })
+    .strict()
+    .default({ rpc: 7400, admin: 7480 }),
+  etcd: z
+    .object({
+      endpoints: z.array(z.string().url()).min(1).default(['http://127.0.0.1:2379']),
+      /** Deadline of every unary etcd call. */
+      requestTimeoutMs: z.number().int().min(100).default(3000),
+    })
+    .strict()
+    .default({ endpoints: ['http://127.0.0.1:2379'], requestTimeoutMs: 3000 }),
+  lease: z
+    .object({
+      /** Lease TTL in whole seconds. Node key, candidacy and open grants expire with it. */
+      ttlSeconds: z.number().int().min(1).default(10),
+      /** How often a keep-alive is sent. */
+      keepAliveIntervalMs: z.number().int().min(50).default(2000),
+      /**
+       * A node whose last acknowledged keep-alive was sent more than ttl - safetyMargin ago stops
+       * serving every account it holds (self-fencing), before etcd can expire the lease.
+       */
+      safetyMarginMs: z.number().int().min(0).default(3000),
+    })
+    .strict()
+    .default({ ttlSeconds: 10, keepAliveIntervalMs: 2000, safetyMarginMs: 3000 }),
+  locks: z
+    .object({
+      /** How long an open RPC keeps retrying (controller failover in between) before failing. */
+      openTimeoutMs: z.number().int().min(100).default(30000),
+      /** Per-attempt deadline of an RPC to the controller. */
+      rpcTimeoutMs: z.number().int().min(50).default(2000),
+      /** An account held with no activity for this long is released. 0 disables idle release. */
+      idleReleaseSeconds: z.number().int().min(0).default(600),
+    })
+    .strict()
+    .default({ openTimeoutMs: 30000, rpcTimeoutMs: 2000, idleReleaseSeconds: 600 }),
+  storage: z
+    .object({
+      /** The shared root every node mounts (mail/, queue/). */
+      root: z.string().min(1).default('/var/lib/mailcluster'),
+    })
+    .strict()
+    .default({ root: '/var/lib/mailcluster' }),
+  log: z
+    .object({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    })
+    .strict()
+    .default({ level: 'info' }),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Rules that relate several fields; returns human-readable problems (empty when valid). */
+export function checkCrossFields(c: Config): string[] {
+  const problems: string[] = [];
+  const ttlMs = c.lease.ttlSeconds * 1000;
+  if (c.lease.safetyMarginMs >= ttlMs) {
+    problems.push(`lease.safetyMarginMs (${c.lease.safetyMarginMs}) must be below lease.ttlSeconds × 1000 (${ttlMs})`);
+  }
+  // Two keep-alives must be able to fail (one slow etcd write, e.g. an etcd leader election)
+  // before the node fences itself.
+  const fenceAfter = ttlMs - c.lease.safetyMarginMs;
+  if (c.lease.keepAliveIntervalMs * 2 >= fenceAfter) {
+    problems.push(
+      `lease.keepAliveIntervalMs × 2 (${c.lease.keepAliveIntervalMs * 2}) must be below lease.ttlSeconds × 1000 - lease.safetyMarginMs (${fenceAfter})`,
+    );
+  }
+  if (c.locks.rpcTimeoutMs > c.locks.openTimeoutMs) {
+    problems.push('locks.rpcTimeoutMs must not exceed locks.openTimeoutMs');
+  }
+  if (c.ports.rpc !== 0 && c.ports.rpc === c.ports.admin) {
+    problems.push('ports.rpc and ports.admin must differ');
+  }
+  return problems;
+}
+
+/** Keys whose values are secrets: redacted by printconf and never logged. */
+export const SECRET_PATHS = ['cluster.secret'] as const;
