@@ -18,6 +18,8 @@ export interface LoadOptions {
   /** Path of a JSON config file; defaults to $MAILCLUSTER_CONFIG. */
   file?: string | undefined;
   env?: NodeJS.ProcessEnv;
+  /** 'node' requires everything a node needs (the secret); 'client' is for CLI tools. */
+  purpose?: 'node' | 'client';
   /** Values that win over everything (command-line flags). */
   overrides?: Record<string, Record<string, unknown>>;
 }
@@ -67,7 +69,7 @@ export function loadConfig(opts: LoadOptions = {}): Readonly<Config> {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.') || '(root)'}: ${issue.message}`);
     throw new ConfigError(problems);
   }
-  problems.push(...checkCrossFields(parsed.data));
+  problems.push(...checkCrossFields(parsed.data, opts.purpose ?? 'node'));
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(parsed.data);
 }

@@ -18,8 +18,8 @@ export const configSchema = z.object({
     .object({
       /** Names the key prefix /mailcluster/<name>/ so several clusters can share one etcd. */
       name: z.string().regex(NODE_NAME).default('default'),
-      /** Shared secret for inter-node RPC (HMAC). At least 32 characters. */
-      secret: z.string().min(32, 'must be at least 32 characters (use `mailcluster init`)'),
+      /** Shared secret for inter-node RPC (HMAC), at least 32 characters. Required to run a node. */
+      secret: z.string().default(''),
     })
     .strict(),
   node: z
@@ -93,8 +93,11 @@ export const configSchema = z.object({
 export type Config = z.infer<typeof configSchema>;
 
 /** Rules that relate several fields; returns human-readable problems (empty when valid). */
-export function checkCrossFields(c: Config): string[] {
+export function checkCrossFields(c: Config, purpose: 'node' | 'client' = 'node'): string[] {
   const problems: string[] = [];
+  if (purpose === 'node' && c.cluster.secret.length < 32) {
+    problems.push('cluster.secret: must be at least 32 characters (generate one with `mailcluster init`)');
+  }
   const ttlMs = c.lease.ttlSeconds * 1000;
   if (c.lease.safetyMarginMs >= ttlMs) {
     problems.push(`lease.safetyMarginMs (${c.lease.safetyMarginMs}) must be below lease.ttlSeconds × 1000 (${ttlMs})`);

@@ -1,0 +1,37 @@
+/**
+ * Shared plumbing for CLI verbs: where the config comes from and how failures are printed.
+ * Config file: --config, else $MAILCLUSTER_CONFIG, else ./data/mailcluster.json when it exists
+ * (written by `mailcluster dev`, so the CLI works right after `npm start`).
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig } from '../config/loader.ts';
+import type { Config } from '../config/schema.ts';
+import { EtcdMissingError } from '../devcluster/etcd-binary.ts';
+
+export interface GlobalOptions { config?: string }
+
+export function configFile(opts: GlobalOptions): string | undefined {
+  if (opts.config) return opts.config;
+  if (process.env.MAILCLUSTER_CONFIG) return process.env.MAILCLUSTER_CONFIG;
+  const dev = resolve('data', 'mailcluster.json');
+  return existsSync(dev) ? dev : undefined;
+}
+
+export function clientConfig(opts: GlobalOptions): Readonly<Config> {
+  return loadConfig({ file: configFile(opts), purpose: 'client' });
+}
+
+/** Prints expected failures as one clear message (exit 2 for config, 1 otherwise). */
+export function reportFailure(err: unknown): never {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`mailcluster: ${err.message}\n`);
+    process.exit(2);
+  }
+  if (err instanceof EtcdMissingError) {
+    process.stderr.write(`mailcluster: ${err.message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`mailcluster: ${(err as Error)?.message ?? String(err)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,42 @@
+/** The `mailcluster` command line: one file per verb under verbs/. */
+import { Command } from 'commander';
+import { VERSION } from '../version.ts';
+import { ensureEtcd } from '../devcluster/etcd-binary.ts';
+import { reportFailure } from './context.ts';
+import { runNode } from './verbs/node.ts';
+import { runDev } from './verbs/dev.ts';
+import { runStatus } from './verbs/status.ts';
+import { runWhere } from './verbs/where.ts';
+import { runStepDown } from './verbs/step-down.ts';
+import { runInit, runPrintconf } from './verbs/config.ts';
+
+const program = new Command('mailcluster')
+  .version(VERSION)
+  .description('highly available mail server cluster')
+  .option('-c, --config <file>', 'JSON config file (default: $MAILCLUSTER_CONFIG, else ./data/mailcluster.json)');
+
+const global = (): { config?: string } => program.opts<{ config?: string }>();
+const guarded = <A extends unknown[]>(fn: (...a: A) => Promise<void> | void) => async (...a: A): Promise<void> => {
+  try {
+    await fn(...a);
+  } catch (err) {
+    reportFailure(err);
+  }
+};
+
+program.command('node').description('run one node (config from the file and MAILCLUSTER_* variables)').action(guarded(() => runNode(global())));
+program
+  .command('dev')
+  .description('run a local cluster: a private etcd and N nodes on one data directory')
+  .option('--nodes <n>', 'number of nodes', '3')
+  .option('--data <dir>', 'data directory', './data')
+  .option('--lease-ttl <seconds>', 'lease TTL of the nodes', '5')
+  .action(guarded((o: { nodes: string; data: string; leaseTtl: string }) => runDev(o)));
+program.command('status').description('one row per node, the controller marked').option('--json', 'JSON output').action(guarded((o: { json?: boolean }) => runStatus({ ...global(), ...o })));
+program.command('where <account>').description('which node has the account open').option('--json', 'JSON output').action(guarded((a: string, o: { json?: boolean }) => runWhere(a, { ...global(), ...o })));
+program.command('step-down').description('the controller resigns (planned failover)').action(guarded(() => runStepDown(global())));
+program.command('printconf').description('print the effective configuration, secrets redacted').option('--env', 'list every MAILCLUSTER_* variable instead').action(guarded((o: { env?: boolean }) => runPrintconf({ ...global(), ...o })));
+program.command('init').description('generate a cluster secret').action(guarded(() => runInit()));
+program.command('ensure-etcd').description('check for etcd, installing Debian\'s etcd-server when root').action(guarded(() => { process.stdout.write(`etcd: ${ensureEtcd()}\n`); }));
+
+await program.parseAsync(process.argv);

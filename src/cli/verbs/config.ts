@@ -1,0 +1,19 @@
+/** `mailcluster printconf` (effective config, secrets redacted) and `mailcluster init` (a new secret). */
+import { randomBytes } from 'node:crypto';
+import { envKeys } from '../../config/env.ts';
+import { loadConfig, redactConfig } from '../../config/loader.ts';
+import { configFile, type GlobalOptions } from '../context.ts';
+
+export function runPrintconf(opts: GlobalOptions & { env?: boolean }): void {
+  if (opts.env) {
+    for (const k of envKeys()) process.stdout.write(`${k.name}\t${k.path}\t${k.kind}\n`);
+    return;
+  }
+  const config = loadConfig({ file: configFile(opts), purpose: 'client' });
+  process.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
+}
+
+export function runInit(): void {
+  const secret = randomBytes(32).toString('base64url');
+  process.stdout.write(`# the cluster secret: give every node the same value (a Kubernetes Secret)\nMAILCLUSTER_CLUSTER_SECRET=${secret}\n`);
+}

@@ -1,0 +1,68 @@
+/**
+ * LockClient: how a worker finds or obtains the holder of an account (design §4.1–4.2).
+ *
+ * `where(account)` answers from the routing cache, no round trip. `open(account)` asks the
+ * controller when the cache has no grant, retrying with backoff across controller failover until
+ * `openTimeoutMs`: callers see a delay, not an error, while a new controller is elected.
+ * Fails with RpcError (non-retryable remote errors, or TIMEOUT after the deadline).
+ */
+import type { Logger } from '../log/logger.ts';
+import { backoffMs, sleep } from '../util/clock.ts';
+import type { RpcClient } from './rpc/client.ts';
+import { RpcError, type GrantReply } from './rpc/methods.ts';
+import type { ClusterView, Grant } from './view.ts';
+
+export interface LockClientOptions {
+  view: ClusterView;
+  rpc: RpcClient;
+  nodeName: string;
+  log: Logger;
+  openTimeoutMs: number;
+  rpcTimeoutMs: number;
+}
+
+export class LockClient {
+  constructor(private readonly o: LockClientOptions) {}
+
+  where(account: string): Grant | undefined {
+    return this.o.view.grant(account);
+  }
+
+  async open(account: string, signal?: AbortSignal): Promise<GrantReply> {
+    const cached = this.where(account);
+    if (cached && this.o.view.nodes.has(cached.holder)) return { account, holder: cached.holder, token: cached.token };
+    const deadline = Date.now() + this.o.openTimeoutMs;
+    let last: unknown;
+    for (let attempt = 0; Date.now() < deadline; attempt++) {
+      signal?.throwIfAborted();
+      const ctl = this.controllerEndpoint();
+      if (!ctl) {
+        await this.o.view.waitFor(() => this.controllerEndpoint() !== undefined, Math.max(1, deadline - Date.now()), signal).catch(() => undefined);
+        continue;
+      }
+      try {
+        return await this.o.rpc.call(ctl, 'open', { account, requester: this.o.nodeName }, Math.min(this.o.rpcTimeoutMs, Math.max(1, deadline - Date.now())));
+      } catch (err) {
+        last = err;
+        if (err instanceof RpcError && !err.retryable) throw err;
+        this.o.log.debug({ err, account, attempt }, 'open attempt failed, retrying');
+        await sleep(Math.min(backoffMs(attempt, 20, 500), Math.max(0, deadline - Date.now())), signal);
+      }
+    }
+    throw new RpcError('TIMEOUT', `could not open ${account}: ${(last as Error | undefined)?.message ?? 'no controller'}`, true);
+  }
+
+  async release(account: string, token: string): Promise<boolean> {
+    const ctl = this.controllerEndpoint();
+    if (!ctl) return false;
+    const r = await this.o.rpc.call(ctl, 'release', { account, token }, this.o.rpcTimeoutMs);
+    return r.released;
+  }
+
+  controllerEndpoint(): { host: string; port: number } | undefined {
+    const c = this.o.view.controller();
+    const n = c && this.o.view.nodes.get(c.node);
+    const port = n?.value.ports.rpc;
+    return n && port ? { host: n.value.address, port } : undefined;
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * RPC client: signs, sends and validates one call. Fails with RpcError: the remote's error, or
+ * UNREACHABLE / TIMEOUT (both retryable) when the peer cannot answer within `timeoutMs`.
+ */
+import { Agent, request } from 'node:http';
+import { AUTH_HEADER, signRequest } from './auth.ts';
+import { methods, RpcError, rpcErrorSchema, type MethodName, type RequestOf, type ResponseOf } from './methods.ts';
+
+export interface Endpoint { host: string; port: number }
+
+export class RpcClient {
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+  constructor(private readonly secret: string) {}
+
+  call<M extends MethodName>(to: Endpoint, method: M, req: RequestOf<M>, timeoutMs: number): Promise<ResponseOf<M>> {
+    const path = `/rpc/${method}`;
+    const body = JSON.stringify(req);
+    return new Promise((resolve, reject) => {
+      const r = request(
+        {
+          host: to.host,
+          port: to.port,
+          method: 'POST',
+          path,
+          agent: this.agent,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            [AUTH_HEADER]: signRequest(this.secret, 'POST', path, body),
+          },
+          timeout: timeoutMs,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', (err) => reject(new RpcError('UNREACHABLE', err.message, true)));
+          res.on('end', () => {
+            clearTimeout(deadline);
+            try {
+              const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { result?: unknown; error?: unknown };
+              if (res.statusCode === 200) return resolve(methods[method].response.parse(parsed.result) as ResponseOf<M>);
+              const e = rpcErrorSchema.parse(parsed.error);
+              reject(new RpcError(e.code, e.message, e.retryable));
+            } catch {
+              reject(new RpcError('BAD_RESPONSE', `invalid reply from ${to.host}:${to.port}`, true));
+            }
+          });
+        },
+      );
+      const deadline = setTimeout(() => r.destroy(new RpcError('TIMEOUT', `${method} timed out`, true)), timeoutMs);
+      r.on('error', (err) => {
+        clearTimeout(deadline);
+        reject(err instanceof RpcError ? err : new RpcError('UNREACHABLE', err.message, true));
+      });
+      r.end(body);
+    });
+  }
+
+  close(): void { this.agent.destroy(); }
+}

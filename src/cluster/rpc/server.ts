@@ -1,0 +1,81 @@
+/**
+ * The RPC listener: POST /rpc/<method> with a JSON body, authenticated (auth.ts) and validated
+ * (methods.ts). Replies 200 {result} or an error status with {error: {code, message, retryable}}.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../../log/logger.ts';
+import { AUTH_HEADER, RequestVerifier } from './auth.ts';
+import { methods, RpcError, type MethodName, type RequestOf, type ResponseOf } from './methods.ts';
+
+export type Handlers = { [M in MethodName]: (req: RequestOf<M>) => Promise<ResponseOf<M>> };
+
+const MAX_BODY = 64 * 1024;
+
+export class RpcServer {
+  private readonly server: Server;
+  private readonly verifier: RequestVerifier;
+
+  constructor(secret: string, private readonly handlers: Handlers, private readonly log: Logger) {
+    this.verifier = new RequestVerifier(secret);
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.keepAliveTimeout = 60_000;
+  }
+
+  /** Listens; resolves with the bound port (useful with port 0). */
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => resolve((this.server.address() as AddressInfo).port));
+    });
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = req.url ?? '';
+    const name = path.startsWith('/rpc/') ? path.slice(5) : '';
+    try {
+      if (req.method !== 'POST' || !Object.hasOwn(methods, name)) throw new RpcError('NOT_FOUND', 'no such method', false);
+      const body = await readBody(req);
+      const refusal = this.verifier.verify(req.headers[AUTH_HEADER] as string | undefined, 'POST', path, body);
+      if (refusal) throw new RpcError('UNAUTHENTICATED', refusal, false);
+      const method = name as MethodName;
+      const parsed = methods[method].request.safeParse(JSON.parse(body || '{}'));
+      if (!parsed.success) throw new RpcError('BAD_REQUEST', parsed.error.issues.map((i) => i.message).join('; '), false);
+      const handler = this.handlers[method] as (r: unknown) => Promise<unknown>;
+      const result = methods[method].response.parse(await handler(parsed.data));
+      send(res, 200, { result });
+    } catch (err) {
+      const e = err instanceof RpcError ? err : new RpcError('INTERNAL', 'internal error', true);
+      if (!(err instanceof RpcError)) this.log.error({ err, method: name }, 'rpc handler failed');
+      const status = { NOT_FOUND: 404, UNAUTHENTICATED: 401, BAD_REQUEST: 400 }[e.code] ?? (e.retryable ? 503 : 409);
+      send(res, status, { error: e.toBody() });
+    }
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new RpcError('BAD_REQUEST', 'body too large', false));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}

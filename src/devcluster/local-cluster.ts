@@ -1,0 +1,111 @@
+/**
+ * A local cluster on one machine: a private etcd plus N node processes named like StatefulSet pods
+ * (mail-0 …), sharing one data directory. Used by `mailcluster dev` and by the cluster tests.
+ *
+ * Layout of `dataDir`: etcd/ (etcd's data), shared/ (the shared storage root), logs/ (one log per
+ * node), secret (0600), mailcluster.json (client config for the CLI), cluster.json (endpoints and
+ * ports, written once every node is up).
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { EtcdProcess } from './etcd-process.ts';
+import { NodeProcess } from './node-process.ts';
+import { freePort } from './ports.ts';
+
+export interface LocalClusterOptions {
+  nodes: number;
+  dataDir: string;
+  cluster?: string;
+  /** Extra MAILCLUSTER_* settings for every node (e.g. short leases in tests). */
+  env?: Record<string, string>;
+  /** Per-node roles; default symmetric. */
+  roles?: string[];
+}
+
+export interface ClusterFile {
+  cluster: string;
+  etcd: { endpoints: string[] };
+  nodes: Array<{ name: string; address: string; ports: Record<string, number> }>;
+}
+
+export class LocalCluster {
+  readonly etcd: EtcdProcess;
+  readonly nodes: NodeProcess[] = [];
+  readonly dataDir: string;
+  readonly cluster: string;
+  secret = '';
+
+  constructor(private readonly o: LocalClusterOptions) {
+    this.dataDir = resolve(o.dataDir);
+    this.cluster = o.cluster ?? 'dev';
+    this.etcd = new EtcdProcess(join(this.dataDir, 'etcd'));
+  }
+
+  node(name: string): NodeProcess {
+    const n = this.nodes.find((x) => x.name === name);
+    if (!n) throw new Error(`no node ${name}`);
+    return n;
+  }
+
+  async start(): Promise<void> {
+    for (const d of ['shared', 'logs']) mkdirSync(join(this.dataDir, d), { recursive: true });
+    this.secret = this.loadSecret();
+    await this.etcd.start();
+    writeFileSync(
+      join(this.dataDir, 'mailcluster.json'),
+      JSON.stringify({ cluster: { name: this.cluster, secret: this.secret }, etcd: { endpoints: [this.etcd.endpoint] } }, null, 2),
+      { mode: 0o600 },
+    );
+    for (let i = 0; i < this.o.nodes; i++) this.nodes.push(await this.makeNode(`mail-${i}`, this.o.roles?.[i]));
+    await Promise.all(this.nodes.map((n) => n.start()));
+    this.writeClusterFile();
+  }
+
+  /** Environment a node gets: exactly what the Kubernetes manifests set, with local values. */
+  async makeNode(name: string, role = 'symmetric'): Promise<NodeProcess> {
+    const env: Record<string, string> = {
+      MAILCLUSTER_CLUSTER_NAME: this.cluster,
+      MAILCLUSTER_CLUSTER_SECRET: this.secret,
+      MAILCLUSTER_NODE_NAME: name,
+      MAILCLUSTER_NODE_ROLE: role,
+      MAILCLUSTER_NODE_ADVERTISE_ADDRESS: '127.0.0.1',
+      MAILCLUSTER_NODE_BIND_ADDRESS: '127.0.0.1',
+      MAILCLUSTER_ETCD_ENDPOINTS: this.etcd.endpoint,
+      MAILCLUSTER_PORTS_RPC: String(await freePort()),
+      MAILCLUSTER_PORTS_ADMIN: String(await freePort()),
+      MAILCLUSTER_STORAGE_ROOT: join(this.dataDir, 'shared'),
+      ...this.o.env,
+    };
+    return new NodeProcess(name, env, join(this.dataDir, 'logs', `${name}.log`));
+  }
+
+  clusterFile(): ClusterFile {
+    return {
+      cluster: this.cluster,
+      etcd: { endpoints: [this.etcd.endpoint] },
+      nodes: this.nodes.map((n) => ({
+        name: n.name,
+        address: n.env.MAILCLUSTER_NODE_ADVERTISE_ADDRESS ?? '127.0.0.1',
+        ports: { rpc: Number(n.env.MAILCLUSTER_PORTS_RPC), admin: Number(n.env.MAILCLUSTER_PORTS_ADMIN) },
+      })),
+    };
+  }
+
+  writeClusterFile(): void {
+    writeFileSync(join(this.dataDir, 'cluster.json'), `${JSON.stringify(this.clusterFile(), null, 2)}\n`);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled(this.nodes.map((n) => n.stop()));
+    await this.etcd.stop();
+  }
+
+  private loadSecret(): string {
+    const file = join(this.dataDir, 'secret');
+    if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+    const s = randomBytes(32).toString('base64url');
+    writeFileSync(file, `${s}\n`, { mode: 0o600 });
+    return s;
+  }
+}

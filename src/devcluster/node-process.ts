@@ -1,0 +1,104 @@
+/**
+ * One `mailcluster node` child process, configured only through MAILCLUSTER_* variables (as the
+ * StatefulSet configures pods). Collects its JSON log lines; `waitForLog` lets callers wait for a
+ * message. Stopping: stop() (SIGTERM, clean), kill() (SIGKILL), pause()/resume() (SIGSTOP/SIGCONT).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+
+export const MAILCLUSTER_BIN = fileURLToPath(new URL('../../bin/mailcluster.js', import.meta.url));
+
+export interface LogLine { msg: string; time: number; level: number; [k: string]: unknown }
+
+export class NodeProcess {
+  private child: ChildProcess | undefined;
+  readonly logs: LogLine[] = [];
+  private waiters: Array<{ test: (l: LogLine) => boolean; resolve: (l: LogLine) => void }> = [];
+  private logFile: WriteStream | undefined;
+  exitCode: number | null | undefined;
+
+  constructor(readonly name: string, readonly env: Record<string, string>, private readonly logPath?: string) {}
+
+  get pid(): number | undefined { return this.child?.pid; }
+  get running(): boolean { return !!this.child && this.child.exitCode === null && this.child.signalCode === null; }
+
+  /** Spawns the process; resolves when it logs `node started` (rejects if it exits first). */
+  async start(timeoutMs = 30_000): Promise<void> {
+    this.exitCode = undefined;
+    this.logFile = this.logPath ? createWriteStream(this.logPath, { flags: 'a' }) : undefined;
+    const child = spawn(process.execPath, [MAILCLUSTER_BIN, 'node'], {
+      env: { ...process.env, ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => this.onLine(line));
+    child.stderr!.on('data', (d: Buffer) => this.logFile?.write(d));
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code, sig) => {
+        this.exitCode = code;
+        reject(new Error(`${this.name} exited (${code ?? sig}) before it started`));
+      }),
+    );
+    exited.catch(() => undefined);
+    await Promise.race([this.waitForLog((l) => l.msg === 'node started', timeoutMs), exited]);
+  }
+
+  private onLine(line: string): void {
+    this.logFile?.write(`${line}\n`);
+    let parsed: LogLine;
+    try {
+      parsed = JSON.parse(line) as LogLine;
+    } catch {
+      return;
+    }
+    this.logs.push(parsed);
+    for (const w of [...this.waiters]) {
+      if (w.test(parsed)) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.resolve(parsed);
+      }
+    }
+  }
+
+  /** Resolves with the first log line (already seen or future) that matches. */
+  waitForLog(test: (l: LogLine) => boolean, timeoutMs = 30_000, since = 0): Promise<LogLine> {
+    const seen = this.logs.slice(since).find(test);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const w = { test, resolve: (l: LogLine) => { clearTimeout(t); resolve(l); } };
+      const t = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        reject(new Error(`${this.name}: no matching log line within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.push(w);
+    });
+  }
+
+  private signal(sig: NodeJS.Signals): void {
+    if (this.running) this.child!.kill(sig);
+  }
+
+  pause(): void { this.signal('SIGSTOP'); }
+  resume(): void { this.signal('SIGCONT'); }
+
+  /** SIGKILL: the process dies without releasing anything (its lease expires on its own). */
+  async kill(): Promise<void> { await this.end('SIGKILL'); }
+
+  /** SIGTERM: a clean shutdown (revokes its lease). */
+  async stop(): Promise<void> { await this.end('SIGTERM'); }
+
+  private async end(sig: NodeJS.Signals): Promise<void> {
+    const c = this.child;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise<void>((r) => c.once('exit', () => r()));
+    c.kill('SIGCONT');
+    c.kill(sig);
+    const t = setTimeout(() => c.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(t);
+    this.logFile?.end();
+  }
+}

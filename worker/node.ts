@@ -1,0 +1,151 @@
+/**
+ * MailNode: one `mailcluster node` process — listeners, lease and registration, the routing cache,
+ * the controller candidacy (unless frontend) and the lock service it serves when elected.
+ *
+ * start() resolves once the node is registered and its cluster view is loaded. stop() revokes the
+ * lease so that its grants and candidacy vanish at once (a clean shutdown fails over immediately).
+ */
+import type { Etcd3 } from 'etcd3';
+import type { Config } from '../src/config/schema.ts';
+import type { Logger } from '../src/log/logger.ts';
+import { createEtcd } from '../src/cluster/etcd.ts';
+import { Keys } from '../src/cluster/keys.ts';
+import { NodeSession } from '../src/cluster/session.ts';
+import { ClusterView } from '../src/cluster/view.ts';
+import { LockClient } from '../src/cluster/lock-client.ts';
+import { RpcClient } from '../src/cluster/rpc/client.ts';
+import { RpcServer } from '../src/cluster/rpc/server.ts';
+import { RpcError } from '../src/cluster/rpc/methods.ts';
+import { VERSION } from '../src/version.ts';
+import { Candidate } from '../controller/election.ts';
+import { LockService } from '../controller/lock-service.ts';
+import { AccountHolds } from './holds.ts';
+import { AdminServer } from './admin.ts';
+import { AccountNameError, parseAccount } from '../src/util/account.ts';
+
+/** Normalises an account name at the RPC boundary; a bad name is a non-retryable BAD_ACCOUNT. */
+function accountOrThrow(input: string): string {
+  try {
+    return parseAccount(input).address;
+  } catch (err) {
+    if (err instanceof AccountNameError) throw new RpcError('BAD_ACCOUNT', err.message, false);
+    throw err;
+  }
+}
+
+export class MailNode {
+  readonly etcd: Etcd3;
+  readonly keys: Keys;
+  readonly session: NodeSession;
+  readonly view: ClusterView;
+  readonly rpcClient: RpcClient;
+  readonly locks: LockClient;
+  readonly holds: AccountHolds;
+  readonly candidate: Candidate | undefined;
+  readonly lockService: LockService | undefined;
+  private readonly rpcServer: RpcServer;
+  private readonly admin: AdminServer;
+  private readonly ports: Record<string, number> = {};
+  private readonly started = Date.now();
+
+  constructor(readonly config: Readonly<Config>, readonly log: Logger) {
+    const name = config.node.name;
+    this.etcd = createEtcd(config.etcd);
+    this.keys = new Keys(config.cluster.name);
+    this.view = new ClusterView(this.etcd, this.keys, log.child({ component: 'view' }));
+    this.session = new NodeSession({
+      etcd: this.etcd,
+      keys: this.keys,
+      log: log.child({ component: 'session' }),
+      ttlSeconds: config.lease.ttlSeconds,
+      keepAliveIntervalMs: config.lease.keepAliveIntervalMs,
+      safetyMarginMs: config.lease.safetyMarginMs,
+      describe: () => ({
+        name,
+        address: config.node.advertiseAddress,
+        ports: this.ports,
+        role: config.node.role,
+        version: VERSION,
+        started: this.started,
+        load: this.holds?.size ?? 0,
+      }),
+    });
+    this.rpcClient = new RpcClient(config.cluster.secret);
+    this.locks = new LockClient({
+      view: this.view,
+      rpc: this.rpcClient,
+      nodeName: name,
+      log: log.child({ component: 'locks' }),
+      openTimeoutMs: config.locks.openTimeoutMs,
+      rpcTimeoutMs: config.locks.rpcTimeoutMs,
+    });
+    this.holds = new AccountHolds({
+      view: this.view,
+      session: this.session,
+      locks: this.locks,
+      nodeName: name,
+      log: log.child({ component: 'holds' }),
+      idleReleaseMs: config.locks.idleReleaseSeconds * 1000,
+    });
+    if (config.node.role !== 'frontend') {
+      this.candidate = new Candidate(this.etcd, this.keys, this.session, this.view, name, log.child({ component: 'election' }));
+      this.lockService = new LockService({
+        etcd: this.etcd,
+        keys: this.keys,
+        view: this.view,
+        candidate: this.candidate,
+        log: log.child({ component: 'locks' }),
+        nodeName: name,
+        maxAccountsPerNode: 0,
+      });
+    }
+    this.rpcServer = new RpcServer(config.cluster.secret, this.handlers(), log.child({ component: 'rpc' }));
+    this.admin = new AdminServer(() => {
+      const checks = { registered: this.session.isServing(), viewLoaded: this.view.loaded };
+      return { ready: Object.values(checks).every(Boolean), checks };
+    });
+  }
+
+  async start(): Promise<void> {
+    const { bindAddress } = this.config.node;
+    this.ports.rpc = await this.rpcServer.listen(this.config.ports.rpc, bindAddress);
+    this.ports.admin = await this.admin.listen(this.config.ports.admin, bindAddress);
+    await this.view.start();
+    this.holds.start();
+    await this.session.start();
+    this.candidate?.start();
+    this.log.info({ address: this.config.node.advertiseAddress, ports: this.ports }, 'node started');
+  }
+
+  get boundPorts(): Readonly<Record<string, number>> { return this.ports; }
+
+  async stop(): Promise<void> {
+    this.holds.stop();
+    await this.candidate?.stop();
+    await this.session.stop();
+    await this.view.stop();
+    await Promise.allSettled([this.rpcServer.close(), this.admin.close()]);
+    this.rpcClient.close();
+    this.etcd.close();
+  }
+
+  private handlers(): ConstructorParameters<typeof RpcServer>[1] {
+    const service = (): LockService => {
+      if (!this.lockService) throw new RpcError('NOT_LEADER', 'frontend nodes never lead', true);
+      return this.lockService;
+    };
+    return {
+      open: (r) => service().open(accountOrThrow(r.account), r.requester),
+      release: (r) => service().release(accountOrThrow(r.account), r.token),
+      stepDown: async () => ({ resigned: (await this.candidate?.resign()) ?? false, node: this.config.node.name }),
+      acquire: (r) => this.locks.open(accountOrThrow(r.account)),
+      status: async () => ({
+        node: this.config.node.name,
+        serving: this.session.isServing(),
+        leading: this.candidate?.leadership !== undefined,
+        lease: this.session.lease,
+        held: this.holds.list().map((h) => ({ account: h.account, token: h.token })),
+      }),
+    };
+  }
+}
