@@ -21,7 +21,8 @@ export const configSchema = z.object({
       /** Shared secret for inter-node RPC (HMAC), at least 32 characters. Required to run a node. */
       secret: z.string().default(''),
     })
-    .strict(),
+    .strict()
+    .default({ name: 'default', secret: '' }),
   node: z
     .object({
       /** Stable node identity, e.g. the StatefulSet pod name mail-0. Defaults to the host name. */

@@ -1,0 +1,107 @@
+/**
+ * The operator's first contact: `mailcluster dev` brings up etcd and 3 nodes, prints `ready` and
+ * writes cluster.json; status / where / step-down work against it with the config it wrote;
+ * SIGTERM stops every process it started.
+ */
+import { spawn, execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MAILCLUSTER_BIN } from '../../src/devcluster/node-process.ts';
+import type { ClusterFile } from '../../src/devcluster/local-cluster.ts';
+
+const run = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'mailcluster-dev-'));
+const data = join(dir, 'data');
+const dev = spawn(process.execPath, [MAILCLUSTER_BIN, 'dev', '--nodes', '3', '--data', data, '--lease-ttl', '3'], { stdio: ['ignore', 'pipe', 'pipe'] });
+let out = '';
+dev.stdout.on('data', (d: Buffer) => (out += d.toString()));
+dev.stderr.on('data', (d: Buffer) => (out += d.toString()));
+
+/** Child pids of `parent`, from /proc (no dependency on procps). */
+function childrenOf(parent: number): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const cli = (...args: string[]) => run(process.execPath, [MAILCLUSTER_BIN, '-c', join(data, 'mailcluster.json'), ...args], { encoding: 'utf8' });
+
+afterAll(() => {
+  if (dev.exitCode === null) dev.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('mailcluster dev and the operator CLI', () => {
+  it('starts a cluster and reports ready with cluster.json', async () => {
+    await expect.poll(() => out, { timeout: 45_000, interval: 100 }).toMatch(/ready/);
+    const file = JSON.parse(readFileSync(join(data, 'cluster.json'), 'utf8')) as ClusterFile;
+    expect(file.nodes.map((n) => n.name)).toEqual(['mail-0', 'mail-1', 'mail-2']);
+    expect(file.etcd.endpoints[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    for (const n of file.nodes) {
+      const health = await fetch(`http://${n.address}:${n.ports.admin}/healthz`);
+      expect(health.status).toBe(200);
+    }
+  });
+
+  it('status shows three nodes with one controller, as a table and as JSON', async () => {
+    const { stdout } = await cli('status');
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^NAME\s+ADDRESS\s+ROLE\s+STATE\s+UPTIME\s+OPEN/);
+    expect(lines).toHaveLength(4);
+    expect(lines.filter((l) => l.includes('(controller)'))).toHaveLength(1);
+    const json = JSON.parse((await cli('status', '--json')).stdout) as { nodes: Array<{ name: string; controller: boolean; state: string }> };
+    expect(json.nodes.map((n) => n.name)).toEqual(['mail-0', 'mail-1', 'mail-2']);
+    expect(json.nodes.filter((n) => n.controller)).toHaveLength(1);
+    expect(json.nodes.every((n) => n.state === 'active')).toBe(true);
+  });
+
+  it('where answers for open and unopened accounts, and rejects bad names clearly', async () => {
+    expect((await cli('where', 'Nobody@Example.test')).stdout).toBe('nobody@example.test is not open on any node\n');
+    const bad = await cli('where', '../etc@example.test').catch((e: { code: number; stderr: string }) => e);
+    expect((bad as { code: number }).code).toBe(1);
+    expect((bad as { stderr: string }).stderr).toMatch(/^mailcluster: invalid account name/);
+  });
+
+  it('step-down hands leadership to another node', async () => {
+    const before = (JSON.parse((await cli('status', '--json')).stdout) as { nodes: Array<{ name: string; controller: boolean }> }).nodes.find((n) => n.controller)!.name;
+    const { stdout } = await cli('step-down');
+    expect(stdout).toMatch(new RegExp(`^${before} stepped down; mail-\\d is controller`));
+    const after = (JSON.parse((await cli('status', '--json')).stdout) as { nodes: Array<{ name: string; controller: boolean }> }).nodes.find((n) => n.controller)!.name;
+    expect(after).not.toBe(before);
+  });
+
+  it('printconf redacts the secret', async () => {
+    const { stdout } = await cli('printconf');
+    const secret = readFileSync(join(data, 'secret'), 'utf8').trim();
+    expect(stdout).not.toContain(secret);
+    expect(stdout).toContain('<redacted>');
+  });
+
+  it('SIGTERM stops every process it started', async () => {
+    const pids = childrenOf(dev.pid!);
+    expect(pids.length).toBeGreaterThanOrEqual(4); // etcd + 3 nodes
+    dev.kill('SIGTERM');
+    await new Promise((r) => dev.once('exit', r));
+    await expect.poll(() => pids.filter(alive), { timeout: 15_000 }).toEqual([]);
+  });
+});
