@@ -27,6 +27,7 @@ export class NodeProcess {
   /** Spawns the process; resolves when it logs `node started` (rejects if it exits first). */
   async start(timeoutMs = 30_000): Promise<void> {
     this.exitCode = undefined;
+    const since = this.logs.length;
     this.logFile = this.logPath ? createWriteStream(this.logPath, { flags: 'a' }) : undefined;
     const child = spawn(process.execPath, [MAILCLUSTER_BIN, 'node'], {
       env: { ...process.env, ...this.env },
@@ -43,7 +44,7 @@ export class NodeProcess {
       }),
     );
     exited.catch(() => undefined);
-    await Promise.race([this.waitForLog((l) => l.msg === 'node started', timeoutMs), exited]);
+    await Promise.race([this.waitForLog((l) => l.msg === 'node started', timeoutMs, since), exited]);
   }
 
   private onLine(line: string): void {

@@ -44,7 +44,10 @@ export class TestCluster {
   /** Calls an RPC method on a node, signed with the cluster secret. */
   rpc<M extends MethodName>(node: string, method: M, req: RequestOf<M>, timeoutMs = 25_000): Promise<ResponseOf<M>> {
     const n = this.local.node(node);
-    return this.rpcClient.call({ host: '127.0.0.1', port: Number(n.env.MAILCLUSTER_PORTS_RPC) }, method, req, timeoutMs);
+    return this.rpcClient.call({ host: '127.0.0.1', port: Number(n.env.MAILCLUSTER_PORTS_RPC) }, method, req, timeoutMs).catch((err: unknown) => {
+      if (err instanceof Error) err.message = `${node} ${method}: ${err.message}`;
+      throw err;
+    });
   }
 
   /** The elected controller according to etcd (lowest candidacy create revision). */
