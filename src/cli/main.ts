@@ -9,6 +9,7 @@ import { runStatus } from './verbs/status.ts';
 import { runWhere } from './verbs/where.ts';
 import { runStepDown } from './verbs/step-down.ts';
 import { runInit, runPrintconf } from './verbs/config.ts';
+import { registerAccountVerbs } from './verbs/accounts.ts';
 
 const program = new Command('mailcluster')
   .version(VERSION)
@@ -38,5 +39,7 @@ program.command('step-down').description('the controller resigns (planned failov
 program.command('printconf').description('print the effective configuration, secrets redacted').option('--env', 'list every MAILCLUSTER_* variable instead').action(guarded((o: { env?: boolean }) => runPrintconf({ ...global(), ...o })));
 program.command('init').description('generate a cluster secret').action(guarded(() => runInit()));
 program.command('ensure-etcd').description('check for etcd, installing Debian\'s etcd-server when root').action(guarded(() => { process.stdout.write(`etcd: ${ensureEtcd()}\n`); }));
+
+registerAccountVerbs(program, global, guarded);
 
 await program.parseAsync(process.argv);
