@@ -45,6 +45,7 @@ export class AccountHolds extends EventEmitter<HoldsEvents> {
 
   constructor(private readonly o: HoldsOptions) {
     super();
+    this.setMaxListeners(0);
   }
 
   start(): void {
@@ -81,6 +82,27 @@ export class AccountHolds extends EventEmitter<HoldsEvents> {
     if (!h) throw new NotServingError(account, 'not-holder');
     h.lastActive = Date.now();
     return h.token;
+  }
+
+  /**
+   * Resolves once this node holds `account` under `token` (its watch has delivered the grant and
+   * the account is opened); rejects with NotServingError after `timeoutMs`.
+   */
+  waitHeld(account: string, token: string, timeoutMs: number): Promise<void> {
+    if (this.held.get(account)?.token === token) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onOpened = (h: Hold): void => {
+        if (h.account !== account || h.token !== token) return;
+        clearTimeout(timer);
+        this.off('opened', onOpened);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.off('opened', onOpened);
+        reject(new NotServingError(account, 'not-holder'));
+      }, timeoutMs);
+      this.on('opened', onOpened);
+    });
   }
 
   private async onGranted(g: Grant): Promise<void> {

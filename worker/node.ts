@@ -21,6 +21,8 @@ import { Candidate } from '../controller/election.ts';
 import { LockService } from '../controller/lock-service.ts';
 import { AccountHolds } from './holds.ts';
 import { AdminServer } from './admin.ts';
+import { MailServices } from './mail.ts';
+import { MaildirDelivery } from './delivery/maildir-delivery.ts';
 import { AccountNameError, parseAccount } from '../src/util/account.ts';
 
 /** Normalises an account name at the RPC boundary; a bad name is a non-retryable BAD_ACCOUNT. */
@@ -43,6 +45,7 @@ export class MailNode {
   readonly holds: AccountHolds;
   readonly candidate: Candidate | undefined;
   readonly lockService: LockService | undefined;
+  readonly mail: MailServices;
   private readonly rpcServer: RpcServer;
   private readonly admin: AdminServer;
   private readonly ports: Record<string, number> = {};
@@ -99,6 +102,16 @@ export class MailNode {
         maxAccountsPerNode: 0,
       });
     }
+    this.mail = new MailServices({
+      config,
+      etcd: this.etcd,
+      keys: this.keys,
+      view: this.view,
+      locks: this.locks,
+      holds: this.holds,
+      local: new MaildirDelivery({ root: config.storage.root }),
+      log,
+    });
     this.rpcServer = new RpcServer(config.cluster.secret, this.handlers(), log.child({ component: 'rpc' }));
     this.admin = new AdminServer(() => {
       const checks = { registered: this.session.isServing(), viewLoaded: this.view.loaded };
@@ -110,16 +123,19 @@ export class MailNode {
     const { bindAddress } = this.config.node;
     this.ports.rpc = await this.rpcServer.listen(this.config.ports.rpc, bindAddress);
     this.ports.admin = await this.admin.listen(this.config.ports.admin, bindAddress);
+    Object.assign(this.ports, await this.mail.listen(this.config.ports, bindAddress));
     await this.view.start();
     this.holds.start();
     await this.session.start();
     this.candidate?.start();
+    await this.mail.startQueue();
     this.log.info({ address: this.config.node.advertiseAddress, ports: this.ports }, 'node started');
   }
 
   get boundPorts(): Readonly<Record<string, number>> { return this.ports; }
 
   async stop(): Promise<void> {
+    await this.mail.stop();
     this.holds.stop();
     await this.candidate?.stop();
     await this.session.stop();

@@ -40,9 +40,33 @@ export const configSchema = z.object({
       rpc: port.default(7400),
       /** HTTP admin: /healthz, /readyz. 0 picks a free port. */
       admin: port.default(7480),
+      /** Inbound SMTP (MX). */
+      smtp: port.default(25),
+      /** Internal LMTP for handing messages to the holder (cluster-authenticated). */
+      lmtp: port.default(7424),
     })
     .strict()
-    .default({ rpc: 7400, admin: 7480 }),
+    .default({ rpc: 7400, admin: 7480, smtp: 25, lmtp: 7424 }),
+  smtp: z
+    .object({
+      /** Name in the greeting and in Received headers; defaults to the node name. */
+      hostname: z.string().default(''),
+      /** Largest message accepted, in bytes (SIZE; 552 above it). */
+      maxMessageBytes: z.number().int().min(1024).default(50 * 1024 * 1024),
+      maxRecipients: z.number().int().min(1).default(100),
+    })
+    .strict()
+    .default({ hostname: '', maxMessageBytes: 50 * 1024 * 1024, maxRecipients: 100 }),
+  queue: z
+    .object({
+      /** First retry delay after a temporary failure; doubles per attempt up to retryMaxMs. */
+      retryBaseMs: z.number().int().min(10).default(60_000),
+      retryMaxMs: z.number().int().min(10).default(60 * 60_000),
+      /** How long a message may stay queued before it bounces. */
+      lifetimeSeconds: z.number().int().min(1).default(5 * 24 * 3600),
+    })
+    .strict()
+    .default({ retryBaseMs: 60_000, retryMaxMs: 3_600_000, lifetimeSeconds: 432_000 }),
   etcd: z
     .object({
       endpoints: z.array(z.string().url()).min(1).default(['http://127.0.0.1:2379']),
@@ -114,8 +138,10 @@ export function checkCrossFields(c: Config, purpose: 'node' | 'client' = 'node')
   if (c.locks.rpcTimeoutMs > c.locks.openTimeoutMs) {
     problems.push('locks.rpcTimeoutMs must not exceed locks.openTimeoutMs');
   }
-  if (c.ports.rpc !== 0 && c.ports.rpc === c.ports.admin) {
-    problems.push('ports.rpc and ports.admin must differ');
+  const fixed = Object.entries(c.ports).filter(([, p]) => p !== 0);
+  for (const [i, [name, p]] of fixed.entries()) {
+    const clash = fixed.slice(i + 1).find(([, q]) => q === p);
+    if (clash) problems.push(`ports.${name} and ports.${clash[0]} are both ${p}`);
   }
   return problems;
 }

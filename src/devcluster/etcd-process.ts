@@ -8,7 +8,7 @@ import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { ensureEtcd } from './etcd-binary.ts';
-import { freePort } from './ports.ts';
+import { freePorts } from './ports.ts';
 
 export class EtcdProcess {
   private child: ChildProcess | undefined;
@@ -23,8 +23,7 @@ export class EtcdProcess {
   async start(): Promise<void> {
     const bin = ensureEtcd();
     if (!this.clientPort) {
-      this.clientPort = await freePort(this.host);
-      this.peerPort = await freePort(this.host);
+      [this.clientPort, this.peerPort] = (await freePorts(2, this.host)) as [number, number];
     }
     mkdirSync(this.dataDir, { recursive: true });
     const peer = `http://${this.host}:${this.peerPort}`;

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EtcdProcess } from './etcd-process.ts';
 import { NodeProcess } from './node-process.ts';
-import { freePort } from './ports.ts';
+import { freePorts } from './ports.ts';
 
 export interface LocalClusterOptions {
   nodes: number;
@@ -57,13 +57,15 @@ export class LocalCluster {
       JSON.stringify({ cluster: { name: this.cluster, secret: this.secret }, etcd: { endpoints: [this.etcd.endpoint] } }, null, 2),
       { mode: 0o600 },
     );
-    for (let i = 0; i < this.o.nodes; i++) this.nodes.push(await this.makeNode(`mail-${i}`, this.o.roles?.[i]));
+    const ports = await freePorts(4 * this.o.nodes);
+    for (let i = 0; i < this.o.nodes; i++) this.nodes.push(this.makeNode(`mail-${i}`, this.o.roles?.[i], ports.slice(4 * i, 4 * i + 4)));
     await Promise.all(this.nodes.map((n) => n.start()));
     this.writeClusterFile();
   }
 
   /** Environment a node gets: exactly what the Kubernetes manifests set, with local values. */
-  async makeNode(name: string, role = 'symmetric'): Promise<NodeProcess> {
+  makeNode(name: string, role = 'symmetric', ports: number[]): NodeProcess {
+    const [rpc, admin, smtp, lmtp] = ports.map(String) as [string, string, string, string];
     const env: Record<string, string> = {
       MAILCLUSTER_CLUSTER_NAME: this.cluster,
       MAILCLUSTER_CLUSTER_SECRET: this.secret,
@@ -72,8 +74,10 @@ export class LocalCluster {
       MAILCLUSTER_NODE_ADVERTISE_ADDRESS: '127.0.0.1',
       MAILCLUSTER_NODE_BIND_ADDRESS: '127.0.0.1',
       MAILCLUSTER_ETCD_ENDPOINTS: this.etcd.endpoint,
-      MAILCLUSTER_PORTS_RPC: String(await freePort()),
-      MAILCLUSTER_PORTS_ADMIN: String(await freePort()),
+      MAILCLUSTER_PORTS_RPC: rpc,
+      MAILCLUSTER_PORTS_ADMIN: admin,
+      MAILCLUSTER_PORTS_SMTP: smtp,
+      MAILCLUSTER_PORTS_LMTP: lmtp,
       MAILCLUSTER_STORAGE_ROOT: join(this.dataDir, 'shared'),
       ...this.o.env,
     };
@@ -87,7 +91,12 @@ export class LocalCluster {
       nodes: this.nodes.map((n) => ({
         name: n.name,
         address: n.env.MAILCLUSTER_NODE_ADVERTISE_ADDRESS ?? '127.0.0.1',
-        ports: { rpc: Number(n.env.MAILCLUSTER_PORTS_RPC), admin: Number(n.env.MAILCLUSTER_PORTS_ADMIN) },
+        ports: {
+          rpc: Number(n.env.MAILCLUSTER_PORTS_RPC),
+          admin: Number(n.env.MAILCLUSTER_PORTS_ADMIN),
+          smtp: Number(n.env.MAILCLUSTER_PORTS_SMTP),
+          lmtp: Number(n.env.MAILCLUSTER_PORTS_LMTP),
+        },
       })),
     };
   }

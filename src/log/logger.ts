@@ -9,7 +9,8 @@ export type { Logger };
 /** The field names this project logs with. Add here before using a new one. */
 export const LOG_KEYS = [
   'node', 'component', 'account', 'holder', 'token', 'controller', 'leaderRev', 'lease', 'gapMs',
-  'err', 'peer', 'method', 'durationMs', 'attempt', 'reason', 'count', 'servingUntil', 'address', 'port',
+  'err', 'peer', 'method', 'durationMs', 'attempt', 'reason', 'count', 'servingUntil', 'address', 'port', 'ports',
+  'id', 'delayMs', 'failed', 'ttl',
 ] as const;
 
 export function createLogger(opts: { level: string; node?: string }, dest?: pino.DestinationStream): Logger {

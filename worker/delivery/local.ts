@@ -1,0 +1,16 @@
+/**
+ * Local delivery: the last step on the holder. Contract of `deliver`: resolves only when the
+ * message is durably in the account's INBOX (the store's append is tmp → fsync → rename); rejects
+ * with a DeliveryError saying whether the failure is temporary or permanent.
+ */
+export class DeliveryError extends Error {
+  constructor(readonly permanent: boolean, readonly reply: string) {
+    super(reply);
+    this.name = 'DeliveryError';
+  }
+}
+
+export interface LocalDelivery {
+  /** `token` is the fencing token of this node's grant for `account`. */
+  deliver(account: string, token: string, message: Buffer): Promise<void>;
+}

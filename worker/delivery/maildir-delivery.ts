@@ -1,0 +1,67 @@
+/**
+ * Delivery into an account's Maildir INBOX the way an MDA does it (maildir(5), as Dovecot's LDA):
+ * write tmp/<unique>, fsync, rename to new/<unique>,S=<size>, fsync new/. The store assigns UIDs
+ * to files in new/ when it next scans the folder, so delivery never rewrites the UID list.
+ *
+ * Contract: resolves only when the message is durable in new/; the account path is derived from
+ * the normalised name and checked to stay inside `<root>/mail`.
+ */
+import { hostname } from 'node:os';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
+import { parseAccount } from '../../src/util/account.ts';
+import { fsyncDir } from '../../src/util/fsync.ts';
+import { DeliveryError, type LocalDelivery } from './local.ts';
+
+let counter = 0;
+const host = hostname().replace(/[/:,]/g, '_');
+
+export function accountDir(root: string, account: string): string {
+  const a = parseAccount(account);
+  const mailRoot = resolve(root, 'mail');
+  const dir = resolve(mailRoot, a.domain, a.local);
+  if (!dir.startsWith(mailRoot + sep)) throw new DeliveryError(true, '550 5.1.3 bad mailbox name');
+  return dir;
+}
+
+export function uniqueName(size: number): string {
+  const now = Date.now();
+  const usec = (performance.now() * 1000) % 1_000_000 | 0;
+  return `${Math.floor(now / 1000)}.M${usec}P${process.pid}Q${++counter}.${host},S=${size}`;
+}
+
+export interface MaildirDeliveryOptions {
+  root: string;
+  /** Checks the account's fence before the rename makes the message visible (may throw). */
+  checkFence?: (dir: string, token: string) => Promise<void>;
+  /** Bytes used and quota, for OVERQUOTA; undefined skips the check. */
+  quota?: (account: string, dir: string) => Promise<{ used: number; limit: number } | undefined>;
+}
+
+export class MaildirDelivery implements LocalDelivery {
+  constructor(private readonly o: MaildirDeliveryOptions) {}
+
+  async deliver(account: string, token: string, message: Buffer): Promise<void> {
+    const dir = accountDir(this.o.root, account);
+    const q = await this.o.quota?.(account, dir);
+    if (q && q.limit > 0 && q.used + message.length > q.limit) throw new DeliveryError(true, '552 5.2.2 mailbox full');
+    for (const sub of ['tmp', 'new', 'cur']) await mkdir(join(dir, sub), { recursive: true });
+    const name = uniqueName(message.length);
+    const tmp = join(dir, 'tmp', name);
+    const h = await open(tmp, 'wx', 0o640);
+    try {
+      await h.writeFile(message);
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+    try {
+      await this.o.checkFence?.(dir, token);
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      throw err;
+    }
+    await rename(tmp, join(dir, 'new', name));
+    await fsyncDir(join(dir, 'new'));
+  }
+}

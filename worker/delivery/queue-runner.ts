@@ -1,0 +1,123 @@
+/**
+ * Works one spool: delivers each queued message through the Router, records per-recipient results
+ * durably, retries temporary failures with exponential backoff until the lifetime runs out, and
+ * hands permanent failures to `onFailed` (bounces) before removing the message.
+ *
+ * Contract: an envelope is processed by one attempt at a time; a recipient marked delivered is
+ * never attempted again (state is fsynced before the next attempt).
+ */
+import type { Logger } from '../../src/log/logger.ts';
+import type { Envelope, Spool } from '../../src/queue/spool.ts';
+import type { Router } from './router.ts';
+
+export interface QueueRunnerOptions {
+  spool: Spool;
+  router: Router;
+  log: Logger;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  lifetimeMs: number;
+  /** Permanent failures of one message (called before it is removed from the spool). */
+  onFailed?: (env: Envelope, failed: Envelope['recipients']) => Promise<void>;
+  /** Relay for recipients that are not local (submission); undefined routes everything locally. */
+  isLocal?: (address: string) => Promise<boolean>;
+}
+
+export class QueueRunner {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly inflight = new Map<string, Promise<void>>();
+  private stopped = false;
+  delivered = 0;
+
+  constructor(private readonly o: QueueRunnerOptions) {}
+
+  get spool(): Spool { return this.o.spool; }
+  get depth(): number { return this.timers.size + this.inflight.size; }
+
+  /** Loads every committed envelope and schedules it. */
+  async start(): Promise<number> {
+    await this.o.spool.init();
+    const envs = await this.o.spool.recover();
+    for (const env of envs) this.schedule(env, Math.max(0, env.nextAttempt - Date.now()));
+    return envs.length;
+  }
+
+  enqueue(env: Envelope): void { this.schedule(env, 0); }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    await Promise.allSettled(this.inflight.values());
+  }
+
+  /** Retries everything now (queue flush). */
+  flush(): void {
+    for (const id of [...this.timers.keys()]) {
+      clearTimeout(this.timers.get(id));
+      this.timers.delete(id);
+      void this.o.spool.recover().then((envs) => {
+        const env = envs.find((e) => e.id === id);
+        if (env) this.schedule(env, 0);
+      });
+    }
+  }
+
+  private schedule(env: Envelope, delayMs: number): void {
+    if (this.stopped || this.inflight.has(env.id)) return;
+    clearTimeout(this.timers.get(env.id));
+    const t = setTimeout(() => {
+      this.timers.delete(env.id);
+      const p = this.attempt(env).finally(() => this.inflight.delete(env.id));
+      this.inflight.set(env.id, p);
+    }, delayMs);
+    this.timers.set(env.id, t);
+  }
+
+  private async attempt(env: Envelope): Promise<void> {
+    try {
+      const message = await this.o.spool.read(env.id);
+      const pending = env.recipients.filter((r) => r.state === 'pending');
+      const outcomes = await this.o.router.route(env.from, pending.map((r) => r.address), message);
+      for (const out of outcomes) {
+        const r = env.recipients.find((x) => x.address === out.address && x.state === 'pending');
+        if (!r) continue;
+        r.attempts++;
+        if (out.ok) {
+          r.state = 'delivered';
+          this.delivered++;
+        } else if (out.permanent) {
+          r.state = 'failed';
+          r.reply = out.reply;
+        } else {
+          r.lastError = out.reply;
+        }
+      }
+      env.attempts++;
+      const expired = Date.now() - env.received > this.o.lifetimeMs;
+      const stillPending = env.recipients.filter((r) => r.state === 'pending');
+      if (stillPending.length > 0 && !expired) {
+        const delay = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** (env.attempts - 1));
+        env.nextAttempt = Date.now() + delay;
+        await this.o.spool.update(env);
+        this.o.log.info({ id: env.id, attempt: env.attempts, count: stillPending.length, delayMs: delay }, 'delivery deferred');
+        this.schedule(env, delay);
+        return;
+      }
+      for (const r of stillPending) {
+        r.state = 'failed';
+        r.reply = `${r.lastError ?? '451 4.4.7 delivery time expired'} (gave up after ${r.attempts} attempts)`;
+      }
+      const failed = env.recipients.filter((r) => r.state === 'failed');
+      if (failed.length > 0) {
+        await this.o.spool.update(env);
+        await this.o.onFailed?.(env, failed);
+      }
+      await this.o.spool.finish(env.id);
+      this.o.log.info({ id: env.id, count: env.recipients.length - failed.length, failed: failed.length }, 'message done');
+    } catch (err) {
+      this.o.log.error({ err, id: env.id }, 'queue attempt failed');
+      this.schedule(env, this.o.retryBaseMs);
+    }
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The internal LMTP listener (RFC 2033): how other nodes hand a message to this node for the
+ * accounts it holds. Only cluster peers may use it (AUTH PLAIN, peer-auth.ts). A recipient this
+ * node does not hold right now gets `451 4.4.0` at RCPT, so the sender re-resolves and retries;
+ * after DATA each recipient gets its own reply, 250 only once its copy is on disk.
+ */
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../../src/log/logger.ts';
+import { parseAccount } from '../../src/util/account.ts';
+import type { AccountHolds } from '../holds.ts';
+import type { Router } from '../delivery/router.ts';
+import { PeerVerifier } from './peer-auth.ts';
+import { readLimited, smtpError } from '../smtp/errors.ts';
+
+export interface LmtpOptions {
+  secret: string;
+  hostname: string;
+  holds: AccountHolds;
+  router: Router;
+  maxMessageBytes: number;
+  log: Logger;
+}
+
+export function createLmtpServer(o: LmtpOptions): SMTPServer {
+  const peers = new PeerVerifier(o.secret);
+  return new SMTPServer({
+    lmtp: true,
+    name: o.hostname,
+    banner: 'mailcluster internal LMTP',
+    disabledCommands: ['STARTTLS'],
+    authMethods: ['PLAIN'],
+    allowInsecureAuth: true,
+    size: o.maxMessageBytes,
+    logger: false,
+    onAuth(auth, _session, cb) {
+      const refusal = peers.verify(auth.username ?? '', auth.password ?? '');
+      if (refusal) return cb(smtpError(535, '5.7.8', 'peer authentication failed'));
+      cb(null, { user: auth.username });
+    },
+    onMailFrom(_addr, session, cb) {
+      if (!session.user) return cb(smtpError(530, '5.7.0', 'peer authentication required'));
+      cb();
+    },
+    onRcptTo(addr, _session, cb) {
+      try {
+        const account = parseAccount(addr.address).address;
+        o.holds.assertServing(account);
+        cb();
+      } catch {
+        cb(smtpError(451, '4.4.0', 'account not held here; retry'));
+      }
+    },
+    onData(stream: SMTPServerDataStream, session: SMTPServerSession, cb) {
+      void (async () => {
+        const message = await readLimited(stream, o.maxMessageBytes);
+        const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+        const list = session.envelope.rcptTo.map((r) => {
+          const address = parseAccount(r.address).address;
+          const token = (() => {
+            try {
+              return o.holds.assertServing(address);
+            } catch {
+              return '';
+            }
+          })();
+          return { address, token };
+        });
+        // The sender already added Return-Path; LMTP receives the message as it will be stored.
+        const outcomes = await o.router.deliverHere(from, list, message, false);
+        const replies = list.map(({ address }) => {
+          const r = outcomes.find((x) => x.address === address);
+          if (r?.ok) return `2.0.0 <${address}> delivered`;
+          const m = /^(\d{3}) (\d\.\d\.\d) (.*)$/.exec(r && !r.ok ? r.reply : '');
+          return smtpError(m ? Number(m[1]) : 451, m?.[2] ?? '4.3.0', m?.[3] ?? 'delivery failed');
+        });
+        cb(null, replies as unknown as string);
+      })().catch((err: unknown) => cb(err instanceof Error ? err : new Error(String(err))));
+    },
+  });
+}
+
+export function listen(server: SMTPServer, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.server.address() as AddressInfo).port));
+  });
+}

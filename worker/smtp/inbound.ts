@@ -1,0 +1,104 @@
+/**
+ * Inbound SMTP (port 25, RFC 5321), with smtp-server. Accepts mail only for existing accounts of
+ * served domains: `550 5.1.1` for unknown users, `554 5.7.1` relay denied for other domains,
+ * `501 5.1.3` for malformed addresses, `552` over the size limit. The message (with a Received
+ * header) is fsynced into this node's spool before `250`; delivery happens after.
+ */
+import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { Logger } from '../../src/log/logger.ts';
+import type { AccountDirectory } from '../../src/accounts/directory.ts';
+import { AccountNameError, parseAccount } from '../../src/util/account.ts';
+import { receivedHeader } from '../../src/util/mail-headers.ts';
+import { newQueueId, type Envelope, type Spool } from '../../src/queue/spool.ts';
+import { smtpError } from './errors.ts';
+
+export interface InboundOptions {
+  hostname: string;
+  directory: AccountDirectory;
+  spool: Spool;
+  maxMessageBytes: number;
+  maxRecipients: number;
+  log: Logger;
+  /** Called after a message is durably queued (the 250 is on its way). */
+  onQueued: (env: Envelope) => void;
+}
+
+/** Validates an RCPT TO address for local delivery; returns the normalised account. */
+export async function checkLocalRecipient(directory: AccountDirectory, addr: SMTPServerAddress): Promise<string> {
+  let account: string;
+  try {
+    account = parseAccount(addr.address).address;
+  } catch (err) {
+    if (err instanceof AccountNameError) throw smtpError(501, '5.1.3', 'bad recipient address syntax');
+    throw err;
+  }
+  const domain = account.slice(account.indexOf('@') + 1);
+  if (!(await directory.hasDomain(domain))) throw smtpError(554, '5.7.1', 'relay access denied');
+  const entry = await directory.getAccount(account);
+  if (!entry || !entry.enabled) throw smtpError(550, '5.1.1', 'no such user here');
+  return account;
+}
+
+export function createInboundServer(o: InboundOptions): SMTPServer {
+  return new SMTPServer({
+    name: o.hostname,
+    banner: 'mailcluster ESMTP',
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    size: o.maxMessageBytes,
+    logger: false,
+    maxClients: 1000,
+    onMailFrom(addr, _session, cb) {
+      if (addr.address && !/^[^\s<>@]+@[^\s<>@]+$/.test(addr.address)) return cb(smtpError(501, '5.1.7', 'bad sender address syntax'));
+      cb();
+    },
+    onRcptTo(addr, session, cb) {
+      if (session.envelope.rcptTo.length >= o.maxRecipients) return cb(smtpError(452, '4.5.3', 'too many recipients'));
+      checkLocalRecipient(o.directory, addr).then(
+        () => cb(),
+        (err: unknown) => {
+          if ((err as { responseCode?: number }).responseCode) return cb(err as Error);
+          o.log.warn({ err }, 'recipient check failed');
+          cb(smtpError(451, '4.3.0', 'temporary failure, try again later'));
+        },
+      );
+    },
+    onData(stream: SMTPServerDataStream, session: SMTPServerSession, cb) {
+      const id = newQueueId();
+      const rcpts = session.envelope.rcptTo.map((r) => parseAccount(r.address).address);
+      const header = receivedHeader({
+        helo: session.hostNameAppearsAs,
+        clientHostname: session.clientHostname,
+        remoteAddress: session.remoteAddress,
+        by: o.hostname,
+        protocol: session.transmissionType === 'SMTP' ? 'SMTP' : 'ESMTP',
+        id,
+        for: rcpts.length === 1 ? rcpts[0] : undefined,
+      });
+      const now = Date.now();
+      o.spool
+        .accept(id, header, stream, {
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          recipients: rcpts.map((address) => ({ address, state: 'pending', attempts: 0 })),
+          received: now,
+          source: 'inbound',
+          attempts: 0,
+          nextAttempt: now,
+        }, o.maxMessageBytes)
+        .then(async (env) => {
+          if (stream.sizeExceeded) {
+            // Committed but refused: remove it before answering, so a 552 never gets delivered.
+            await o.spool.finish(env.id);
+            return cb(smtpError(552, '5.3.4', 'message too big'));
+          }
+          o.onQueued(env);
+          cb(null, `2.0.0 Ok: queued as ${id}`);
+        })
+        .catch((err: unknown) => {
+          if (stream.sizeExceeded || (err as Error).message === 'message too big') return cb(smtpError(552, '5.3.4', 'message too big'));
+          o.log.error({ err }, 'spooling failed');
+          cb(smtpError(451, '4.3.0', 'could not queue the message, try again later'));
+        });
+    },
+  });
+}
