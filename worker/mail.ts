@@ -16,6 +16,8 @@ import type { AccountHolds } from './holds.ts';
 import type { LocalDelivery } from './delivery/local.ts';
 import { Router } from './delivery/router.ts';
 import { QueueRunner } from './delivery/queue-runner.ts';
+import { QueueSupervisor } from './delivery/queues.ts';
+import type { NodeSession } from '../src/cluster/session.ts';
 import { createInboundServer } from './smtp/inbound.ts';
 import { createLmtpServer, listen } from './lmtp/server.ts';
 
@@ -26,6 +28,7 @@ export interface MailDeps {
   view: ClusterView;
   locks: LockClient;
   holds: AccountHolds;
+  session: NodeSession;
   local: LocalDelivery;
   log: Logger;
 }
@@ -34,7 +37,7 @@ export class MailServices {
   readonly directory: AccountDirectory;
   readonly spool: Spool;
   readonly router: Router;
-  readonly runner: QueueRunner;
+  readonly queues: QueueSupervisor;
   private readonly inbound: SMTPServer;
   private readonly lmtp: SMTPServer;
 
@@ -52,13 +55,24 @@ export class MailServices {
       local: d.local,
       log: log.child({ component: 'router' }),
     });
-    this.runner = new QueueRunner({
-      spool: this.spool,
-      router: this.router,
-      log: log.child({ component: 'queue' }),
-      retryBaseMs: config.queue.retryBaseMs,
-      retryMaxMs: config.queue.retryMaxMs,
-      lifetimeMs: config.queue.lifetimeSeconds * 1000,
+    const queueLog = log.child({ component: 'queue' });
+    this.queues = new QueueSupervisor({
+      etcd: d.etcd,
+      keys: d.keys,
+      view: d.view,
+      session: d.session,
+      nodeName: config.node.name,
+      log: queueLog,
+      checkIntervalMs: 500,
+      makeRunner: (spoolOf) =>
+        new QueueRunner({
+          spool: spoolOf === config.node.name ? this.spool : new Spool(config.storage.root, spoolOf),
+          router: this.router,
+          log: queueLog.child({ spoolOf }),
+          retryBaseMs: config.queue.retryBaseMs,
+          retryMaxMs: config.queue.retryMaxMs,
+          lifetimeMs: config.queue.lifetimeSeconds * 1000,
+        }),
     });
     this.inbound = createInboundServer({
       hostname,
@@ -67,7 +81,7 @@ export class MailServices {
       maxMessageBytes: config.smtp.maxMessageBytes,
       maxRecipients: config.smtp.maxRecipients,
       log: log.child({ component: 'smtp' }),
-      onQueued: (env) => this.runner.enqueue(env),
+      onQueued: (env) => this.queues.enqueue(env),
     });
     this.lmtp = createLmtpServer({
       secret: config.cluster.secret,
@@ -86,8 +100,10 @@ export class MailServices {
     return { smtp, lmtp };
   }
 
+  /** Starts working this node's spool (and any assigned to it); call once registered. */
   async startQueue(): Promise<void> {
-    await this.runner.start();
+    await this.spool.init();
+    this.queues.start();
   }
 
   async stop(): Promise<void> {
@@ -95,6 +111,6 @@ export class MailServices {
       new Promise<void>((r) => this.inbound.close(() => r())),
       new Promise<void>((r) => this.lmtp.close(() => r())),
     ]);
-    await this.runner.stop();
+    await this.queues.stop();
   }
 }

@@ -19,6 +19,7 @@ import { RpcError } from '../src/cluster/rpc/methods.ts';
 import { VERSION } from '../src/version.ts';
 import { Candidate } from '../controller/election.ts';
 import { LockService } from '../controller/lock-service.ts';
+import { QueueReconciler } from '../controller/queue-reconciler.ts';
 import { AccountHolds } from './holds.ts';
 import { AdminServer } from './admin.ts';
 import { MailServices } from './mail.ts';
@@ -46,6 +47,7 @@ export class MailNode {
   readonly candidate: Candidate | undefined;
   readonly lockService: LockService | undefined;
   readonly mail: MailServices;
+  readonly queueReconciler: QueueReconciler | undefined;
   private readonly rpcServer: RpcServer;
   private readonly admin: AdminServer;
   private readonly ports: Record<string, number> = {};
@@ -109,9 +111,23 @@ export class MailNode {
       view: this.view,
       locks: this.locks,
       holds: this.holds,
+      session: this.session,
       local: new MaildirDelivery({ root: config.storage.root }),
       log,
     });
+    if (this.candidate && this.lockService) {
+      this.queueReconciler = new QueueReconciler({
+        etcd: this.etcd,
+        keys: this.keys,
+        view: this.view,
+        candidate: this.candidate,
+        locks: this.lockService,
+        root: config.storage.root,
+        nodeName: name,
+        log: log.child({ component: 'queue-reconciler' }),
+        intervalMs: 2000,
+      });
+    }
     this.rpcServer = new RpcServer(config.cluster.secret, this.handlers(), log.child({ component: 'rpc' }));
     this.admin = new AdminServer(() => {
       const checks = { registered: this.session.isServing(), viewLoaded: this.view.loaded };
@@ -127,6 +143,7 @@ export class MailNode {
     await this.view.start();
     this.holds.start();
     await this.session.start();
+    this.queueReconciler?.start();
     this.candidate?.start();
     await this.mail.startQueue();
     this.log.info({ address: this.config.node.advertiseAddress, ports: this.ports }, 'node started');
@@ -136,6 +153,7 @@ export class MailNode {
 
   async stop(): Promise<void> {
     await this.mail.stop();
+    this.queueReconciler?.stop();
     this.holds.stop();
     await this.candidate?.stop();
     await this.session.stop();

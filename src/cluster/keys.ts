@@ -16,12 +16,15 @@ export class Keys {
   open(account: string): string { return `${this.openPrefix}${account}`; }
   get drainPrefix(): string { return `${this.prefix}drain/`; }
   drain(node: string): string { return `${this.drainPrefix}${node}`; }
+  get queuesPrefix(): string { return `${this.prefix}queues/`; }
+  /** Which live node processes the spool of `node` (a node whose lease is gone). */
+  queue(node: string): string { return `${this.queuesPrefix}${node}`; }
 
   /** Splits a full key into its family and name, or undefined for keys outside the layout. */
-  parse(key: string): { family: 'nodes' | 'election' | 'open' | 'drain'; name: string } | undefined {
+  parse(key: string): { family: 'nodes' | 'election' | 'open' | 'drain' | 'queues'; name: string } | undefined {
     if (!key.startsWith(this.prefix)) return undefined;
     const rest = key.slice(this.prefix.length);
-    for (const [family, p] of [['nodes', 'nodes/'], ['election', 'election/controller/'], ['open', 'open/'], ['drain', 'drain/']] as const) {
+    for (const [family, p] of [['nodes', 'nodes/'], ['election', 'election/controller/'], ['open', 'open/'], ['drain', 'drain/'], ['queues', 'queues/']] as const) {
       if (rest.startsWith(p)) return { family, name: rest.slice(p.length) };
     }
     return undefined;

@@ -39,3 +39,6 @@ export function parseJson<T>(schema: z.ZodType<T>, raw: Buffer | string | undefi
     return undefined;
   }
 }
+
+export const queueValueSchema = z.object({ owner: z.string(), since: z.number(), controller: z.string() });
+export type QueueValue = z.infer<typeof queueValueSchema>;

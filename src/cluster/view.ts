@@ -12,11 +12,12 @@ import type { Etcd3, IKeyValue, Watcher } from 'etcd3';
 import type { Logger } from '../log/logger.ts';
 import { backoffMs, sleep } from '../util/clock.ts';
 import type { Keys } from './keys.ts';
-import { candidateValueSchema, nodeValueSchema, openValueSchema, parseJson, type NodeValue, type OpenValue } from './values.ts';
+import { candidateValueSchema, nodeValueSchema, openValueSchema, parseJson, queueValueSchema, type NodeValue, type OpenValue } from './values.ts';
 
 export interface NodeEntry { value: NodeValue; createRevision: string; lease: string }
 export interface Grant { account: string; holder: string; token: string; lease: string; value: OpenValue }
 export interface Candidate { key: string; node: string; createRevision: string; lease: string }
+export interface QueueAssignment { spoolOf: string; owner: string; createRevision: string; lease: string }
 
 export interface ViewEvents {
   changed: [];
@@ -31,6 +32,8 @@ export class ClusterView extends EventEmitter<ViewEvents> {
   readonly grants = new Map<string, Grant>();
   readonly candidates = new Map<string, Candidate>();
   readonly drains = new Set<string>();
+  /** Spools of dead nodes and the live node processing each. */
+  readonly queues = new Map<string, QueueAssignment>();
   private watcher: Watcher | undefined;
   private stopped = false;
   private lastController: string | undefined;
@@ -98,6 +101,7 @@ export class ClusterView extends EventEmitter<ViewEvents> {
     this.nodes.clear();
     this.candidates.clear();
     this.drains.clear();
+    this.queues.clear();
     const before = new Map(this.grants);
     this.grants.clear();
     for (const kv of res.kvs) this.apply('put', kv, false);
@@ -168,6 +172,10 @@ export class ClusterView extends EventEmitter<ViewEvents> {
       }
     } else if (family === 'drain') {
       if (type === 'put') this.drains.add(name); else this.drains.delete(name);
+    } else if (family === 'queues') {
+      const value = type === 'put' ? parseJson(queueValueSchema, kv.value) : undefined;
+      if (value) this.queues.set(name, { spoolOf: name, owner: value.owner, createRevision: kv.create_revision, lease: kv.lease });
+      else this.queues.delete(name);
     }
   }
 }

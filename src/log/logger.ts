@@ -10,7 +10,7 @@ export type { Logger };
 export const LOG_KEYS = [
   'node', 'component', 'account', 'holder', 'token', 'controller', 'leaderRev', 'lease', 'gapMs',
   'err', 'peer', 'method', 'durationMs', 'attempt', 'reason', 'count', 'servingUntil', 'address', 'port', 'ports',
-  'id', 'delayMs', 'failed', 'ttl',
+  'id', 'delayMs', 'failed', 'ttl', 'spoolOf',
 ] as const;
 
 export function createLogger(opts: { level: string; node?: string }, dest?: pino.DestinationStream): Logger {

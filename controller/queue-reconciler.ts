@@ -1,0 +1,97 @@
+/**
+ * Queue takeover (design §6, §7): while this node leads, every spool directory under
+ * `<root>/queue/` whose node is not registered and that still holds messages is assigned to a
+ * live node, which drains it. Reconcile, don't react: each pass reads the spool directories and the
+ * view, and converges; running it twice changes nothing.
+ *
+ * The assignment `queues/<dead>` is written in one transaction guarded by leadership, by the dead
+ * node's key being absent and by the owner's registration, and is bound to the owner's lease: if
+ * the owner dies too, the assignment vanishes and the next pass assigns the spool again.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Etcd3 } from 'etcd3';
+import type { Logger } from '../src/log/logger.ts';
+import type { Keys } from '../src/cluster/keys.ts';
+import type { ClusterView } from '../src/cluster/view.ts';
+import type { QueueValue } from '../src/cluster/values.ts';
+import type { Candidate } from './election.ts';
+import type { LockService } from './lock-service.ts';
+import { place } from './lock-table.ts';
+
+export interface QueueReconcilerOptions {
+  etcd: Etcd3;
+  keys: Keys;
+  view: ClusterView;
+  candidate: Candidate;
+  locks: LockService;
+  root: string;
+  nodeName: string;
+  log: Logger;
+  intervalMs: number;
+}
+
+export class QueueReconciler {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+
+  constructor(private readonly o: QueueReconcilerOptions) {}
+
+  start(): void {
+    this.o.candidate.on('elected', () => this.schedule());
+    this.o.candidate.on('deposed', () => clearTimeout(this.timer));
+    this.o.view.on('node', ({ entry }) => {
+      if (!entry && this.o.candidate.leadership) this.schedule(0);
+    });
+  }
+
+  stop(): void { clearTimeout(this.timer); }
+
+  private schedule(delay = 0): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.pass(), delay);
+    this.timer.unref();
+  }
+
+  /** One reconcile pass; reschedules itself while leading. */
+  async pass(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      const l = this.o.candidate.leadership;
+      if (!l) return;
+      for (const dead of await this.orphanSpools()) {
+        const owner = place('', this.o.locks.nodeInfos(), 0);
+        const ownerEntry = owner ? this.o.view.nodes.get(owner) : undefined;
+        if (!owner || !ownerEntry) break;
+        const { etcd, keys } = this.o;
+        const value: QueueValue = { owner, since: Date.now(), controller: this.o.nodeName };
+        const r = await etcd
+          .if(l.key, 'Create', '==', l.leaderRev)
+          .and(keys.node(dead), 'Create', '==', 0)
+          .and(keys.queue(dead), 'Create', '==', 0)
+          .and(keys.node(owner), 'Create', '==', ownerEntry.createRevision)
+          .then(etcd.put(keys.queue(dead)).value(JSON.stringify(value)).lease(ownerEntry.lease))
+          .commit();
+        if (r.succeeded) this.o.log.info({ spoolOf: dead, holder: owner }, 'queue assigned');
+      }
+    } catch (err) {
+      this.o.log.warn({ err }, 'queue reconcile failed');
+    } finally {
+      this.running = false;
+      if (this.o.candidate.leadership) this.schedule(this.o.intervalMs);
+    }
+  }
+
+  /** Spool directories of unregistered nodes that hold messages and nobody is draining. */
+  private async orphanSpools(): Promise<string[]> {
+    const base = join(this.o.root, 'queue');
+    const out: string[] = [];
+    for (const name of await readdir(base).catch(() => [] as string[])) {
+      if (this.o.view.nodes.has(name) || this.o.view.queues.has(name)) continue;
+      const envs = await readdir(join(base, name, 'env')).catch(() => [] as string[]);
+      if (envs.some((f) => f.endsWith('.json'))) out.push(name);
+    }
+    return out;
+  }
+}
