@@ -23,7 +23,8 @@ import { QueueReconciler } from '../controller/queue-reconciler.ts';
 import { AccountHolds } from './holds.ts';
 import { AdminServer } from './admin.ts';
 import { MailServices } from './mail.ts';
-import { MaildirDelivery } from './delivery/maildir-delivery.ts';
+import { accountDir, MaildirDelivery } from './delivery/maildir-delivery.ts';
+import { assertFence, writeFence } from '../src/storage/fence.ts';
 import { AccountNameError, parseAccount } from '../src/util/account.ts';
 
 /** Normalises an account name at the RPC boundary; a bad name is a non-retryable BAD_ACCOUNT. */
@@ -91,6 +92,8 @@ export class MailNode {
       nodeName: name,
       log: log.child({ component: 'holds' }),
       idleReleaseMs: config.locks.idleReleaseSeconds * 1000,
+      // Opening an account writes its fencing token, so an older holder's commits are refused.
+      onOpen: (account, token) => writeFence(accountDir(config.storage.root, account), BigInt(token)),
     });
     if (config.node.role !== 'frontend') {
       this.candidate = new Candidate(this.etcd, this.keys, this.session, this.view, name, log.child({ component: 'election' }));
@@ -112,7 +115,7 @@ export class MailNode {
       locks: this.locks,
       holds: this.holds,
       session: this.session,
-      local: new MaildirDelivery({ root: config.storage.root }),
+      local: new MaildirDelivery({ root: config.storage.root, checkFence: (dir, token) => assertFence(dir, BigInt(token)) }),
       log,
     });
     if (this.candidate && this.lockService) {

@@ -6,6 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accounts, LEASE_TTL_MS, startTestCluster, type TestCluster } from '../harness/cluster.ts';
 import { overlaps, servingIntervals } from '../harness/serving.ts';
+import { join } from 'node:path';
+import { readFence } from '../../src/storage/fence.ts';
 
 let c: TestCluster;
 beforeAll(async () => {
@@ -44,6 +46,9 @@ describe('self-fencing', () => {
     expect(closedOnHolder.length).toBe(10);
     for (const i of closedOnHolder) expect(i.until).toBeLessThanOrEqual(Number(fenced.servingUntil));
     expect(overlaps(intervals)).toEqual([]);
+    // The fence file carries the new holder's token: the old holder's commits would be refused.
+    const newToken = (await c.openKeys()).get(names[0]!)!.token;
+    expect(await readFence(join(c.local.dataDir, 'shared', 'mail', 'example.test', 'paused0'))).toBe(newToken);
     const margin = Math.min(...movedTo.map((m) => m.from)) - Number(fenced.servingUntil);
     console.log(`self-fencing: the paused holder stopped serving ${margin} ms before the first re-grant was served`);
   });
