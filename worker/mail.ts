@@ -20,6 +20,12 @@ import { QueueSupervisor } from './delivery/queues.ts';
 import type { NodeSession } from '../src/cluster/session.ts';
 import { createInboundServer } from './smtp/inbound.ts';
 import { createLmtpServer, listen } from './lmtp/server.ts';
+import { createSubmissionServer } from './smtp/submission.ts';
+import { Relay } from './delivery/relay.ts';
+import { loadTls } from './tls.ts';
+import { buildDsn } from '../src/mime/dsn.ts';
+import { newQueueId, type Envelope } from '../src/queue/spool.ts';
+import { Readable } from 'node:stream';
 
 export interface MailDeps {
   config: Readonly<Config>;
@@ -40,10 +46,15 @@ export class MailServices {
   readonly queues: QueueSupervisor;
   private readonly inbound: SMTPServer;
   private readonly lmtp: SMTPServer;
+  private submission: SMTPServer[] = [];
+  private readonly hostname: string;
+  private readonly domainCache = new Map<string, { served: boolean; until: number }>();
 
-  constructor(d: MailDeps) {
+  constructor(private readonly deps: MailDeps) {
+    const d = deps;
     const { config, log } = d;
     const hostname = config.smtp.hostname || config.node.name;
+    this.hostname = hostname;
     this.directory = new AccountDirectory(d.etcd, d.keys);
     this.spool = new Spool(config.storage.root, config.node.name);
     this.router = new Router({
@@ -54,6 +65,8 @@ export class MailServices {
       view: d.view,
       local: d.local,
       log: log.child({ component: 'router' }),
+      isLocal: (address) => this.servedDomain(address.slice(address.lastIndexOf('@') + 1)),
+      relay: new Relay({ smarthost: config.relay.smarthost, mxPort: config.relay.mxPort, hostname, log: log.child({ component: 'relay' }) }),
     });
     const queueLog = log.child({ component: 'queue' });
     this.queues = new QueueSupervisor({
@@ -72,6 +85,7 @@ export class MailServices {
           retryBaseMs: config.queue.retryBaseMs,
           retryMaxMs: config.queue.retryMaxMs,
           lifetimeMs: config.queue.lifetimeSeconds * 1000,
+          onFailed: (env, failed, message) => this.bounce(env, failed, message),
         }),
     });
     this.inbound = createInboundServer({
@@ -93,12 +107,67 @@ export class MailServices {
     });
   }
 
-  /** Binds LMTP and SMTP; returns their ports. Starts the queue runner on this node's spool. */
-  async listen(ports: Config['ports'], host: string): Promise<{ smtp: number; lmtp: number }> {
+  /** Binds LMTP, SMTP and both submission ports; returns the bound ports. */
+  async listen(ports: Config['ports'], host: string): Promise<Record<'smtp' | 'lmtp' | 'submission' | 'submissions', number>> {
+    const { config, log } = this.deps;
+    const tls = await loadTls(config, log);
+    const make = (implicitTls: boolean): SMTPServer =>
+      createSubmissionServer({
+        hostname: this.hostname,
+        directory: this.directory,
+        spool: this.spool,
+        tls,
+        implicitTls,
+        maxMessageBytes: config.smtp.maxMessageBytes,
+        maxRecipients: config.smtp.maxRecipients,
+        log: log.child({ component: 'submission' }),
+        onQueued: (env) => this.queues.enqueue(env),
+      });
+    this.submission = [make(false), make(true)];
     const lmtp = await listen(this.lmtp, ports.lmtp, host);
     const smtp = await listen(this.inbound, ports.smtp, host);
-    return { smtp, lmtp };
+    const submission = await listen(this.submission[0]!, ports.submission, host);
+    const submissions = await listen(this.submission[1]!, ports.submissions, host);
+    return { smtp, lmtp, submission, submissions };
   }
+
+  /** Whether mail for `domain` is ours; cached for a few seconds (checked per recipient). */
+  async servedDomain(domain: string): Promise<boolean> {
+    const hit = this.domainCache.get(domain);
+    if (hit && hit.until > Date.now()) return hit.served;
+    const served = await this.directory.hasDomain(domain);
+    this.domainCache.set(domain, { served, until: Date.now() + 5000 });
+    return served;
+  }
+
+  /** Queues an RFC 3464 bounce to the sender; a message with the null sender is never bounced. */
+  private async bounce(env: Envelope, failed: Envelope['recipients'], original: Buffer): Promise<void> {
+    const log = this.deps.log;
+    if (!env.from) {
+      log.warn({ id: env.id, count: failed.length }, 'undeliverable bounce discarded');
+      return;
+    }
+    const dsn = buildDsn({
+      reportingMta: this.hostname,
+      to: env.from,
+      queueId: env.id,
+      arrival: new Date(env.received),
+      failed: failed.map((f) => ({ address: f.address, reply: f.reply ?? '554 5.0.0 failed' })),
+      original,
+    });
+    const now = Date.now();
+    const queued = await this.spool.accept(newQueueId(), '', Readable.from([dsn]), {
+      from: '',
+      recipients: [{ address: env.from, state: 'pending', attempts: 0 }],
+      received: now,
+      source: 'bounce',
+      attempts: 0,
+      nextAttempt: now,
+    }, Number.MAX_SAFE_INTEGER);
+    log.info({ id: env.id, count: failed.length }, 'bounce queued');
+    this.queues.enqueue(queued);
+  }
+
 
   /** Starts working this node's spool (and any assigned to it); call once registered. */
   async startQueue(): Promise<void> {
@@ -107,10 +176,7 @@ export class MailServices {
   }
 
   async stop(): Promise<void> {
-    await Promise.allSettled([
-      new Promise<void>((r) => this.inbound.close(() => r())),
-      new Promise<void>((r) => this.lmtp.close(() => r())),
-    ]);
+    await Promise.allSettled([this.inbound, this.lmtp, ...this.submission].map((srv) => new Promise<void>((r) => srv.close(() => r()))));
     await this.queues.stop();
   }
 }

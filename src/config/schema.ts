@@ -44,9 +44,30 @@ export const configSchema = z.object({
       smtp: port.default(25),
       /** Internal LMTP for handing messages to the holder (cluster-authenticated). */
       lmtp: port.default(7424),
+      /** Message submission with STARTTLS (RFC 6409). */
+      submission: port.default(587),
+      /** Message submission over implicit TLS (RFC 8314). */
+      submissions: port.default(465),
     })
     .strict()
-    .default({ rpc: 7400, admin: 7480, smtp: 25, lmtp: 7424 }),
+    .default({ rpc: 7400, admin: 7480, smtp: 25, lmtp: 7424, submission: 587, submissions: 465 }),
+  tls: z
+    .object({
+      /** PEM certificate chain and key for client-facing TLS; empty = a self-signed pair made at start. */
+      certFile: z.string().default(''),
+      keyFile: z.string().default(''),
+    })
+    .strict()
+    .default({ certFile: '', keyFile: '' }),
+  relay: z
+    .object({
+      /** host:port of a smarthost for outbound mail; empty = direct delivery to the domain's MX. */
+      smarthost: z.string().default(''),
+      /** Port used when delivering directly to MX hosts. */
+      mxPort: port.default(25),
+    })
+    .strict()
+    .default({ smarthost: '', mxPort: 25 }),
   smtp: z
     .object({
       /** Name in the greeting and in Received headers; defaults to the node name. */

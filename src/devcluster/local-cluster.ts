@@ -23,6 +23,9 @@ export interface LocalClusterOptions {
   roles?: string[];
 }
 
+/** Every listener a node has, in the order ports are handed out. */
+export const PORTS = ['rpc', 'admin', 'smtp', 'lmtp', 'submission', 'submissions'] as const;
+
 export interface ClusterFile {
   cluster: string;
   etcd: { endpoints: string[] };
@@ -57,15 +60,14 @@ export class LocalCluster {
       JSON.stringify({ cluster: { name: this.cluster, secret: this.secret }, etcd: { endpoints: [this.etcd.endpoint] } }, null, 2),
       { mode: 0o600 },
     );
-    const ports = await freePorts(4 * this.o.nodes);
-    for (let i = 0; i < this.o.nodes; i++) this.nodes.push(this.makeNode(`mail-${i}`, this.o.roles?.[i], ports.slice(4 * i, 4 * i + 4)));
+    const ports = await freePorts(PORTS.length * this.o.nodes);
+    for (let i = 0; i < this.o.nodes; i++) this.nodes.push(this.makeNode(`mail-${i}`, this.o.roles?.[i], ports.slice(PORTS.length * i, PORTS.length * (i + 1))));
     await Promise.all(this.nodes.map((n) => n.start()));
     this.writeClusterFile();
   }
 
   /** Environment a node gets: exactly what the Kubernetes manifests set, with local values. */
   makeNode(name: string, role = 'symmetric', ports: number[]): NodeProcess {
-    const [rpc, admin, smtp, lmtp] = ports.map(String) as [string, string, string, string];
     const env: Record<string, string> = {
       MAILCLUSTER_CLUSTER_NAME: this.cluster,
       MAILCLUSTER_CLUSTER_SECRET: this.secret,
@@ -74,10 +76,7 @@ export class LocalCluster {
       MAILCLUSTER_NODE_ADVERTISE_ADDRESS: '127.0.0.1',
       MAILCLUSTER_NODE_BIND_ADDRESS: '127.0.0.1',
       MAILCLUSTER_ETCD_ENDPOINTS: this.etcd.endpoint,
-      MAILCLUSTER_PORTS_RPC: rpc,
-      MAILCLUSTER_PORTS_ADMIN: admin,
-      MAILCLUSTER_PORTS_SMTP: smtp,
-      MAILCLUSTER_PORTS_LMTP: lmtp,
+      ...Object.fromEntries(PORTS.map((p, i) => [`MAILCLUSTER_PORTS_${p.toUpperCase()}`, String(ports[i])])),
       MAILCLUSTER_STORAGE_ROOT: join(this.dataDir, 'shared'),
       ...this.o.env,
     };
@@ -91,12 +90,7 @@ export class LocalCluster {
       nodes: this.nodes.map((n) => ({
         name: n.name,
         address: n.env.MAILCLUSTER_NODE_ADVERTISE_ADDRESS ?? '127.0.0.1',
-        ports: {
-          rpc: Number(n.env.MAILCLUSTER_PORTS_RPC),
-          admin: Number(n.env.MAILCLUSTER_PORTS_ADMIN),
-          smtp: Number(n.env.MAILCLUSTER_PORTS_SMTP),
-          lmtp: Number(n.env.MAILCLUSTER_PORTS_LMTP),
-        },
+        ports: Object.fromEntries(PORTS.map((p) => [p, Number(n.env[`MAILCLUSTER_PORTS_${p.toUpperCase()}`])])),
       })),
     };
   }

@@ -18,9 +18,7 @@ export interface QueueRunnerOptions {
   retryMaxMs: number;
   lifetimeMs: number;
   /** Permanent failures of one message (called before it is removed from the spool). */
-  onFailed?: (env: Envelope, failed: Envelope['recipients']) => Promise<void>;
-  /** Relay for recipients that are not local (submission); undefined routes everything locally. */
-  isLocal?: (address: string) => Promise<boolean>;
+  onFailed?: (env: Envelope, failed: Envelope['recipients'], message: Buffer) => Promise<void>;
 }
 
 export class QueueRunner {
@@ -68,13 +66,17 @@ export class QueueRunner {
     clearTimeout(this.timers.get(env.id));
     const t = setTimeout(() => {
       this.timers.delete(env.id);
-      const p = this.attempt(env).finally(() => this.inflight.delete(env.id));
+      const p = this.attempt(env).then((retryInMs) => {
+        this.inflight.delete(env.id);
+        if (retryInMs !== undefined) this.schedule(env, retryInMs);
+      });
       this.inflight.set(env.id, p);
     }, delayMs);
     this.timers.set(env.id, t);
   }
 
-  private async attempt(env: Envelope): Promise<void> {
+  /** One delivery attempt; resolves with the delay before the next one, or undefined when done. */
+  private async attempt(env: Envelope): Promise<number | undefined> {
     try {
       const message = await this.o.spool.read(env.id);
       const pending = env.recipients.filter((r) => r.state === 'pending');
@@ -101,8 +103,7 @@ export class QueueRunner {
         env.nextAttempt = Date.now() + delay;
         await this.o.spool.update(env);
         this.o.log.info({ id: env.id, attempt: env.attempts, count: stillPending.length, delayMs: delay }, 'delivery deferred');
-        this.schedule(env, delay);
-        return;
+        return delay;
       }
       for (const r of stillPending) {
         r.state = 'failed';
@@ -111,13 +112,14 @@ export class QueueRunner {
       const failed = env.recipients.filter((r) => r.state === 'failed');
       if (failed.length > 0) {
         await this.o.spool.update(env);
-        await this.o.onFailed?.(env, failed);
+        await this.o.onFailed?.(env, failed, message);
       }
       await this.o.spool.finish(env.id);
       this.o.log.info({ id: env.id, count: env.recipients.length - failed.length, failed: failed.length }, 'message done');
+      return undefined;
     } catch (err) {
       this.o.log.error({ err, id: env.id }, 'queue attempt failed');
-      this.schedule(env, this.o.retryBaseMs);
+      return this.o.retryBaseMs;
     }
   }
 }

@@ -6,7 +6,6 @@
  * Contract: resolves with one outcome per recipient; never throws for a single recipient's
  * failure. `temporary` outcomes stay queued and are retried; `permanent` ones bounce.
  */
-import nodemailer from 'nodemailer';
 import type { Logger } from '../../src/log/logger.ts';
 import type { LockClient } from '../../src/cluster/lock-client.ts';
 import type { ClusterView } from '../../src/cluster/view.ts';
@@ -15,7 +14,10 @@ import type { AccountHolds } from '../holds.ts';
 import { peerCredentials } from '../lmtp/peer-auth.ts';
 import { DeliveryError, type LocalDelivery } from './local.ts';
 
-export type Outcome = { address: string; ok: true } | { address: string; ok: false; permanent: boolean; reply: string };
+import { transact, type Outcome } from './smtp-client.ts';
+import type { Relay } from './relay.ts';
+
+export type { Outcome };
 
 export interface RouterOptions {
   nodeName: string;
@@ -26,12 +28,24 @@ export interface RouterOptions {
   local: LocalDelivery;
   log: Logger;
   lmtpTimeoutMs?: number;
+  /** Whether an address is in a served domain; others go to `relay`. */
+  isLocal: (address: string) => Promise<boolean>;
+  relay: Relay;
 }
 
 export class Router {
   constructor(private readonly o: RouterOptions) {}
 
   async route(from: string, recipients: string[], message: Buffer): Promise<Outcome[]> {
+    const local: string[] = [];
+    const remote: string[] = [];
+    for (const r of recipients) ((await this.o.isLocal(r).catch(() => true)) ? local : remote).push(r);
+    const [a, b] = await Promise.all([this.routeLocal(from, local, message), remote.length ? this.o.relay.send(from, remote, message) : []]);
+    return [...a, ...b];
+  }
+
+  private async routeLocal(from: string, recipients: string[], message: Buffer): Promise<Outcome[]> {
+    if (recipients.length === 0) return [];
     const byHolder = new Map<string, Array<{ address: string; token: string }>>();
     const outcomes: Outcome[] = [];
     await Promise.all(
@@ -77,43 +91,12 @@ export class Router {
     const node = this.o.view.nodes.get(holder);
     const port = node?.value.ports.lmtp;
     if (!node || !port) return recipients.map((address) => ({ address, ok: false, permanent: false, reply: `451 4.4.0 holder ${holder} unreachable` }));
-    const transport = nodemailer.createTransport({
-      lmtp: true,
-      host: node.value.address,
-      port,
-      auth: peerCredentials(this.o.secret, this.o.nodeName),
-      ignoreTLS: true,
-      connectionTimeout: this.o.lmtpTimeoutMs ?? 10_000,
-      socketTimeout: this.o.lmtpTimeoutMs ?? 30_000,
-      name: this.o.nodeName,
-    } as Parameters<typeof nodemailer.createTransport>[0]);
-    try {
-      const raw = Buffer.concat([Buffer.from(returnPathHeader(from)), message]);
-      const info = (await transport.sendMail({ envelope: { from, to: recipients }, raw })) as {
-        accepted: string[];
-        rejected: string[];
-        rejectedErrors?: Array<{ recipient: string; response: string; responseCode: number }>;
-      };
-      const errors = new Map((info.rejectedErrors ?? []).map((e) => [e.recipient, e]));
-      return recipients.map((address): Outcome => {
-        const e = errors.get(address);
-        if (!e && info.accepted.includes(address)) return { address, ok: true };
-        return { address, ok: false, permanent: (e?.responseCode ?? 451) >= 500, reply: e?.response ?? '451 4.4.0 no reply from holder' };
-      });
-    } catch (err) {
-      const e = err as { responseCode?: number; response?: string; message: string; rejectedErrors?: Array<{ recipient: string; response: string; responseCode: number }> };
-      if (e.rejectedErrors?.length) {
-        const errors = new Map(e.rejectedErrors.map((r) => [r.recipient, r]));
-        return recipients.map((address): Outcome => {
-          const r = errors.get(address);
-          return r ? { address, ok: false, permanent: r.responseCode >= 500, reply: r.response } : { address, ok: false, permanent: false, reply: '451 4.4.0 transaction failed' };
-        });
-      }
-      this.o.log.warn({ err, holder }, 'lmtp handoff failed');
-      const permanent = (e.responseCode ?? 451) >= 500;
-      return recipients.map((address) => ({ address, ok: false, permanent, reply: e.response ?? `451 4.4.0 ${e.message}` }));
-    } finally {
-      transport.close();
-    }
+    const raw = Buffer.concat([Buffer.from(returnPathHeader(from)), message]);
+    return transact(
+      { host: node.value.address, port, lmtp: true, auth: peerCredentials(this.o.secret, this.o.nodeName), name: this.o.nodeName, timeoutMs: this.o.lmtpTimeoutMs },
+      from,
+      recipients,
+      raw,
+    );
   }
 }

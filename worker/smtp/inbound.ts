@@ -8,8 +8,8 @@ import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMT
 import type { Logger } from '../../src/log/logger.ts';
 import type { AccountDirectory } from '../../src/accounts/directory.ts';
 import { AccountNameError, parseAccount } from '../../src/util/account.ts';
-import { receivedHeader } from '../../src/util/mail-headers.ts';
-import { newQueueId, type Envelope, type Spool } from '../../src/queue/spool.ts';
+import type { Envelope, Spool } from '../../src/queue/spool.ts';
+import { spoolData } from './spool-data.ts';
 import { smtpError } from './errors.ts';
 
 export interface InboundOptions {
@@ -64,41 +64,7 @@ export function createInboundServer(o: InboundOptions): SMTPServer {
       );
     },
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, cb) {
-      const id = newQueueId();
-      const rcpts = session.envelope.rcptTo.map((r) => parseAccount(r.address).address);
-      const header = receivedHeader({
-        helo: session.hostNameAppearsAs,
-        clientHostname: session.clientHostname,
-        remoteAddress: session.remoteAddress,
-        by: o.hostname,
-        protocol: session.transmissionType === 'SMTP' ? 'SMTP' : 'ESMTP',
-        id,
-        for: rcpts.length === 1 ? rcpts[0] : undefined,
-      });
-      const now = Date.now();
-      o.spool
-        .accept(id, header, stream, {
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          recipients: rcpts.map((address) => ({ address, state: 'pending', attempts: 0 })),
-          received: now,
-          source: 'inbound',
-          attempts: 0,
-          nextAttempt: now,
-        }, o.maxMessageBytes)
-        .then(async (env) => {
-          if (stream.sizeExceeded) {
-            // Committed but refused: remove it before answering, so a 552 never gets delivered.
-            await o.spool.finish(env.id);
-            return cb(smtpError(552, '5.3.4', 'message too big'));
-          }
-          o.onQueued(env);
-          cb(null, `2.0.0 Ok: queued as ${id}`);
-        })
-        .catch((err: unknown) => {
-          if (stream.sizeExceeded || (err as Error).message === 'message too big') return cb(smtpError(552, '5.3.4', 'message too big'));
-          o.log.error({ err }, 'spooling failed');
-          cb(smtpError(451, '4.3.0', 'could not queue the message, try again later'));
-        });
+      spoolData(o, stream, session, { source: 'inbound', protocol: session.transmissionType === 'SMTP' ? 'SMTP' : 'ESMTP' }, cb);
     },
   });
 }

@@ -1,0 +1,62 @@
+/**
+ * One SMTP or LMTP transaction with nodemailer, turned into one Outcome per recipient.
+ * 5xx replies are permanent, everything else (4xx, connection failures, timeouts) temporary.
+ */
+import nodemailer from 'nodemailer';
+
+export type Outcome = { address: string; ok: true } | { address: string; ok: false; permanent: boolean; reply: string };
+
+export interface TransactionTarget {
+  host: string;
+  port: number;
+  lmtp?: boolean;
+  auth?: { user: string; pass: string };
+  /** Our name in EHLO/LHLO. */
+  name: string;
+  timeoutMs?: number;
+}
+
+interface Rejection { recipient: string; response: string; responseCode: number }
+
+/** True when the failure is about the connection (try the next MX), not an SMTP answer. */
+export function isConnectionFailure(o: Outcome[]): boolean {
+  return o.every((x) => !x.ok && !x.permanent && x.reply.startsWith('451 4.4.1'));
+}
+
+export async function transact(t: TransactionTarget, from: string, recipients: string[], raw: Buffer): Promise<Outcome[]> {
+  const transport = nodemailer.createTransport({
+    lmtp: t.lmtp ?? false,
+    host: t.host,
+    port: t.port,
+    name: t.name,
+    auth: t.auth,
+    ignoreTLS: t.lmtp ?? false,
+    opportunisticTLS: !t.lmtp,
+    tls: { rejectUnauthorized: false },
+    connectionTimeout: t.timeoutMs ?? 10_000,
+    greetingTimeout: t.timeoutMs ?? 10_000,
+    socketTimeout: (t.timeoutMs ?? 10_000) * 3,
+  } as Parameters<typeof nodemailer.createTransport>[0]);
+  try {
+    const info = (await transport.sendMail({ envelope: { from, to: recipients }, raw })) as { accepted: string[]; rejectedErrors?: Rejection[] };
+    const errors = new Map((info.rejectedErrors ?? []).map((e) => [e.recipient, e]));
+    return recipients.map((address): Outcome => {
+      const e = errors.get(address);
+      if (!e && info.accepted.includes(address)) return { address, ok: true };
+      return { address, ok: false, permanent: (e?.responseCode ?? 451) >= 500, reply: e?.response ?? '451 4.4.0 no reply for this recipient' };
+    });
+  } catch (err) {
+    const e = err as { responseCode?: number; response?: string; message: string; code?: string; rejectedErrors?: Rejection[] };
+    if (e.rejectedErrors?.length) {
+      const errors = new Map(e.rejectedErrors.map((r) => [r.recipient, r]));
+      return recipients.map((address): Outcome => {
+        const r = errors.get(address);
+        return r ? { address, ok: false, permanent: r.responseCode >= 500, reply: r.response } : { address, ok: false, permanent: false, reply: '451 4.4.0 transaction failed' };
+      });
+    }
+    if (e.responseCode) return recipients.map((address) => ({ address, ok: false, permanent: e.responseCode! >= 500, reply: e.response ?? `${e.responseCode} ${e.message}` }));
+    return recipients.map((address) => ({ address, ok: false, permanent: false, reply: `451 4.4.1 ${t.host}:${t.port}: ${e.code ?? e.message}` }));
+  } finally {
+    transport.close();
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The DATA step shared by inbound SMTP and submission: stream the message (after its Received
+ * header) into the spool, fsynced with its envelope, and only then answer 250. A message over the
+ * size limit is removed before 552 is sent, so a refused message is never delivered.
+ */
+import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import type { Logger } from '../../src/log/logger.ts';
+import { parseAccount } from '../../src/util/account.ts';
+import { receivedHeader, type ReceivedInfo } from '../../src/util/mail-headers.ts';
+import { newQueueId, type Envelope, type Spool } from '../../src/queue/spool.ts';
+import { smtpError } from './errors.ts';
+
+export interface SpoolDataOptions {
+  hostname: string;
+  spool: Spool;
+  maxMessageBytes: number;
+  log: Logger;
+  onQueued: (env: Envelope) => void;
+}
+
+export function spoolData(
+  o: SpoolDataOptions,
+  stream: SMTPServerDataStream,
+  session: SMTPServerSession,
+  kind: { source: Envelope['source']; protocol: ReceivedInfo['protocol']; authenticatedAs?: string },
+  cb: (err?: Error | null, message?: string) => void,
+): void {
+  const id = newQueueId();
+  const rcpts = session.envelope.rcptTo.map((r) => parseAccount(r.address).address);
+  const header = receivedHeader({
+    helo: session.hostNameAppearsAs,
+    clientHostname: session.clientHostname,
+    remoteAddress: session.remoteAddress,
+    by: o.hostname,
+    protocol: kind.protocol,
+    id,
+    for: rcpts.length === 1 ? rcpts[0] : undefined,
+  });
+  const now = Date.now();
+  const tooBig = (): void => cb(smtpError(552, '5.3.4', 'message too big'));
+  o.spool
+    .accept(
+      id,
+      header,
+      stream,
+      {
+        from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+        recipients: rcpts.map((address) => ({ address, state: 'pending', attempts: 0 })),
+        received: now,
+        source: kind.source,
+        ...(kind.authenticatedAs ? { authenticatedAs: kind.authenticatedAs } : {}),
+        attempts: 0,
+        nextAttempt: now,
+      },
+      o.maxMessageBytes,
+    )
+    .then(async (env) => {
+      if (stream.sizeExceeded) {
+        await o.spool.finish(env.id);
+        return tooBig();
+      }
+      o.onQueued(env);
+      cb(null, `2.0.0 Ok: queued as ${id}`);
+    })
+    .catch((err: unknown) => {
+      if (stream.sizeExceeded || (err as Error).message === 'message too big') return tooBig();
+      o.log.error({ err }, 'spooling failed');
+      cb(smtpError(451, '4.3.0', 'could not queue the message, try again later'));
+    });
+}

@@ -1,0 +1,82 @@
+/**
+ * Message submission (RFC 6409): port 587 with STARTTLS required before AUTH, and port 465 with
+ * implicit TLS (RFC 8314). AUTH PLAIN/LOGIN against the account directory is required; the
+ * envelope sender must be the authenticated account (553 5.7.1 otherwise). Local recipients are
+ * checked as on port 25; other domains are relayed. The message is fsynced into the spool
+ * before 250, like inbound mail.
+ */
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { Logger } from '../../src/log/logger.ts';
+import type { AccountDirectory } from '../../src/accounts/directory.ts';
+import { parseAccount } from '../../src/util/account.ts';
+import type { Envelope, Spool } from '../../src/queue/spool.ts';
+import { spoolData } from './spool-data.ts';
+import type { TlsCredentials } from '../tls.ts';
+import { smtpError } from './errors.ts';
+import { checkLocalRecipient } from './inbound.ts';
+
+export interface SubmissionOptions {
+  hostname: string;
+  directory: AccountDirectory;
+  spool: Spool;
+  tls: TlsCredentials;
+  /** true: implicit TLS (465); false: STARTTLS (587). */
+  implicitTls: boolean;
+  maxMessageBytes: number;
+  maxRecipients: number;
+  log: Logger;
+  onQueued: (env: Envelope) => void;
+}
+
+export function createSubmissionServer(o: SubmissionOptions): SMTPServer {
+  return new SMTPServer({
+    name: o.hostname,
+    banner: 'mailcluster ESMTP submission',
+    secure: o.implicitTls,
+    key: o.tls.key,
+    cert: o.tls.cert,
+    authMethods: ['PLAIN', 'LOGIN'],
+    authOptional: false,
+    allowInsecureAuth: false,
+    size: o.maxMessageBytes,
+    logger: false,
+    onAuth(auth, _session, cb) {
+      o.directory.authenticate(auth.username ?? '', auth.password ?? '').then(
+        (user) => (user ? cb(null, { user }) : cb(smtpError(535, '5.7.8', 'authentication failed'))),
+        (err: unknown) => {
+          o.log.warn({ err }, 'authentication check failed');
+          cb(smtpError(454, '4.7.0', 'temporary authentication failure'));
+        },
+      );
+    },
+    onMailFrom(addr, session, cb) {
+      let sender: string;
+      try {
+        sender = parseAccount(addr.address).address;
+      } catch {
+        return cb(smtpError(553, '5.7.1', 'sender address rejected: not owned by you'));
+      }
+      if (sender !== session.user) return cb(smtpError(553, '5.7.1', 'sender address rejected: not owned by you'));
+      cb();
+    },
+    onRcptTo(addr, session, cb) {
+      if (session.envelope.rcptTo.length >= o.maxRecipients) return cb(smtpError(452, '4.5.3', 'too many recipients'));
+      let domain: string;
+      try {
+        domain = parseAccount(addr.address).domain;
+      } catch {
+        return cb(smtpError(501, '5.1.3', 'bad recipient address syntax'));
+      }
+      o.directory
+        .hasDomain(domain)
+        .then((local) => (local ? checkLocalRecipient(o.directory, addr) : undefined))
+        .then(
+          () => cb(),
+          (err: unknown) => cb((err as { responseCode?: number }).responseCode ? (err as Error) : smtpError(451, '4.3.0', 'temporary failure, try again later')),
+        );
+    },
+    onData(stream: SMTPServerDataStream, session: SMTPServerSession, cb) {
+      spoolData(o, stream, session, { source: 'submission', protocol: 'ESMTPSA', authenticatedAs: String(session.user) }, cb);
+    },
+  });
+}
