@@ -57,7 +57,9 @@ describe('mailcluster dev and the operator CLI', () => {
     const file = JSON.parse(readFileSync(join(data, 'cluster.json'), 'utf8')) as ClusterFile;
     expect(file.nodes.map((n) => n.name)).toEqual(['mail-0', 'mail-1', 'mail-2']);
     expect(file.etcd.endpoints[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(out).toMatch(/demo domain example\.test: alice@example\.test \/ \S+, bob@example\.test \/ \S+/);
     for (const n of file.nodes) {
+      expect(Object.keys(n.ports).sort()).toEqual(['admin', 'lmtp', 'rpc', 'smtp', 'submission', 'submissions']);
       const health = await fetch(`http://${n.address}:${n.ports.admin}/healthz`);
       expect(health.status).toBe(200);
     }

@@ -8,6 +8,10 @@ import { createEtcd } from '../../cluster/etcd.ts';
 import { Keys } from '../../cluster/keys.ts';
 import { ClusterView } from '../../cluster/view.ts';
 import { silentLogger } from '../../log/logger.ts';
+import { AccountDirectory } from '../../accounts/directory.ts';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface DevOptions { nodes: string; data: string; leaseTtl: string }
 
@@ -37,10 +41,13 @@ export async function runDev(opts: DevOptions): Promise<void> {
   process.stdout.write(`starting etcd and ${count} nodes in ${cluster.dataDir}…\n`);
   await cluster.start();
   const controller = await waitForController(cluster);
+  const demo = await demoAccounts(cluster);
   const file = cluster.clusterFile();
   for (const n of file.nodes) {
-    process.stdout.write(`  ${n.name}${n.name === controller ? ' (controller)' : ''}  rpc ${n.address}:${n.ports.rpc}  admin http://${n.address}:${n.ports.admin}/healthz\n`);
+    const p = n.ports;
+    process.stdout.write(`  ${n.name}${n.name === controller ? ' (controller)' : ''}  smtp ${p.smtp}  submission ${p.submission} (STARTTLS) / ${p.submissions} (TLS)  admin http://${n.address}:${p.admin}/healthz\n`);
   }
+  process.stdout.write(`  demo domain example.test: ${demo.map((d) => `${d.address} / ${d.password}`).join(', ')}\n`);
   process.stdout.write(`  etcd ${cluster.etcd.endpoint}; logs in ${cluster.dataDir}/logs; cluster file ${cluster.dataDir}/cluster.json\n`);
   process.stdout.write(`  try: node bin/mailcluster.js status   ·   node bin/mailcluster.js step-down   ·   kill -9 <controller pid ${cluster.node(controller).pid}>\n`);
   process.stdout.write(`mailcluster dev: ready (${count} nodes, controller ${controller})\n`);
@@ -55,6 +62,29 @@ async function waitForController(cluster: LocalCluster): Promise<string> {
     return view.controller()!.node;
   } finally {
     await view.stop();
+    etcd.close();
+  }
+}
+
+/** A demo domain with two accounts; their passwords are kept in DIR/demo-accounts.json (0600). */
+async function demoAccounts(cluster: LocalCluster): Promise<Array<{ address: string; password: string }>> {
+  const file = join(cluster.dataDir, 'demo-accounts.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Array<{ address: string; password: string }>;
+  const etcd = createEtcd({ endpoints: [cluster.etcd.endpoint], requestTimeoutMs: 3000 });
+  try {
+    const dir = new AccountDirectory(etcd, new Keys(cluster.cluster));
+    if (!(await dir.hasDomain('example.test'))) await dir.addDomain('example.test');
+    const out = [];
+    for (const local of ['alice', 'bob']) {
+      const password = randomBytes(9).toString('base64url');
+      const address = `${local}@example.test`;
+      if (await dir.getAccount(address)) await dir.updateAccount(address, { password });
+      else await dir.addAccount(address, password);
+      out.push({ address, password });
+    }
+    writeFileSync(file, JSON.stringify(out, null, 2), { mode: 0o600 });
+    return out;
+  } finally {
     etcd.close();
   }
 }
