@@ -24,10 +24,9 @@ export class NodeProcess {
   get pid(): number | undefined { return this.child?.pid; }
   get running(): boolean { return !!this.child && this.child.exitCode === null && this.child.signalCode === null; }
 
-  /** Spawns the process; resolves when it logs `node started` (rejects if it exits first). */
+  /** Spawns the process; resolves when its /readyz answers 200 (rejects if it exits first). */
   async start(timeoutMs = 30_000): Promise<void> {
     this.exitCode = undefined;
-    const since = this.logs.length;
     this.logFile = this.logPath ? createWriteStream(this.logPath, { flags: 'a' }) : undefined;
     const child = spawn(process.execPath, [MAILCLUSTER_BIN, 'node'], {
       env: { ...process.env, ...this.env },
@@ -44,7 +43,19 @@ export class NodeProcess {
       }),
     );
     exited.catch(() => undefined);
-    await Promise.race([this.waitForLog((l) => l.msg === 'node started', timeoutMs, since), exited]);
+    await Promise.race([this.waitReady(timeoutMs), exited]);
+  }
+
+  private async waitReady(timeoutMs: number): Promise<void> {
+    const url = `http://127.0.0.1:${this.env.MAILCLUSTER_PORTS_ADMIN}/readyz`;
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      if (!this.running) throw new Error(`${this.name} is not running`);
+      const ok = await fetch(url, { signal: AbortSignal.timeout(1000) }).then((r) => r.status === 200, () => false);
+      if (ok) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`${this.name} not ready within ${timeoutMs} ms`);
   }
 
   private onLine(line: string): void {

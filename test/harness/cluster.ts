@@ -57,12 +57,12 @@ export class TestCluster {
     return kv ? (JSON.parse(kv.value.toString()) as { node: string }).node : undefined;
   }
 
-  /** Waits until a controller is elected and has announced it in its log. */
+  /** Waits until a controller is elected and says it leads (status RPC). */
   async electedController(timeoutMs = 20_000, other?: string): Promise<string> {
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
       const c = await this.controller().catch(() => undefined);
-      if (c && c !== other && this.local.node(c).logs.some((l) => l.msg === 'elected controller')) return c;
+      if (c && c !== other && (await this.rpc(c, 'status', {}, 1000).then((s) => s.leading, () => false))) return c;
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error('no controller elected');

@@ -33,6 +33,8 @@ export function createLmtpServer(o: LmtpOptions): SMTPServer {
     allowInsecureAuth: true,
     size: o.maxMessageBytes,
     logger: false,
+    // No reverse DNS per connection: it stalls every session where DNS is slow or absent.
+    disableReverseLookup: true,
     onAuth(auth, _session, cb) {
       const refusal = peers.verify(auth.username ?? '', auth.password ?? '');
       if (refusal) return cb(smtpError(535, '5.7.8', 'peer authentication failed'));

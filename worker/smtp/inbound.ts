@@ -47,6 +47,8 @@ export function createInboundServer(o: InboundOptions): SMTPServer {
     disabledCommands: ['AUTH', 'STARTTLS'],
     size: o.maxMessageBytes,
     logger: false,
+    // No reverse DNS per connection: it stalls every session where DNS is slow or absent.
+    disableReverseLookup: true,
     maxClients: 1000,
     onMailFrom(addr, _session, cb) {
       if (addr.address && !/^[^\s<>@]+@[^\s<>@]+$/.test(addr.address)) return cb(smtpError(501, '5.1.7', 'bad sender address syntax'));

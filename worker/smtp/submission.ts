@@ -40,6 +40,8 @@ export function createSubmissionServer(o: SubmissionOptions): SMTPServer {
     allowInsecureAuth: false,
     size: o.maxMessageBytes,
     logger: false,
+    // No reverse DNS per connection: it stalls every session where DNS is slow or absent.
+    disableReverseLookup: true,
     onAuth(auth, _session, cb) {
       o.directory.authenticate(auth.username ?? '', auth.password ?? '').then(
         (user) => (user ? cb(null, { user }) : cb(smtpError(535, '5.7.8', 'authentication failed'))),

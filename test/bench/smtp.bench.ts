@@ -1,0 +1,94 @@
+/**
+ * `npm run bench:smtp`: inbound SMTP, side by side in one run with Postfix → LMTP → Dovecot.
+ * Same load generator (Postfix's smtp-source), same sizes (4 KiB, 64 KiB), 10 and 50 sessions,
+ * equal durability (fsync before 250 and on delivery). Load is split over 3 recipients and, for
+ * mailcluster, over its 3 nodes, each receiving mail for an account held by another node (every
+ * message crosses the cluster over LMTP: the least favourable placement).
+ * Prints accepted and delivered messages/s and the ratio to the peer.
+ */
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestCluster } from '../harness/cluster.ts';
+import { addAccounts } from '../harness/mail.ts';
+import { PostfixPeer } from './peer/postfix.ts';
+
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 900);
+const SIZES = [4096, 65536];
+const SESSIONS = [10, 50];
+const ACCOUNTS = ['b0', 'b1', 'b2'];
+
+function smtpSource(port: number, sessions: number, messages: number, size: number, to: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('/usr/sbin/smtp-source', ['-s', String(sessions), '-m', String(messages), '-l', String(size), '-f', 'load@remote.test', '-t', to, `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`smtp-source exited ${code}: ${err.slice(0, 300)}`))));
+  });
+}
+
+function countMail(base: string): number {
+  let n = 0;
+  for (const a of ACCOUNTS) for (const sub of ['new', 'cur']) {
+    const d = join(base, a, sub);
+    if (existsSync(d)) n += readdirSync(d).length;
+  }
+  return n;
+}
+
+interface Figures { accepted: number; delivered: number }
+
+/** Sends MESSAGES split over `targets` ({port, to}); returns accepted/s and delivered/s. */
+async function run(targets: Array<{ port: number; to: string }>, sessions: number, size: number, mailBase: string): Promise<Figures> {
+  const before = countMail(mailBase);
+  const t0 = performance.now();
+  const share = (total: number, i: number) => Math.floor(total / targets.length) + (i < total % targets.length ? 1 : 0);
+  await Promise.all(targets.map((t, i) => smtpSource(t.port, Math.max(1, share(sessions, i)), share(MESSAGES, i), size, t.to)));
+  const accepted = MESSAGES / ((performance.now() - t0) / 1000);
+  const deadline = Date.now() + 300_000;
+  while (countMail(mailBase) - before < MESSAGES) {
+    if (Date.now() > deadline) throw new Error(`only ${countMail(mailBase) - before} of ${MESSAGES} delivered`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const delivered = MESSAGES / ((performance.now() - t0) / 1000);
+  return { accepted, delivered };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'mailcluster-bench-smtp-'));
+chmodSync(dir, 0o755); // Postfix and Dovecot drop privileges and must reach their directories
+const peer = new PostfixPeer(join(dir, 'peer'));
+const cluster = await startTestCluster({ env: { MAILCLUSTER_LOG_LEVEL: 'warn', MAILCLUSTER_SMTP_MAX_RECIPIENTS: '100' } });
+try {
+  await peer.start();
+  await cluster.electedController();
+  const users = await addAccounts(cluster, 'example.test', ACCOUNTS);
+  // b0 on mail-0, b1 on mail-1, b2 on mail-2; node i receives mail for the account of node i+1.
+  await Promise.all(users.map((account, i) => cluster.rpc(`mail-${i}`, 'acquire', { account })));
+  const ours = users.map((_, i) => ({ port: Number(cluster.node(`mail-${i}`).env.MAILCLUSTER_PORTS_SMTP), to: users[(i + 1) % 3]! }));
+  const theirs = users.map((to) => ({ port: peer.smtpPort, to }));
+  const ourMail = join(cluster.local.dataDir, 'shared', 'mail', 'example.test');
+  const peerMail = join(peer.vmail, 'example.test');
+
+  await run(ours, 10, 1024, ourMail);
+  await run(theirs, 10, 1024, peerMail);
+
+  const rows: string[] = [];
+  for (const size of SIZES) {
+    for (const sessions of SESSIONS) {
+      const p = await run(theirs, sessions, size, peerMail);
+      const o = await run(ours, sessions, size, ourMail);
+      rows.push(
+        `${String(size / 1024).padStart(3)} KiB  ${String(sessions).padStart(3)} sessions   ` +
+          `accepted ${o.accepted.toFixed(0).padStart(5)} vs ${p.accepted.toFixed(0).padStart(5)} msg/s (${(o.accepted / p.accepted).toFixed(2)}x)   ` +
+          `delivered ${o.delivered.toFixed(0).padStart(5)} vs ${p.delivered.toFixed(0).padStart(5)} msg/s (${(o.delivered / p.delivered).toFixed(2)}x)`,
+      );
+    }
+  }
+  console.log(`mailcluster (3 nodes, every message handed over LMTP) vs Postfix → LMTP → Dovecot; ${MESSAGES} messages per cell, smtp-source, node ${process.version}`);
+  console.log(rows.join('\n'));
+} finally {
+  await cluster.stop();
+  await peer.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
