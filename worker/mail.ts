@@ -94,6 +94,7 @@ export class MailServices {
       spool: this.spool,
       maxMessageBytes: config.smtp.maxMessageBytes,
       maxRecipients: config.smtp.maxRecipients,
+      greetPauseMs: config.smtp.greetPauseMs,
       log: log.child({ component: 'smtp' }),
       onQueued: (env) => this.queues.enqueue(env),
     });
@@ -178,5 +179,6 @@ export class MailServices {
   async stop(): Promise<void> {
     await Promise.allSettled([this.inbound, this.lmtp, ...this.submission].map((srv) => new Promise<void>((r) => srv.close(() => r()))));
     await this.queues.stop();
+    this.router.close();
   }
 }

@@ -75,9 +75,11 @@ export const configSchema = z.object({
       /** Largest message accepted, in bytes (SIZE; 552 above it). */
       maxMessageBytes: z.number().int().min(1024).default(50 * 1024 * 1024),
       maxRecipients: z.number().int().min(1).default(100),
+      /** Pause before the port-25 greeting to catch early talkers (spam bots); 0 = greet at once, as Postfix does without postscreen. */
+      greetPauseMs: z.number().int().min(0).max(30_000).default(0),
     })
     .strict()
-    .default({ hostname: '', maxMessageBytes: 50 * 1024 * 1024, maxRecipients: 100 }),
+    .default({ hostname: '', maxMessageBytes: 50 * 1024 * 1024, maxRecipients: 100, greetPauseMs: 0 }),
   queue: z
     .object({
       /** First retry delay after a temporary failure; doubles per attempt up to retryMaxMs. */

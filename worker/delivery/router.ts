@@ -14,7 +14,8 @@ import type { AccountHolds } from '../holds.ts';
 import { peerCredentials } from '../lmtp/peer-auth.ts';
 import { DeliveryError, type LocalDelivery } from './local.ts';
 
-import { transact, type Outcome } from './smtp-client.ts';
+import nodemailer from 'nodemailer';
+import { transactWith, type Outcome, type Transport } from './smtp-client.ts';
 import type { Relay } from './relay.ts';
 
 export type { Outcome };
@@ -34,6 +35,8 @@ export interface RouterOptions {
 }
 
 export class Router {
+  private readonly pools = new Map<string, Transport>();
+
   constructor(private readonly o: RouterOptions) {}
 
   async route(from: string, recipients: string[], message: Buffer): Promise<Outcome[]> {
@@ -92,11 +95,46 @@ export class Router {
     const port = node?.value.ports.lmtp;
     if (!node || !port) return recipients.map((address) => ({ address, ok: false, permanent: false, reply: `451 4.4.0 holder ${holder} unreachable` }));
     const raw = Buffer.concat([Buffer.from(returnPathHeader(from)), message]);
-    return transact(
-      { host: node.value.address, port, lmtp: true, auth: peerCredentials(this.o.secret, this.o.nodeName), name: this.o.nodeName, timeoutMs: this.o.lmtpTimeoutMs },
-      from,
-      recipients,
-      raw,
-    );
+    return transactWith(this.lmtpPool(node.value.address, port), `${holder} lmtp`, from, recipients, raw);
+  }
+
+  /**
+   * A pooled LMTP transport per holder address: connections (and their LHLO and AUTH) are reused
+   * across hand-overs. Each new connection authenticates with fresh one-time peer credentials.
+   */
+  private lmtpPool(host: string, port: number): Transport {
+    const key = `${host}:${port}`;
+    let t = this.pools.get(key);
+    if (!t) {
+      const { secret, nodeName } = this.o;
+      t = nodemailer.createTransport({
+        pool: true,
+        maxConnections: 8,
+        maxMessages: Infinity,
+        lmtp: true,
+        host,
+        port,
+        name: nodeName,
+        ignoreTLS: true,
+        connectionTimeout: this.o.lmtpTimeoutMs ?? 10_000,
+        socketTimeout: (this.o.lmtpTimeoutMs ?? 10_000) * 3,
+        auth: { type: 'custom', method: 'PLAIN', user: `peer:${nodeName}` },
+        customAuth: {
+          PLAIN: async (ctx: { sendCommand: (cmd: string) => Promise<{ status: number; text: string }> }) => {
+            const { user, pass } = peerCredentials(secret, nodeName);
+            const r = await ctx.sendCommand(`AUTH PLAIN ${Buffer.from(`\0${user}\0${pass}`).toString('base64')}`);
+            if (r.status !== 235) throw new Error(`peer authentication refused: ${r.text}`);
+          },
+        },
+      } as Parameters<typeof nodemailer.createTransport>[0]);
+      this.pools.set(key, t);
+    }
+    return t;
+  }
+
+  /** Closes pooled connections (node shutdown). */
+  close(): void {
+    for (const t of this.pools.values()) t.close();
+    this.pools.clear();
   }
 }

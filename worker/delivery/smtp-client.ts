@@ -23,6 +23,8 @@ export function isConnectionFailure(o: Outcome[]): boolean {
   return o.every((x) => !x.ok && !x.permanent && x.reply.startsWith('451 4.4.1'));
 }
 
+export type Transport = ReturnType<typeof nodemailer.createTransport>;
+
 export async function transact(t: TransactionTarget, from: string, recipients: string[], raw: Buffer): Promise<Outcome[]> {
   const transport = nodemailer.createTransport({
     lmtp: t.lmtp ?? false,
@@ -37,6 +39,15 @@ export async function transact(t: TransactionTarget, from: string, recipients: s
     greetingTimeout: t.timeoutMs ?? 10_000,
     socketTimeout: (t.timeoutMs ?? 10_000) * 3,
   } as Parameters<typeof nodemailer.createTransport>[0]);
+  try {
+    return await transactWith(transport, `${t.host}:${t.port}`, from, recipients, raw);
+  } finally {
+    transport.close();
+  }
+}
+
+/** One transaction over an existing (possibly pooled) transport. */
+export async function transactWith(transport: Transport, label: string, from: string, recipients: string[], raw: Buffer): Promise<Outcome[]> {
   try {
     const info = (await transport.sendMail({ envelope: { from, to: recipients }, raw })) as { accepted: string[]; rejectedErrors?: Rejection[] };
     const errors = new Map((info.rejectedErrors ?? []).map((e) => [e.recipient, e]));
@@ -55,8 +66,6 @@ export async function transact(t: TransactionTarget, from: string, recipients: s
       });
     }
     if (e.responseCode) return recipients.map((address) => ({ address, ok: false, permanent: e.responseCode! >= 500, reply: e.response ?? `${e.responseCode} ${e.message}` }));
-    return recipients.map((address) => ({ address, ok: false, permanent: false, reply: `451 4.4.1 ${t.host}:${t.port}: ${e.code ?? e.message}` }));
-  } finally {
-    transport.close();
+    return recipients.map((address) => ({ address, ok: false, permanent: false, reply: `451 4.4.1 ${label}: ${e.code ?? e.message}` }));
   }
 }

@@ -4,7 +4,7 @@
  * node does not hold right now gets `451 4.4.0` at RCPT, so the sender re-resolves and retries;
  * after DATA each recipient gets its own reply, 250 only once its copy is on disk.
  */
-import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { SMTPServer, type SMTPServerOptions, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../src/log/logger.ts';
 import { parseAccount } from '../../src/util/account.ts';
@@ -12,6 +12,8 @@ import type { AccountHolds } from '../holds.ts';
 import type { Router } from '../delivery/router.ts';
 import { PeerVerifier } from './peer-auth.ts';
 import { readLimited, smtpError } from '../smtp/errors.ts';
+import type { GreetPause } from '../smtp/greet-pause.ts';
+import '../smtp/greet-pause.ts';
 
 export interface LmtpOptions {
   secret: string;
@@ -24,7 +26,8 @@ export interface LmtpOptions {
 
 export function createLmtpServer(o: LmtpOptions): SMTPServer {
   const peers = new PeerVerifier(o.secret);
-  return new SMTPServer({
+  return new SMTPServer(<SMTPServerOptions & GreetPause>{
+    greetPauseMs: 0,
     lmtp: true,
     name: o.hostname,
     banner: 'mailcluster internal LMTP',
@@ -82,7 +85,12 @@ export function createLmtpServer(o: LmtpOptions): SMTPServer {
   });
 }
 
+/**
+ * Binds an smtp-server instance; every accepted socket gets TCP_NODELAY, since SMTP's short
+ * command/reply turns otherwise meet Nagle's algorithm and delayed ACKs (~40 ms stalls per turn).
+ */
 export function listen(server: SMTPServer, port: number, host: string): Promise<number> {
+  server.server.on('connection', (socket: import('node:net').Socket) => socket.setNoDelay(true));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve((server.server.address() as AddressInfo).port));

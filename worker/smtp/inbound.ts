@@ -4,13 +4,15 @@
  * `501 5.1.3` for malformed addresses, `552` over the size limit. The message (with a Received
  * header) is fsynced into this node's spool before `250`; delivery happens after.
  */
-import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { SMTPServer, type SMTPServerOptions, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../../src/log/logger.ts';
 import type { AccountDirectory } from '../../src/accounts/directory.ts';
 import { AccountNameError, parseAccount } from '../../src/util/account.ts';
 import type { Envelope, Spool } from '../../src/queue/spool.ts';
 import { spoolData } from './spool-data.ts';
 import { smtpError } from './errors.ts';
+import type { GreetPause } from './greet-pause.ts';
+import './greet-pause.ts';
 
 export interface InboundOptions {
   hostname: string;
@@ -18,6 +20,7 @@ export interface InboundOptions {
   spool: Spool;
   maxMessageBytes: number;
   maxRecipients: number;
+  greetPauseMs: number;
   log: Logger;
   /** Called after a message is durably queued (the 250 is on its way). */
   onQueued: (env: Envelope) => void;
@@ -40,7 +43,8 @@ export async function checkLocalRecipient(directory: AccountDirectory, addr: SMT
 }
 
 export function createInboundServer(o: InboundOptions): SMTPServer {
-  return new SMTPServer({
+  return new SMTPServer(<SMTPServerOptions & GreetPause>{
+    greetPauseMs: o.greetPauseMs,
     name: o.hostname,
     banner: 'mailcluster ESMTP',
     authOptional: true,

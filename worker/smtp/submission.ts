@@ -5,7 +5,7 @@
  * checked as on port 25; other domains are relayed. The message is fsynced into the spool
  * before 250, like inbound mail.
  */
-import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { SMTPServer, type SMTPServerOptions, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../../src/log/logger.ts';
 import type { AccountDirectory } from '../../src/accounts/directory.ts';
 import { parseAccount } from '../../src/util/account.ts';
@@ -14,6 +14,8 @@ import { spoolData } from './spool-data.ts';
 import type { TlsCredentials } from '../tls.ts';
 import { smtpError } from './errors.ts';
 import { checkLocalRecipient } from './inbound.ts';
+import type { GreetPause } from './greet-pause.ts';
+import './greet-pause.ts';
 
 export interface SubmissionOptions {
   hostname: string;
@@ -29,7 +31,8 @@ export interface SubmissionOptions {
 }
 
 export function createSubmissionServer(o: SubmissionOptions): SMTPServer {
-  return new SMTPServer({
+  return new SMTPServer(<SMTPServerOptions & GreetPause>{
+    greetPauseMs: 0,
     name: o.hostname,
     banner: 'mailcluster ESMTP submission',
     secure: o.implicitTls,
