@@ -11,6 +11,7 @@ import type { Keys } from '../src/cluster/keys.ts';
 import type { LockClient } from '../src/cluster/lock-client.ts';
 import type { ClusterView } from '../src/cluster/view.ts';
 import { AccountDirectory } from '../src/accounts/directory.ts';
+import { DirectoryCache } from '../src/accounts/cache.ts';
 import { Spool } from '../src/queue/spool.ts';
 import type { AccountHolds } from './holds.ts';
 import type { LocalDelivery } from './delivery/local.ts';
@@ -48,7 +49,7 @@ export class MailServices {
   private readonly lmtp: SMTPServer;
   private submission: SMTPServer[] = [];
   private readonly hostname: string;
-  private readonly domainCache = new Map<string, { served: boolean; until: number }>();
+  readonly cache: DirectoryCache;
 
   constructor(private readonly deps: MailDeps) {
     const d = deps;
@@ -56,6 +57,7 @@ export class MailServices {
     const hostname = config.smtp.hostname || config.node.name;
     this.hostname = hostname;
     this.directory = new AccountDirectory(d.etcd, d.keys);
+    this.cache = new DirectoryCache(this.directory);
     this.spool = new Spool(config.storage.root, config.node.name);
     this.router = new Router({
       nodeName: config.node.name,
@@ -65,7 +67,7 @@ export class MailServices {
       view: d.view,
       local: d.local,
       log: log.child({ component: 'router' }),
-      isLocal: (address) => this.servedDomain(address.slice(address.lastIndexOf('@') + 1)),
+      isLocal: (address) => this.cache.hasDomain(address.slice(address.lastIndexOf('@') + 1)),
       relay: new Relay({ smarthost: config.relay.smarthost, mxPort: config.relay.mxPort, hostname, log: log.child({ component: 'relay' }) }),
     });
     const queueLog = log.child({ component: 'queue' });
@@ -90,7 +92,7 @@ export class MailServices {
     });
     this.inbound = createInboundServer({
       hostname,
-      directory: this.directory,
+      directory: this.cache,
       spool: this.spool,
       maxMessageBytes: config.smtp.maxMessageBytes,
       maxRecipients: config.smtp.maxRecipients,
@@ -115,7 +117,7 @@ export class MailServices {
     const make = (implicitTls: boolean): SMTPServer =>
       createSubmissionServer({
         hostname: this.hostname,
-        directory: this.directory,
+        directory: this.cache,
         spool: this.spool,
         tls,
         implicitTls,
@@ -130,15 +132,6 @@ export class MailServices {
     const submission = await listen(this.submission[0]!, ports.submission, host);
     const submissions = await listen(this.submission[1]!, ports.submissions, host);
     return { smtp, lmtp, submission, submissions };
-  }
-
-  /** Whether mail for `domain` is ours; cached for a few seconds (checked per recipient). */
-  async servedDomain(domain: string): Promise<boolean> {
-    const hit = this.domainCache.get(domain);
-    if (hit && hit.until > Date.now()) return hit.served;
-    const served = await this.directory.hasDomain(domain);
-    this.domainCache.set(domain, { served, until: Date.now() + 5000 });
-    return served;
   }
 
   /** Queues an RFC 3464 bounce to the sender; a message with the null sender is never bounced. */

@@ -6,7 +6,7 @@
  */
 import { SMTPServer, type SMTPServerOptions, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../../src/log/logger.ts';
-import type { AccountDirectory } from '../../src/accounts/directory.ts';
+import type { DirectoryCache } from '../../src/accounts/cache.ts';
 import { AccountNameError, parseAccount } from '../../src/util/account.ts';
 import type { Envelope, Spool } from '../../src/queue/spool.ts';
 import { spoolData } from './spool-data.ts';
@@ -16,7 +16,7 @@ import './greet-pause.ts';
 
 export interface InboundOptions {
   hostname: string;
-  directory: AccountDirectory;
+  directory: DirectoryCache;
   spool: Spool;
   maxMessageBytes: number;
   maxRecipients: number;
@@ -27,7 +27,7 @@ export interface InboundOptions {
 }
 
 /** Validates an RCPT TO address for local delivery; returns the normalised account. */
-export async function checkLocalRecipient(directory: AccountDirectory, addr: SMTPServerAddress): Promise<string> {
+export async function checkLocalRecipient(directory: DirectoryCache, addr: SMTPServerAddress): Promise<string> {
   let account: string;
   try {
     account = parseAccount(addr.address).address;
@@ -37,8 +37,7 @@ export async function checkLocalRecipient(directory: AccountDirectory, addr: SMT
   }
   const domain = account.slice(account.indexOf('@') + 1);
   if (!(await directory.hasDomain(domain))) throw smtpError(554, '5.7.1', 'relay access denied');
-  const entry = await directory.getAccount(account);
-  if (!entry || !entry.enabled) throw smtpError(550, '5.1.1', 'no such user here');
+  if (!(await directory.hasAccount(account))) throw smtpError(550, '5.1.1', 'no such user here');
   return account;
 }
 

@@ -7,7 +7,7 @@
  */
 import { SMTPServer, type SMTPServerOptions, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../../src/log/logger.ts';
-import type { AccountDirectory } from '../../src/accounts/directory.ts';
+import type { DirectoryCache } from '../../src/accounts/cache.ts';
 import { parseAccount } from '../../src/util/account.ts';
 import type { Envelope, Spool } from '../../src/queue/spool.ts';
 import { spoolData } from './spool-data.ts';
@@ -19,7 +19,7 @@ import './greet-pause.ts';
 
 export interface SubmissionOptions {
   hostname: string;
-  directory: AccountDirectory;
+  directory: DirectoryCache;
   spool: Spool;
   tls: TlsCredentials;
   /** true: implicit TLS (465); false: STARTTLS (587). */
@@ -46,7 +46,7 @@ export function createSubmissionServer(o: SubmissionOptions): SMTPServer {
     // No reverse DNS per connection: it stalls every session where DNS is slow or absent.
     disableReverseLookup: true,
     onAuth(auth, _session, cb) {
-      o.directory.authenticate(auth.username ?? '', auth.password ?? '').then(
+      o.directory.directory.authenticate(auth.username ?? '', auth.password ?? '').then(
         (user) => (user ? cb(null, { user }) : cb(smtpError(535, '5.7.8', 'authentication failed'))),
         (err: unknown) => {
           o.log.warn({ err }, 'authentication check failed');
