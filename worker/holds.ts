@@ -72,6 +72,11 @@ export class AccountHolds extends EventEmitter<HoldsEvents> {
   get size(): number { return this.held.size; }
   list(): Hold[] { return [...this.held.values()]; }
 
+  /** True when assertServing(account) would succeed now. */
+  isServing(account: string): boolean {
+    return this.o.session.isServing() && this.held.has(account);
+  }
+
   /**
    * Returns the fencing token if this node may touch `account` right now; throws NotServingError
    * otherwise. Synchronous and clock-based: valid even the instant a paused process wakes.

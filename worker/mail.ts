@@ -99,6 +99,13 @@ export class MailServices {
       greetPauseMs: config.smtp.greetPauseMs,
       log: log.child({ component: 'smtp' }),
       onQueued: (env) => this.queues.enqueue(env),
+      direct: {
+        eligible: (rcpts) => rcpts.every((r) => d.holds.isServing(r)),
+        deliver: async (from, rcpts, message) => {
+          const out = await this.router.deliverHere(from, rcpts.map((address) => ({ address, token: d.holds.assertServing(address) })), message);
+          return out.filter((r) => !r.ok).map((r) => r.address);
+        },
+      },
     });
     this.lmtp = createLmtpServer({
       secret: config.cluster.secret,

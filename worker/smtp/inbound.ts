@@ -9,7 +9,7 @@ import type { Logger } from '../../src/log/logger.ts';
 import type { DirectoryCache } from '../../src/accounts/cache.ts';
 import { AccountNameError, parseAccount } from '../../src/util/account.ts';
 import type { Envelope, Spool } from '../../src/queue/spool.ts';
-import { spoolData } from './spool-data.ts';
+import { spoolData, type SpoolDataOptions } from './spool-data.ts';
 import { smtpError } from './errors.ts';
 import type { GreetPause } from './greet-pause.ts';
 import './greet-pause.ts';
@@ -24,6 +24,7 @@ export interface InboundOptions {
   log: Logger;
   /** Called after a message is durably queued (the 250 is on its way). */
   onQueued: (env: Envelope) => void;
+  direct?: SpoolDataOptions['direct'];
 }
 
 /** Validates an RCPT TO address for local delivery; returns the normalised account. */

@@ -8,7 +8,8 @@ import type { Logger } from '../../src/log/logger.ts';
 import { parseAccount } from '../../src/util/account.ts';
 import { receivedHeader, type ReceivedInfo } from '../../src/util/mail-headers.ts';
 import { newQueueId, type Envelope, type Spool } from '../../src/queue/spool.ts';
-import { smtpError } from './errors.ts';
+import { Readable } from 'node:stream';
+import { readLimited, smtpError } from './errors.ts';
 
 export interface SpoolDataOptions {
   hostname: string;
@@ -16,6 +17,12 @@ export interface SpoolDataOptions {
   maxMessageBytes: number;
   log: Logger;
   onQueued: (env: Envelope) => void;
+  /**
+   * Direct delivery when this node holds every recipient: the message goes straight into the
+   * maildirs (one fsync each, no spool) before 250. Returns the recipients that still need the
+   * spool (a failed direct delivery falls back to the normal path).
+   */
+  direct?: { eligible: (rcpts: string[]) => boolean; deliver: (from: string, rcpts: string[], message: Buffer) => Promise<string[]> };
 }
 
 export function spoolData(
@@ -38,6 +45,11 @@ export function spoolData(
   });
   const now = Date.now();
   const tooBig = (): void => cb(smtpError(552, '5.3.4', 'message too big'));
+  const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+  if (o.direct && o.direct.eligible(rcpts)) {
+    void deliverDirect(o, stream, id, header, from, rcpts, kind, cb);
+    return;
+  }
   o.spool
     .accept(
       id,
@@ -67,4 +79,43 @@ export function spoolData(
       o.log.error({ err }, 'spooling failed');
       cb(smtpError(451, '4.3.0', 'could not queue the message, try again later'));
     });
+}
+
+async function deliverDirect(
+  o: SpoolDataOptions,
+  stream: SMTPServerDataStream,
+  id: string,
+  header: string,
+  from: string,
+  rcpts: string[],
+  kind: { source: Envelope['source']; authenticatedAs?: string },
+  cb: (err?: Error | null, message?: string) => void,
+): Promise<void> {
+  let message: Buffer;
+  try {
+    message = Buffer.concat([Buffer.from(header), await readLimited(stream, o.maxMessageBytes)]);
+  } catch (err) {
+    return cb(err as Error);
+  }
+  if (stream.sizeExceeded) return cb(smtpError(552, '5.3.4', 'message too big'));
+  try {
+    const pending = await o.direct!.deliver(from, rcpts, message);
+    if (pending.length > 0) {
+      const now = Date.now();
+      const env = await o.spool.accept(id, '', Readable.from([message]), {
+        from,
+        recipients: pending.map((address) => ({ address, state: 'pending', attempts: 0 })),
+        received: now,
+        source: kind.source,
+        ...(kind.authenticatedAs ? { authenticatedAs: kind.authenticatedAs } : {}),
+        attempts: 0,
+        nextAttempt: now,
+      }, Number.MAX_SAFE_INTEGER);
+      o.onQueued(env);
+    }
+    cb(null, `2.0.0 Ok: ${pending.length ? 'queued' : 'delivered'} as ${id}`);
+  } catch (err) {
+    o.log.error({ err }, 'direct delivery failed');
+    cb(smtpError(451, '4.3.0', 'could not store the message, try again later'));
+  }
 }
