@@ -1,24 +1,80 @@
 /**
- * Maildir file names: `<base>:2,<flags>` with the flag letters of maildir(5), which Dovecot uses
- * for the IMAP system flags. `base` carries `,S=<size>` when the writer knew the size.
+ * Maildir file names (maildir(5) with Dovecot's extensions): `<base>:2,<flags>`, where `<base>` is the
+ * unique part (`<secs>.M<usecs>P<pid>Q<n>R<rand>.<host>,S=<size>`) and `<flags>` the info letters in
+ * ASCII order: D=\Draft F=\Flagged R=\Answered S=\Seen T=\Deleted, a–z = keywords (dovecot-keywords).
+ * Letters we do not know, and anything after a second `,` in the info, are kept as found, as Dovecot does.
  */
-export const FLAG_LETTERS: Record<string, string> = { '\\Draft': 'D', '\\Flagged': 'F', '\\Answered': 'R', '\\Seen': 'S', '\\Deleted': 'T' };
-const LETTER_FLAGS = Object.fromEntries(Object.entries(FLAG_LETTERS).map(([f, l]) => [l, f])) as Record<string, string>;
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 
-export function splitName(name: string): { base: string; flags: Set<string> } {
-  const i = name.indexOf(':2,');
-  if (i < 0) return { base: name, flags: new Set() };
-  const flags = new Set<string>();
-  for (const ch of name.slice(i + 3)) if (LETTER_FLAGS[ch]) flags.add(LETTER_FLAGS[ch]);
-  return { base: name.slice(0, i), flags };
+export const FLAG_LETTERS: Readonly<Record<string, string>> = {
+  '\\Draft': 'D',
+  '\\Flagged': 'F',
+  '\\Answered': 'R',
+  '\\Seen': 'S',
+  '\\Deleted': 'T',
+};
+export const LETTER_FLAGS: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(FLAG_LETTERS).map(([f, l]) => [l, f]));
+
+export interface ParsedName {
+  /** Up to the first `:` — the key Dovecot's uidlist uses. */
+  readonly base: string;
+  /** Known letters: system flags D F R S T and keywords a–z. */
+  readonly letters: string;
+  /** Unknown letters, kept on rename. */
+  readonly unknown: string;
+  /** A further `,`-separated part of the info, kept verbatim. */
+  readonly tail: string;
+  /** From `,S=<n>` in the base, if present. */
+  readonly size: number | undefined;
 }
 
+export function parseName(name: string): ParsedName {
+  const colon = name.indexOf(':');
+  const base = colon < 0 ? name : name.slice(0, colon);
+  const sizeMatch = /,S=(\d+)(?:,|$)/.exec(base);
+  const size = sizeMatch ? Number(sizeMatch[1]) : undefined;
+  const info = name.lastIndexOf(':');
+  if (info < 0 || !name.startsWith('2,', info + 1)) return { base, letters: '', unknown: '', tail: '', size };
+  const rest = name.slice(info + 3);
+  const comma = rest.indexOf(',');
+  const flagPart = comma < 0 ? rest : rest.slice(0, comma);
+  let letters = '';
+  let unknown = '';
+  for (const ch of flagPart) {
+    if (LETTER_FLAGS[ch] !== undefined || (ch >= 'a' && ch <= 'z')) letters += ch;
+    else unknown += ch;
+  }
+  return { base, letters, unknown, tail: comma < 0 ? '' : rest.slice(comma), size };
+}
+
+/** `<base>:2,<sorted unique letters><tail>`. */
+export function buildName(base: string, letters: Iterable<string>, tail = ''): string {
+  return `${base}:2,${[...new Set(letters)].sort().join('')}${tail}`;
+}
+
+/** System flags only (keywords need the folder's dovecot-keywords, see MaildirFolder). */
+export function splitName(name: string): { base: string; flags: Set<string> } {
+  const p = parseName(name);
+  return { base: p.base, flags: new Set([...p.letters].flatMap((l) => LETTER_FLAGS[l] ?? [])) };
+}
+
+/** `<base>:2,<letters of the system flags in flags>`; other flags are ignored. */
 export function joinName(base: string, flags: Iterable<string>): string {
-  const letters = [...new Set([...flags].map((f) => FLAG_LETTERS[f]).filter((l): l is string => !!l))].sort().join('');
-  return `${base}:2,${letters}`;
+  return buildName(base, [...flags].flatMap((f) => FLAG_LETTERS[f] ?? []));
 }
 
 export function sizeFromBase(base: string): number | undefined {
-  const m = /,S=(\d+)/.exec(base);
-  return m ? Number(m[1]) : undefined;
+  return parseName(base).size;
+}
+
+let counter = 0;
+const host = hostname().replace(/[/:,\\]/g, '_') || 'localhost';
+
+/** A new unique base: time, process, counter and randomness, so nodes sharing storage never collide. */
+export function uniqueBase(size: number, nowMs: number): string {
+  const secs = Math.floor(nowMs / 1000);
+  const usecs = Math.floor((performance.now() * 1000) % 1_000_000);
+  counter = (counter + 1) % 1_000_000_000;
+  return `${secs}.M${usecs}P${process.pid}Q${counter}R${randomBytes(4).toString('hex')}.${host},S=${size}`;
 }

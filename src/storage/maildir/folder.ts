@@ -1,123 +1,153 @@
 /**
- * One Maildir folder (cur/ new/ tmp/ + dovecot-uidlist), as its account's holder sees it.
+ * One Maildir folder: the index (folder-index.ts) plus the operations that change it.
  *
- * Contract:
- * - Only the account's holder calls the mutating methods (design §1); `beforeCommit` runs before
- *   every metadata commit (UID list rewrite, expunge, flag change) and throws to refuse it — the
- *   cluster layer checks its fencing token there.
- * - sync() moves new/ files to cur/, gives every file without a UID the next UID (in file-name
- *   order, as delivered), forgets UIDs whose files are gone, and rewrites the UID list durably
- *   (temp file, fsync, rename) when anything changed. UIDVALIDITY is set once, at creation.
+ * Commit order: message file durable (tmp, fsync) → beforeCommit (fence check and hook) → rename into
+ * cur/ → fsync cur/ → uidlist rewritten durably. A crash in between leaves at worst a file without a
+ * UID, which the next sync numbers; never a UID pointing at a different message. Any error leaves the
+ * in-memory state possibly ahead of disk: the caller must then discard this object (reload).
  */
-import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fsyncDir, writeFileDurable } from '../../util/fsync.ts';
-import { joinName, sizeFromBase, splitName } from './filename.ts';
-import { newUidList, parseUidList, serializeUidList, type UidList } from './uidlist.ts';
+import { fsyncDir } from '../../util/fsync.ts';
+import { applyFlags, normaliseFlags, wholeSeconds } from '../names.ts';
+import type { FlagMode } from '../types.ts';
+import { buildName, parseName, uniqueBase } from './filename.ts';
+import { FolderIndex, type Rec } from './folder-index.ts';
+import { errno, linkOrCopy, unlinkIfExists, writeMessageFile } from './fsops.ts';
+import { saveKeywords } from './keywords.ts';
 
-export const UIDLIST = 'dovecot-uidlist';
+export { UIDLIST, type FolderOptions, type MessageEntry } from './folder-index.ts';
 
-export interface MessageEntry { uid: number; base: string; name: string; flags: Set<string>; size: number }
+/** A message picked for copy/move. */
+export interface Picked {
+  readonly uid: number;
+  readonly path: string;
+  readonly flags: ReadonlySet<string>;
+  readonly size: number;
+}
 
-export interface FolderOptions { beforeCommit?: () => Promise<void> }
-
-export class MaildirFolder {
-  private list: UidList | undefined;
-  private readonly byUid = new Map<number, MessageEntry>();
-
-  constructor(readonly dir: string, private readonly o: FolderOptions = {}) {}
-
-  get uidValidity(): number { return this.need().uidValidity; }
-  get nextUid(): number { return this.need().nextUid; }
-
-  /** Messages in UID order. */
-  messages(): MessageEntry[] { return [...this.byUid.values()].sort((a, b) => a.uid - b.uid); }
-
-  private need(): UidList {
-    if (!this.list) throw new Error('folder not synced');
-    return this.list;
-  }
-
-  async sync(): Promise<void> {
-    for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(this.dir, sub), { recursive: true });
-    let changed = false;
-    if (!this.list) {
-      try {
-        this.list = parseUidList(await readFile(join(this.dir, UIDLIST), 'utf8'));
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        this.list = newUidList();
-        changed = true;
-      }
-    }
-    const list = this.list;
-    for (const name of await readdir(join(this.dir, 'new'))) {
-      const { base } = splitName(name);
-      await rename(join(this.dir, 'new', name), join(this.dir, 'cur', joinName(base, splitName(name).flags)));
-      changed = true;
-    }
-    const files = new Map<string, string>();
-    for (const name of await readdir(join(this.dir, 'cur'))) files.set(splitName(name).base, name);
-    const known = new Set<string>();
-    const kept = list.entries.filter((e) => {
-      if (!files.has(e.base)) return false;
-      known.add(e.base);
-      return true;
-    });
-    if (kept.length !== list.entries.length) changed = true;
-    list.entries = kept;
-    for (const base of [...files.keys()].filter((b) => !known.has(b)).sort()) {
-      list.entries.push({ uid: list.nextUid++, base, ext: '' });
-      changed = true;
-    }
-    this.byUid.clear();
-    for (const e of list.entries) {
-      const name = files.get(e.base)!;
-      const size = sizeFromBase(e.base) ?? (await stat(join(this.dir, 'cur', name))).size;
-      this.byUid.set(e.uid, { uid: e.uid, base: e.base, name, flags: splitName(name).flags, size });
-    }
-    if (changed) await this.commit();
-  }
-
+export class MaildirFolder extends FolderIndex {
+  /** The message as stored. NO_SUCH_MESSAGE for an unknown UID; ENOENT if the file went meanwhile. */
   async read(uid: number): Promise<Buffer> {
-    const m = this.byUid.get(uid);
-    if (!m) throw new Error(`no message with UID ${uid}`);
-    return readFile(join(this.dir, 'cur', m.name));
+    return readFile(this.pathOf(uid));
   }
 
-  /** Replaces the system flags of `uid` (a rename in cur/). */
-  async setFlags(uid: number, flags: Iterable<string>): Promise<void> {
-    const m = this.byUid.get(uid);
-    if (!m) throw new Error(`no message with UID ${uid}`);
-    await this.o.beforeCommit?.();
-    const name = joinName(m.base, flags);
-    if (name === m.name) return;
-    await rename(join(this.dir, 'cur', m.name), join(this.dir, 'cur', name));
-    await fsyncDir(join(this.dir, 'cur'));
-    m.name = name;
-    m.flags = splitName(name).flags;
-  }
-
-  /** Removes messages; their UIDs are never reused. */
-  async expunge(uids: Iterable<number>): Promise<number[]> {
-    await this.o.beforeCommit?.();
-    const gone: number[] = [];
-    for (const uid of uids) {
-      const m = this.byUid.get(uid);
-      if (!m) continue;
-      await unlink(join(this.dir, 'cur', m.name)).catch(() => undefined);
-      this.byUid.delete(uid);
-      gone.push(uid);
+  /** Stores a message; resolves with its UID once file and uidlist are durable. BAD_FLAG first. */
+  async append(data: Buffer, flags: Iterable<string> = [], date = new Date(this.ctx.now())): Promise<number> {
+    const wanted = normaliseFlags(flags);
+    await this.sync();
+    const base = uniqueBase(data.length, this.ctx.now());
+    const name = buildName(base, this.lettersFor(wanted));
+    const tmp = join(this.dir, 'tmp', base);
+    const mtimeMs = wholeSeconds(date.getTime());
+    try {
+      await writeMessageFile(tmp, data, new Date(mtimeMs));
+      await this.ctx.beforeCommit();
+      await saveKeywords(this.dir, this.keywords);
+      await rename(tmp, join(this.cur, name));
+    } catch (err) {
+      await unlinkIfExists(tmp);
+      throw err;
     }
-    const list = this.need();
-    list.entries = list.entries.filter((e) => this.byUid.has(e.uid));
-    await fsyncDir(join(this.dir, 'cur'));
-    await this.commit();
-    return gone;
+    await fsyncDir(this.cur);
+    const uid = this.nextUidValue++;
+    this.put({ uid, base, name, ext: '', size: data.length, mtimeMs, recent: true });
+    await this.writeList();
+    await this.markCur();
+    return uid;
   }
 
-  private async commit(): Promise<void> {
-    await this.o.beforeCommit?.();
-    await writeFileDurable(join(this.dir, UIDLIST), serializeUidList(this.need()), join(this.dir, `${UIDLIST}.mailcluster.tmp`));
+  /**
+   * Flags live in file names: one rename per changed message, then one fsync of cur/. Unknown UIDs
+   * are skipped; BAD_FLAG / TOO_MANY_KEYWORDS before anything changes.
+   */
+  async setFlags(
+    uids: number | readonly number[],
+    flags: Iterable<string>,
+    mode: FlagMode = 'replace',
+  ): Promise<Array<{ uid: number; flags: ReadonlySet<string> }>> {
+    const change = normaliseFlags(flags);
+    await this.sync();
+    const results: Array<{ uid: number; flags: ReadonlySet<string> }> = [];
+    const renames: Array<[Rec, string]> = [];
+    for (const r of this.select(typeof uids === 'number' ? [uids] : uids)) {
+      const next = applyFlags(this.flagsOf(r.name), change, mode);
+      const p = parseName(r.name);
+      const name = buildName(r.base, [...this.lettersFor(next), ...p.unknown], p.tail);
+      if (name !== r.name) renames.push([r, name]);
+      results.push({ uid: r.uid, flags: next });
+    }
+    if (renames.length === 0) return results;
+    await this.ctx.beforeCommit();
+    await saveKeywords(this.dir, this.keywords);
+    for (const [r, name] of renames) {
+      await rename(join(this.cur, r.name), join(this.cur, name));
+      r.name = name;
+    }
+    await fsyncDir(this.cur);
+    await this.markCur();
+    return results;
+  }
+
+  /** Unlinks the given (or all \Deleted) messages and rewrites the uidlist; returns their UIDs. */
+  async expunge(uids?: Iterable<number>): Promise<number[]> {
+    await this.sync();
+    const victims = uids ? this.select([...uids]) : [...this.recs.values()].filter((r) => parseName(r.name).letters.includes('T'));
+    if (victims.length === 0) return [];
+    await this.ctx.beforeCommit();
+    for (const r of victims) {
+      await unlinkIfExists(join(this.cur, r.name));
+      this.drop(r);
+    }
+    await fsyncDir(this.cur);
+    await this.writeList();
+    await this.markCur();
+    return victims.map((r) => r.uid);
+  }
+
+  async pick(uids: readonly number[]): Promise<Picked[]> {
+    await this.sync();
+    return this.select(uids).map((r) => ({ uid: r.uid, path: join(this.cur, r.name), flags: this.flagsOf(r.name), size: r.size }));
+  }
+
+  /** Brings in messages of another folder by hard link (copy) or rename (move); returns source → new UID. */
+  async adopt(items: readonly Picked[], how: 'link' | 'rename'): Promise<Map<number, number>> {
+    await this.sync();
+    const map = new Map<number, number>();
+    if (items.length === 0) return map;
+    const planned = items.map((it) => {
+      const base = uniqueBase(it.size, this.ctx.now());
+      return { it, base, name: buildName(base, this.lettersFor(it.flags)) };
+    });
+    await this.ctx.beforeCommit();
+    await saveKeywords(this.dir, this.keywords);
+    for (const { it, base, name } of planned) {
+      const target = join(this.cur, name);
+      try {
+        if (how === 'rename') await rename(it.path, target);
+        else await linkOrCopy(it.path, target, join(this.dir, 'tmp', base));
+      } catch (err) {
+        if (errno(err) === 'ENOENT') continue; // expunged behind our back: skipped, as IMAP allows
+        throw err;
+      }
+      const uid = this.nextUidValue++;
+      this.put({ uid, base, name, ext: '', size: it.size, mtimeMs: (await stat(target)).mtimeMs, recent: true });
+      map.set(it.uid, uid);
+    }
+    await fsyncDir(this.cur);
+    await this.writeList();
+    await this.markCur();
+    return map;
+  }
+
+  /** After a move out: the files are already gone; drop the records and commit. */
+  async forget(uids: Iterable<number>): Promise<void> {
+    const gone = [...uids].map((u) => this.recs.get(u)).filter((r): r is Rec => r !== undefined);
+    if (gone.length === 0) return;
+    for (const r of gone) this.drop(r);
+    await fsyncDir(this.cur);
+    await this.ctx.beforeCommit();
+    await this.writeList();
+    await this.markCur();
   }
 }

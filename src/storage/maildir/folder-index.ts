@@ -1,0 +1,266 @@
+/**
+ * The in-memory index of one Maildir folder: UID → current file name in cur/, from dovecot-uidlist
+ * plus what the directories hold. Not safe for concurrent calls: MaildirAccount runs every call
+ * through its queue (the holder is the only writer, design §1). MaildirFolder adds the mutations.
+ *
+ * sync() is cheap when nothing changed: two stats. new/ is written by other MDAs (our own delivery
+ * path, Dovecot's LDA), so its files are moved to cur/ (`:2,` added, like Dovecot) and given UIDs in
+ * name order (the name starts with the delivery time). cur/ is written only by the holder, so after
+ * our own changes we record its mtime and skip re-reading it; a cur/ changed by someone else is
+ * re-read in full (files gone = expunged, unknown files = new UIDs). Known UIDs never change.
+ *
+ * Creates cur/ new/ tmp/ in `dir` if missing (MaildirAccount checks that a folder exists first).
+ */
+import { mkdir, readdir, rename, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fsyncDir } from '../../util/fsync.ts';
+import { StorageError } from '../errors.ts';
+import { wholeSeconds } from '../names.ts';
+import type { FolderStatus, MessageInfo } from '../types.ts';
+import { buildName, FLAG_LETTERS, LETTER_FLAGS, parseName, uniqueBase } from './filename.ts';
+import { cleanTmp, errno, statOrUndefined } from './fsops.ts';
+import { Keywords, readKeywords } from './keywords.ts';
+import { UIDLIST_FILE, newMailboxGuid, readUidList, writeUidList } from './uidlist.ts';
+import { nextUidValidity } from './uidvalidity.ts';
+
+export const UIDLIST = UIDLIST_FILE;
+
+export interface FolderOptions {
+  /**
+   * Runs right before each change becomes visible (new UIDs, append, flags, expunge, copy/move in
+   * or out); throwing refuses the commit. MaildirAccount puts the fence check and its hook here.
+   */
+  beforeCommit?: () => Promise<void>;
+  /**
+   * A new UIDVALIDITY, durable when resolved. Default: the allocator of uidvalidity.ts on `dir`
+   * itself, right for an INBOX (the account root); MaildirAccount passes the account-wide one.
+   */
+  uidValidity?: () => Promise<number>;
+  now?: () => number;
+}
+
+/** What messages() returns: MessageInfo plus where it lives (for tools and tests, not for protocols). */
+export interface MessageEntry extends MessageInfo {
+  readonly base: string;
+  readonly name: string;
+}
+
+export interface Rec {
+  readonly uid: number;
+  readonly base: string;
+  name: string;
+  readonly ext: string;
+  size: number;
+  mtimeMs: number;
+  readonly recent: boolean;
+}
+
+/** new/ mtimes this close to "now" may hide a second change in the same tick (coarse NFS times). */
+const MTIME_SLACK_MS = 2000;
+
+export class FolderIndex {
+  uidValidity = 0;
+  protected nextUidValue = 1;
+  protected guid = '';
+  protected extra: string[] = [];
+  protected readonly recs = new Map<number, Rec>(); // insertion order = ascending UID
+  protected readonly byBase = new Map<string, number>();
+  protected keywords = new Keywords();
+  protected loaded = false;
+  protected dirty = false;
+  protected newMark: { mtimeMs: number; until: number } | undefined;
+  protected curMtimeMs: number | undefined;
+
+  protected readonly ctx: Required<FolderOptions>;
+
+  constructor(
+    readonly dir: string,
+    o: FolderOptions = {},
+  ) {
+    const now = o.now ?? Date.now;
+    this.ctx = { beforeCommit: o.beforeCommit ?? (async () => undefined), now, uidValidity: o.uidValidity ?? (() => nextUidValidity(dir, now())) };
+  }
+
+  get nextUid(): number {
+    return this.nextUidValue;
+  }
+
+  protected get cur(): string {
+    return join(this.dir, 'cur');
+  }
+
+  /** Brings the index up to date with the directories; commits new UIDs. NO_SUCH_MAILBOX if the folder is gone. */
+  async sync(): Promise<void> {
+    if (!this.loaded) await this.load();
+    const [curSt, newSt] = await Promise.all([mustStat(this.cur), mustStat(join(this.dir, 'new'))]);
+    const newChanged = !this.newMark || newSt.mtimeMs !== this.newMark.mtimeMs || Date.now() < this.newMark.until;
+    const curChanged = curSt.mtimeMs !== this.curMtimeMs;
+    if (!newChanged && !curChanged && !this.dirty) return;
+    // One fence check before the first change on disk: a fenced holder moves no file at all.
+    let checked = false;
+    const check = async (): Promise<void> => {
+      if (!checked) await this.ctx.beforeCommit();
+      checked = true;
+    };
+    let fresh: string[] = [];
+    if (newChanged) {
+      const incoming = (await readdir(join(this.dir, 'new'))).filter((e) => !e.startsWith('.'));
+      if (incoming.length > 0) await check();
+      fresh = await this.drainNew(incoming);
+      this.newMark = { mtimeMs: newSt.mtimeMs, until: newSt.mtimeMs + MTIME_SLACK_MS };
+    }
+    let dropped = false;
+    if (curChanged) ({ fresh, dropped } = await this.scanCur());
+    if (fresh.length > 0 || dropped || this.dirty) await check();
+    const added = await this.register(fresh);
+    if (added > 0 || dropped || this.dirty) await this.writeList();
+    await this.markCur();
+  }
+
+  status(): FolderStatus {
+    let unseen = 0;
+    let recent = 0;
+    for (const r of this.recs.values()) {
+      if (!parseName(r.name).letters.includes('S')) unseen++;
+      if (r.recent) recent++;
+    }
+    return { uidValidity: this.uidValidity, uidNext: this.nextUidValue, messages: this.recs.size, unseen, recent };
+  }
+
+  /** The index as of the last sync(), in UID order. */
+  messages(): MessageEntry[] {
+    return [...this.recs.values()].map((r) => ({
+      uid: r.uid,
+      base: r.base,
+      name: r.name,
+      flags: this.flagsOf(r.name),
+      size: r.size,
+      internalDate: new Date(wholeSeconds(r.mtimeMs)),
+      recent: r.recent,
+    }));
+  }
+
+  pathOf(uid: number): string {
+    const r = this.recs.get(uid);
+    if (!r) throw new StorageError('NO_SUCH_MESSAGE', `no message with UID ${uid}`);
+    return join(this.cur, r.name);
+  }
+
+  protected async load(): Promise<void> {
+    for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(this.dir, sub), { recursive: true });
+    await cleanTmp(join(this.dir, 'tmp'), this.ctx.now());
+    this.keywords = await readKeywords(this.dir);
+    const list = await readUidList(this.dir);
+    if (typeof list === 'string') {
+      // No uidlist yet, or a corrupt one: start over with a new UIDVALIDITY, as Dovecot does.
+      Object.assign(this, { uidValidity: await this.ctx.uidValidity(), nextUidValue: 1, guid: newMailboxGuid(), extra: [], dirty: true });
+    } else {
+      Object.assign(this, { uidValidity: list.uidValidity, nextUidValue: list.nextUid, guid: list.guid, extra: list.extra ?? [], dirty: false });
+      for (const e of list.entries) this.put({ uid: e.uid, base: e.base, name: '', ext: e.ext, size: -1, mtimeMs: 0, recent: false });
+    }
+    this.loaded = true;
+  }
+
+  /** Moves files from new/ to cur/ (adding `:2,`), as Dovecot does; returns their names in cur/. */
+  protected async drainNew(entries: readonly string[]): Promise<string[]> {
+    const moved: string[] = [];
+    for (const entry of entries) {
+      const target = entry.includes(':2,') ? entry : `${entry}:2,`;
+      try {
+        await rename(join(this.dir, 'new', entry), join(this.cur, target));
+        moved.push(target);
+      } catch (err) {
+        if (errno(err) !== 'ENOENT') throw err;
+      }
+    }
+    if (moved.length > 0) await fsyncDir(this.cur);
+    return moved;
+  }
+
+  /** Full read of cur/: updates names (flags), drops vanished messages, returns unknown files. */
+  protected async scanCur(): Promise<{ fresh: string[]; dropped: boolean }> {
+    const seen = new Set<number>();
+    const fresh: string[] = [];
+    for (const name of await readdir(this.cur)) {
+      if (name.startsWith('.')) continue;
+      const uid = this.byBase.get(parseName(name).base);
+      if (uid === undefined || seen.has(uid)) fresh.push(name);
+      else {
+        seen.add(uid);
+        this.recs.get(uid)!.name = name;
+      }
+    }
+    const gone = [...this.recs.values()].filter((r) => !seen.has(r.uid));
+    for (const r of gone) this.drop(r);
+    for (const r of this.recs.values()) {
+      if (r.size >= 0) continue;
+      const st = await stat(join(this.cur, r.name));
+      r.size = parseName(r.name).size ?? st.size;
+      r.mtimeMs = st.mtimeMs;
+    }
+    return { fresh, dropped: gone.length > 0 };
+  }
+
+  /** Numbers files that have no UID yet, in name order. A duplicate base gets a new base first. */
+  protected async register(names: string[]): Promise<number> {
+    let added = 0;
+    for (let name of names.sort()) {
+      let p = parseName(name);
+      if (this.byBase.has(p.base)) {
+        const renamed = buildName(uniqueBase(p.size ?? 0, this.ctx.now()), [...p.letters, ...p.unknown], p.tail);
+        await rename(join(this.cur, name), join(this.cur, renamed));
+        name = renamed;
+        p = parseName(name);
+      }
+      const st = await statOrUndefined(join(this.cur, name));
+      if (!st) continue;
+      this.put({ uid: this.nextUidValue++, base: p.base, name, ext: '', size: p.size ?? st.size, mtimeMs: st.mtimeMs, recent: true });
+      added++;
+    }
+    return added;
+  }
+
+  protected select(uids: readonly number[]): Rec[] {
+    return [...new Set(uids)].sort((a, b) => a - b).flatMap((u) => this.recs.get(u) ?? []);
+  }
+
+  protected flagsOf(name: string): Set<string> {
+    const out = new Set<string>();
+    for (const l of parseName(name).letters) {
+      const f = LETTER_FLAGS[l] ?? this.keywords.nameOf(l);
+      if (f !== undefined) out.add(f);
+    }
+    return out;
+  }
+
+  /** May allocate keyword letters (saved by the caller before the names appear on disk). */
+  protected lettersFor(flags: ReadonlySet<string>): string[] {
+    return [...flags].map((f) => FLAG_LETTERS[f] ?? this.keywords.letterOf(f, true)!);
+  }
+
+  protected put(r: Rec): void {
+    this.recs.set(r.uid, r);
+    this.byBase.set(r.base, r.uid);
+  }
+
+  protected drop(r: Rec): void {
+    this.recs.delete(r.uid);
+    this.byBase.delete(r.base);
+  }
+
+  protected async writeList(): Promise<void> {
+    const entries = [...this.recs.values()].map((r) => ({ uid: r.uid, base: r.base, ext: r.ext }));
+    await writeUidList(this.dir, { uidValidity: this.uidValidity, nextUid: this.nextUidValue, guid: this.guid, extra: this.extra, entries });
+    this.dirty = false;
+  }
+
+  protected async markCur(): Promise<void> {
+    this.curMtimeMs = (await stat(this.cur)).mtimeMs;
+  }
+}
+
+async function mustStat(path: string): Promise<{ mtimeMs: number }> {
+  const st = await statOrUndefined(path);
+  if (!st) throw new StorageError('NO_SUCH_MAILBOX', 'folder does not exist');
+  return st;
+}

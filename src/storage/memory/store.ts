@@ -1,0 +1,220 @@
+/**
+ * In-memory MailStore for protocol tests: the same contract as the Maildir store (names, flags,
+ * errors, UID rules, copy/move/rename semantics), no disk. Accounts live as long as the MemoryStore,
+ * so reopening an account sees its earlier messages; `recent` is reset on each openAccount.
+ *
+ * Differences, by design: `fenceToken` is ignored (there is no fence file; `beforeCommit` still runs
+ * before every commit), and there is no 26-keyword limit.
+ */
+import type { AccountName } from '../../util/account.ts';
+import { StorageError } from '../errors.ts';
+import { applyFlags, isSameOrInferior, normaliseFlags, normaliseFolderName, parentNames, sortFolderNames, wholeSeconds } from '../names.ts';
+import { systemClock, type Clock } from '../../util/clock.ts';
+import {
+  INBOX,
+  type AccountStore,
+  type AppendResult,
+  type CopyResult,
+  type FlagMode,
+  type FolderStatus,
+  type MailStore,
+  type MessageInfo,
+  type OpenAccountOptions,
+} from '../types.ts';
+
+interface Msg {
+  readonly data: Buffer;
+  flags: Set<string>;
+  readonly internalDate: Date;
+  recent: boolean;
+}
+
+interface Folder {
+  readonly uidValidity: number;
+  nextUid: number;
+  readonly msgs: Map<number, Msg>; // insertion order = ascending UID
+}
+
+type Account = Map<string, Folder>;
+
+export class MemoryStore implements MailStore {
+  private readonly accounts = new Map<string, Account>();
+  private lastUidValidity = 0;
+
+  constructor(private readonly clock: Clock = systemClock) {}
+
+  async openAccount(account: AccountName, options: OpenAccountOptions = {}): Promise<AccountStore> {
+    let folders = this.accounts.get(account.address);
+    if (!folders) {
+      folders = new Map([[INBOX, this.newFolder()]]);
+      this.accounts.set(account.address, folders);
+    }
+    for (const f of folders.values()) for (const m of f.msgs.values()) m.recent = false;
+    return new MemoryAccount(account, folders, options, () => this.newFolder(), () => this.clock.now());
+  }
+
+  private newFolder(): Folder {
+    this.lastUidValidity = Math.max(this.lastUidValidity + 1, Math.floor(this.clock.now() / 1000));
+    return { uidValidity: this.lastUidValidity, nextUid: 1, msgs: new Map() };
+  }
+}
+
+class MemoryAccount implements AccountStore {
+  private closed = false;
+
+  constructor(
+    readonly account: AccountName,
+    private readonly folders: Account,
+    private readonly o: OpenAccountOptions,
+    private readonly newFolder: () => Folder,
+    private readonly now: () => number,
+  ) {}
+
+  async listFolders(): Promise<string[]> {
+    this.open();
+    return sortFolderNames(this.folders.keys());
+  }
+
+  async createFolder(name: string): Promise<void> {
+    const n = this.name(name);
+    if (this.folders.has(n)) throw new StorageError('MAILBOX_EXISTS', 'folder exists');
+    await this.commit();
+    for (const p of [...parentNames(n), n]) if (!this.folders.has(p)) this.folders.set(p, this.newFolder());
+  }
+
+  async deleteFolder(name: string): Promise<void> {
+    const n = this.name(name);
+    if (n === INBOX) throw new StorageError('CANNOT', 'INBOX cannot be deleted');
+    this.folder(n);
+    await this.commit();
+    this.folders.delete(n);
+  }
+
+  async renameFolder(from: string, to: string): Promise<void> {
+    const [f, t] = [this.name(from), this.name(to)];
+    if (this.folders.has(t)) throw new StorageError('MAILBOX_EXISTS', 'target folder exists');
+    const src = this.folder(f);
+    if (f === INBOX) {
+      await this.commit();
+      for (const p of [...parentNames(t), t]) if (!this.folders.has(p)) this.folders.set(p, this.newFolder());
+      this.transferNow(src, [...src.msgs.keys()], this.folder(t), true);
+      return;
+    }
+    if (isSameOrInferior(t, f)) throw new StorageError('CANNOT', 'cannot rename a folder into itself');
+    const moves = [...this.folders.keys()].filter((n) => isSameOrInferior(n, f)).map((n) => [n, t + n.slice(f.length)] as const);
+    if (moves.some(([, target]) => this.folders.has(target))) throw new StorageError('MAILBOX_EXISTS', 'target folder exists');
+    await this.commit();
+    for (const p of parentNames(t)) if (!this.folders.has(p)) this.folders.set(p, this.newFolder());
+    for (const [source, target] of moves) {
+      this.folders.set(target, this.folders.get(source)!);
+      this.folders.delete(source);
+    }
+  }
+
+  async status(folder: string): Promise<FolderStatus> {
+    const f = this.folder(this.name(folder));
+    const msgs = [...f.msgs.values()];
+    return {
+      uidValidity: f.uidValidity,
+      uidNext: f.nextUid,
+      messages: msgs.length,
+      unseen: msgs.filter((m) => !m.flags.has('\\Seen')).length,
+      recent: msgs.filter((m) => m.recent).length,
+    };
+  }
+
+  async listMessages(folder: string): Promise<MessageInfo[]> {
+    const f = this.folder(this.name(folder));
+    return [...f.msgs].map(([uid, m]) => ({ uid, flags: new Set(m.flags), size: m.data.length, internalDate: m.internalDate, recent: m.recent }));
+  }
+
+  async readMessage(folder: string, uid: number): Promise<Buffer> {
+    const m = this.folder(this.name(folder)).msgs.get(uid);
+    if (!m) throw new StorageError('NO_SUCH_MESSAGE', `no message with UID ${uid}`);
+    return Buffer.from(m.data);
+  }
+
+  async appendMessage(folder: string, data: Buffer, flags: Iterable<string> = [], internalDate = new Date(this.now())): Promise<AppendResult> {
+    const f = this.folder(this.name(folder));
+    const wanted = normaliseFlags(flags);
+    await this.commit();
+    const uid = f.nextUid++;
+    f.msgs.set(uid, { data: Buffer.from(data), flags: wanted, internalDate: new Date(wholeSeconds(internalDate.getTime())), recent: true });
+    return { uid, uidValidity: f.uidValidity };
+  }
+
+  async setFlags(folder: string, uids: readonly number[], flags: Iterable<string>, mode: FlagMode): Promise<Array<{ uid: number; flags: ReadonlySet<string> }>> {
+    const f = this.folder(this.name(folder));
+    const change = normaliseFlags(flags);
+    const hits = this.select(f, uids);
+    if (hits.length > 0) await this.commit();
+    return hits.map(([uid, m]) => {
+      m.flags = applyFlags(m.flags, change, mode);
+      return { uid, flags: new Set(m.flags) };
+    });
+  }
+
+  async expunge(folder: string, uids?: readonly number[]): Promise<number[]> {
+    const f = this.folder(this.name(folder));
+    const victims = uids ? this.select(f, uids) : [...f.msgs].filter(([, m]) => m.flags.has('\\Deleted'));
+    if (victims.length > 0) await this.commit();
+    for (const [uid] of victims) f.msgs.delete(uid);
+    return victims.map(([uid]) => uid);
+  }
+
+  async copyMessages(from: string, uids: readonly number[], to: string): Promise<CopyResult> {
+    return this.transfer(from, uids, to, false);
+  }
+
+  async moveMessages(from: string, uids: readonly number[], to: string): Promise<CopyResult> {
+    return this.transfer(from, uids, to, true);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private async transfer(from: string, uids: readonly number[], to: string, move: boolean): Promise<CopyResult> {
+    const src = this.folder(this.name(from));
+    const dst = this.folder(this.name(to));
+    if (this.select(src, uids).length > 0) await this.commit();
+    return this.transferNow(src, uids, dst, move);
+  }
+
+  private transferNow(src: Folder, uids: readonly number[], dst: Folder, move: boolean): CopyResult {
+    const map = new Map<number, number>();
+    for (const [uid, m] of this.select(src, uids)) {
+      const copy = dst.nextUid++;
+      dst.msgs.set(copy, { data: m.data, flags: new Set(m.flags), internalDate: m.internalDate, recent: true });
+      map.set(uid, copy);
+      if (move) src.msgs.delete(uid);
+    }
+    return { uidValidity: dst.uidValidity, uids: map };
+  }
+
+  private select(f: Folder, uids: readonly number[]): Array<[number, Msg]> {
+    return [...new Set(uids)].sort((a, b) => a - b).flatMap((u) => {
+      const m = f.msgs.get(u);
+      return m ? [[u, m] as [number, Msg]] : [];
+    });
+  }
+
+  private name(name: string): string {
+    this.open();
+    return normaliseFolderName(name);
+  }
+
+  private folder(n: string): Folder {
+    const f = this.folders.get(n);
+    if (!f) throw new StorageError('NO_SUCH_MAILBOX', 'no such folder');
+    return f;
+  }
+
+  private open(): void {
+    if (this.closed) throw new StorageError('CLOSED', 'account store is closed');
+  }
+
+  private async commit(): Promise<void> {
+    await this.o.beforeCommit?.();
+  }
+}
