@@ -46,6 +46,15 @@ describe('SMTP intake and routed delivery', () => {
     }
   });
 
+  it('delivers straight into the maildir, before 250, when the receiving node holds the account', async () => {
+    const r = await send(c, 'mail-1', { from: 'direct@remote.test', to: users[1]!, subject: 'direct' });
+    expect(r.response).toMatch(/^250 2\.0\.0 Ok: delivered as /);
+    // On disk at the moment 250 arrived: no polling.
+    expect(inbox(c, users[1]!).filter((m) => subjectOf(m) === 'direct')).toHaveLength(1);
+    expect(readdirSync(join(c.local.dataDir, 'shared', 'queue', 'mail-1', 'env'))).toEqual([]);
+    expect(inbox(c, users[1]!).find((m) => subjectOf(m) === 'direct')!.startsWith('Return-Path: <direct@remote.test>\r\nReceived: from client.test')).toBe(true);
+  });
+
   it('one message to recipients on several holders is split per holder, each copy once', async () => {
     const r = await send(c, 'mail-0', { from: 'multi@remote.test', to: users, subject: 'to everyone' });
     expect(r.accepted.sort()).toEqual([...users].sort());
