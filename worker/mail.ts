@@ -100,9 +100,11 @@ export class MailServices {
       log: log.child({ component: 'smtp' }),
       onQueued: (env) => this.queues.enqueue(env),
       direct: {
-        eligible: (rcpts) => rcpts.every((r) => d.holds.isServing(r)),
+        // Every recipient is open somewhere right now: deliver before 250, locally or over LMTP to
+        // the holder (which fsyncs into the maildir before it answers); no spool on this node.
+        eligible: (rcpts) => rcpts.every((r) => d.holds.isServing(r) || d.view.nodes.has(d.locks.where(r)?.holder ?? '')),
         deliver: async (from, rcpts, message) => {
-          const out = await this.router.deliverHere(from, rcpts.map((address) => ({ address, token: d.holds.assertServing(address) })), message);
+          const out = await this.router.route(from, rcpts, message);
           return out.filter((r) => !r.ok).map((r) => r.address);
         },
       },

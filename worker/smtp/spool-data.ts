@@ -18,9 +18,10 @@ export interface SpoolDataOptions {
   log: Logger;
   onQueued: (env: Envelope) => void;
   /**
-   * Direct delivery when this node holds every recipient: the message goes straight into the
-   * maildirs (one fsync each, no spool) before 250. Returns the recipients that still need the
-   * spool (a failed direct delivery falls back to the normal path).
+   * Direct delivery when every recipient's holder is known: the message goes into the maildirs
+   * (here, or through the holder over LMTP) before 250, with no spool on this node. Returns the
+   * recipients that still need the spool (any failure falls back to the queue, which retries or
+   * bounces).
    */
   direct?: { eligible: (rcpts: string[]) => boolean; deliver: (from: string, rcpts: string[], message: Buffer) => Promise<string[]> };
 }
