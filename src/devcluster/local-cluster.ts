@@ -62,7 +62,7 @@ export class LocalCluster {
     );
     const ports = await freePorts(PORTS.length * this.o.nodes);
     for (let i = 0; i < this.o.nodes; i++) this.nodes.push(this.makeNode(`mail-${i}`, this.o.roles?.[i], ports.slice(PORTS.length * i, PORTS.length * (i + 1))));
-    await Promise.all(this.nodes.map((n) => n.start()));
+    await Promise.all(this.nodes.map((n) => this.startNode(n)));
     this.writeClusterFile();
   }
 
@@ -81,6 +81,22 @@ export class LocalCluster {
       ...this.o.env,
     };
     return new NodeProcess(name, env, join(this.dataDir, 'logs', `${name}.log`));
+  }
+
+  /**
+   * Starts a node; if it exits before it is ready (a port picked as free was taken meanwhile by
+   * another process, which parallel test files make likely), retries twice with fresh ports.
+   */
+  async startNode(n: NodeProcess): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await n.start();
+      } catch (err) {
+        if (attempt >= 3 || n.running) throw err;
+        const ports = await freePorts(PORTS.length);
+        PORTS.forEach((p, i) => (n.env[`MAILCLUSTER_PORTS_${p.toUpperCase()}`] = String(ports[i])));
+      }
+    }
   }
 
   clusterFile(): ClusterFile {

@@ -35,11 +35,17 @@ export class NodeProcess {
     this.child = child;
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => this.onLine(line));
-    child.stderr!.on('data', (d: Buffer) => this.logFile?.write(d));
+    let stderrTail = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      this.logFile?.write(d);
+      stderrTail = (stderrTail + d.toString()).slice(-600);
+    });
     const exited = new Promise<never>((_, reject) =>
       child.once('exit', (code, sig) => {
         this.exitCode = code;
-        reject(new Error(`${this.name} exited (${code ?? sig}) before it started`));
+        const lastLog = this.logs.at(-1);
+        const why = stderrTail.trim() || (lastLog ? JSON.stringify(lastLog).slice(0, 400) : '');
+        reject(new Error(`${this.name} exited (${code ?? sig}) before it started${why ? `: ${why}` : ''}`));
       }),
     );
     exited.catch(() => undefined);

@@ -29,8 +29,9 @@ describe('MaildirStore on disk', () => {
     expect(dir).toBe(join(root, 'mail', 'example.test', name.local));
     await a.appendMessage('INBOX', msg('a'), ['\\Seen', '\\Answered', '\\Flagged']);
     await a.appendMessage('INBOX', msg('b'), ['\\Draft', '\\Deleted', '$Junk']);
-    const files = readdirSync(join(dir, 'cur')).sort();
-    expect(files.map((f) => f.slice(f.indexOf(':')))).toEqual([':2,FRS', ':2,DTa']);
+    // File names start with a time-based unique part, so their order is not the append order.
+    const files = readdirSync(join(dir, 'cur'));
+    expect(files.map((f) => f.slice(f.indexOf(':'))).sort()).toEqual([':2,DTa', ':2,FRS']);
     expect(readFileSync(join(dir, 'dovecot-keywords'), 'utf8')).toBe('0 $Junk\n');
     const [header, ...lines] = uidlistLines(dir);
     expect(header).toMatch(new RegExp(`^3 V${(await a.status('INBOX')).uidValidity} N3 G[0-9a-f]{32}$`));
