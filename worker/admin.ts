@@ -1,19 +1,25 @@
 /**
- * The node's HTTP admin listener: /healthz (the process is up) and /readyz (registered with a
- * live lease, and the cluster view is loaded). Grows with the operator issue (metrics, API).
+ * The node's HTTP admin listener: /healthz (the process is up), /readyz (registered with a live
+ * lease, the cluster view loaded, storage writable) and /metrics (Prometheus text format).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
 
 export interface ReadinessProbe { (): { ready: boolean; checks: Record<string, boolean> } }
 
 export class AdminServer {
   private readonly server: Server;
 
-  constructor(readiness: ReadinessProbe) {
+  constructor(readiness: ReadinessProbe, metrics?: Registry) {
     this.server = createServer((req, res) => {
       const path = (req.url ?? '').split('?')[0];
-      if (req.method === 'GET' && path === '/healthz') {
+      if (req.method === 'GET' && path === '/metrics' && metrics) {
+        metrics.metrics().then(
+          (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
+          () => res.writeHead(500).end(),
+        );
+      } else if (req.method === 'GET' && path === '/healthz') {
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       } else if (req.method === 'GET' && path === '/readyz') {
         const r = readiness();

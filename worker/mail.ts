@@ -15,7 +15,7 @@ import { DirectoryCache } from '../src/accounts/cache.ts';
 import { Spool } from '../src/queue/spool.ts';
 import type { AccountHolds } from './holds.ts';
 import type { LocalDelivery } from './delivery/local.ts';
-import { Router } from './delivery/router.ts';
+import { Router, type RouterOptions } from './delivery/router.ts';
 import { QueueRunner } from './delivery/queue-runner.ts';
 import { QueueSupervisor } from './delivery/queues.ts';
 import type { NodeSession } from '../src/cluster/session.ts';
@@ -38,6 +38,7 @@ export interface MailDeps {
   session: NodeSession;
   local: LocalDelivery;
   log: Logger;
+  onOutcomes?: RouterOptions['onOutcomes'];
 }
 
 export class MailServices {
@@ -68,6 +69,7 @@ export class MailServices {
       local: d.local,
       log: log.child({ component: 'router' }),
       isLocal: (address) => this.cache.hasDomain(address.slice(address.lastIndexOf('@') + 1)),
+      onOutcomes: d.onOutcomes,
       relay: new Relay({ smarthost: config.relay.smarthost, mxPort: config.relay.mxPort, hostname, log: log.child({ component: 'relay' }) }),
     });
     const queueLog = log.child({ component: 'queue' });

@@ -22,6 +22,9 @@ import { LockService } from '../controller/lock-service.ts';
 import { QueueReconciler } from '../controller/queue-reconciler.ts';
 import { AccountHolds } from './holds.ts';
 import { AdminServer } from './admin.ts';
+import { NodeMetrics } from './metrics.ts';
+import { access, mkdir, writeFile, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { MailServices } from './mail.ts';
 import { accountDir, MaildirDelivery } from './delivery/maildir-delivery.ts';
 import { assertFence, writeFence } from '../src/storage/fence.ts';
@@ -48,6 +51,9 @@ export class MailNode {
   readonly candidate: Candidate | undefined;
   readonly lockService: LockService | undefined;
   readonly mail: MailServices;
+  readonly metrics: NodeMetrics;
+  private storageOk = false;
+  private storageTimer: NodeJS.Timeout | undefined;
   readonly queueReconciler: QueueReconciler | undefined;
   private readonly rpcServer: RpcServer;
   private readonly admin: AdminServer;
@@ -105,6 +111,7 @@ export class MailNode {
         log: log.child({ component: 'locks' }),
         nodeName: name,
         maxAccountsPerNode: 0,
+        onGrant: (ms) => this.metrics.grantLatency.observe(ms / 1000),
       });
     }
     this.mail = new MailServices({
@@ -117,6 +124,9 @@ export class MailNode {
       session: this.session,
       local: new MaildirDelivery({ root: config.storage.root, checkFence: (dir, token) => assertFence(dir, BigInt(token)) }),
       log,
+      onOutcomes: (outs) => {
+        for (const o of outs) this.metrics.deliveries.inc({ result: o.ok ? 'delivered' : o.permanent ? 'failed' : 'deferred' });
+      },
     });
     if (this.candidate && this.lockService) {
       this.queueReconciler = new QueueReconciler({
@@ -131,14 +141,48 @@ export class MailNode {
         intervalMs: 2000,
       });
     }
+    this.metrics = new NodeMetrics(name, {
+      leading: () => this.candidate?.leadership !== undefined,
+      openAccounts: () => this.holds.size,
+      queueDepth: () => this.mail.queues.depth,
+      serving: () => this.session.isServing(),
+    });
+    this.session.on('fenced', () => this.metrics.selfFences.inc());
+    let controllerLostAt: number | undefined;
+    this.view.on('controller', ({ node }) => {
+      if (!node) controllerLostAt ??= Date.now();
+    });
+    this.candidate?.on('elected', () => {
+      this.metrics.failovers.inc();
+      if (controllerLostAt !== undefined) this.metrics.failoverGap.observe((Date.now() - controllerLostAt) / 1000);
+      controllerLostAt = undefined;
+    });
     this.rpcServer = new RpcServer(config.cluster.secret, this.handlers(), log.child({ component: 'rpc' }));
     this.admin = new AdminServer(() => {
-      const checks = { registered: this.session.isServing(), viewLoaded: this.view.loaded };
+      const checks = { registered: this.session.isServing(), viewLoaded: this.view.loaded, storageWritable: this.storageOk };
       return { ready: Object.values(checks).every(Boolean), checks };
-    });
+    }, this.metrics.registry);
+  }
+
+  /** Checks that the shared root is mounted and writable (for /readyz), every few seconds. */
+  private async probeStorage(): Promise<void> {
+    const probe = join(this.config.storage.root, `.probe-${this.config.node.name}`);
+    try {
+      await mkdir(this.config.storage.root, { recursive: true });
+      await writeFile(probe, String(Date.now()));
+      await unlink(probe);
+      await access(this.config.storage.root);
+      this.storageOk = true;
+    } catch (err) {
+      if (this.storageOk) this.log.error({ err }, 'storage not writable');
+      this.storageOk = false;
+    }
   }
 
   async start(): Promise<void> {
+    await this.probeStorage();
+    this.storageTimer = setInterval(() => void this.probeStorage(), 5000);
+    this.storageTimer.unref();
     const { bindAddress } = this.config.node;
     this.ports.rpc = await this.rpcServer.listen(this.config.ports.rpc, bindAddress);
     this.ports.admin = await this.admin.listen(this.config.ports.admin, bindAddress);
@@ -155,6 +199,7 @@ export class MailNode {
   get boundPorts(): Readonly<Record<string, number>> { return this.ports; }
 
   async stop(): Promise<void> {
+    clearInterval(this.storageTimer);
     await this.mail.stop();
     this.queueReconciler?.stop();
     this.holds.stop();

@@ -92,6 +92,26 @@ describe('mailcluster dev and the operator CLI', () => {
     expect(after).not.toBe(before);
   });
 
+  it('every node serves /metrics in Prometheus text format; exactly one reports leadership', async () => {
+    const file = JSON.parse(readFileSync(join(data, 'cluster.json'), 'utf8')) as ClusterFile;
+    let leaders = 0;
+    for (const n of file.nodes) {
+      const res = await fetch(`http://${n.address}:${n.ports.admin}/metrics`);
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      const text = await res.text();
+      for (const line of text.split('\n').filter((l) => l && !l.startsWith('#'))) {
+        expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/);
+      }
+      for (const name of ['mailcluster_open_accounts', 'mailcluster_queue_depth', 'mailcluster_serving', 'mailcluster_grant_duration_seconds_bucket', 'process_cpu_seconds_total']) {
+        expect(text).toContain(name);
+      }
+      if (/^mailcluster_controller_leader\{[^}]*\} 1$/m.test(text)) leaders++;
+      const ready = await fetch(`http://${n.address}:${n.ports.admin}/readyz`);
+      expect(await ready.json()).toEqual({ ready: true, checks: { registered: true, viewLoaded: true, storageWritable: true } });
+    }
+    expect(leaders).toBe(1);
+  });
+
   it('printconf redacts the secret', async () => {
     const { stdout } = await cli('printconf');
     const secret = readFileSync(join(data, 'secret'), 'utf8').trim();

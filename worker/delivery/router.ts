@@ -32,6 +32,8 @@ export interface RouterOptions {
   /** Whether an address is in a served domain; others go to `relay`. */
   isLocal: (address: string) => Promise<boolean>;
   relay: Relay;
+  /** Observes every routed outcome (metrics). */
+  onOutcomes?: (outcomes: Outcome[]) => void;
 }
 
 export class Router {
@@ -44,7 +46,9 @@ export class Router {
     const remote: string[] = [];
     for (const r of recipients) ((await this.o.isLocal(r).catch(() => true)) ? local : remote).push(r);
     const [a, b] = await Promise.all([this.routeLocal(from, local, message), remote.length ? this.o.relay.send(from, remote, message) : []]);
-    return [...a, ...b];
+    const all = [...a, ...b];
+    this.o.onOutcomes?.(all);
+    return all;
   }
 
   private async routeLocal(from: string, recipients: string[], message: Buffer): Promise<Outcome[]> {
