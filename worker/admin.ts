@@ -3,8 +3,8 @@
  * lease, the cluster view loaded, storage writable) and /metrics (Prometheus text format).
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { closeHttp, listenHttp } from '../src/util/http.ts';
 
 export interface ReadinessProbe { (): { ready: boolean; checks: Record<string, boolean> } }
 
@@ -31,14 +31,10 @@ export class AdminServer {
   }
 
   listen(port: number, host: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => resolve((this.server.address() as AddressInfo).port));
-    });
+    return listenHttp(this.server, port, host);
   }
 
   close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closeHttp(this.server);
   }
 }

@@ -25,7 +25,7 @@ import { createSubmissionServer } from './smtp/submission.ts';
 import { Relay } from './delivery/relay.ts';
 import { loadTls } from './tls.ts';
 import { buildDsn } from '../src/mime/dsn.ts';
-import { newQueueId, type Envelope } from '../src/queue/spool.ts';
+import { newEnvelope, newQueueId, type Envelope } from '../src/queue/spool.ts';
 import { Readable } from 'node:stream';
 
 export interface MailDeps {
@@ -160,15 +160,7 @@ export class MailServices {
       failed: failed.map((f) => ({ address: f.address, reply: f.reply ?? '554 5.0.0 failed' })),
       original,
     });
-    const now = Date.now();
-    const queued = await this.spool.accept(newQueueId(), '', Readable.from([dsn]), {
-      from: '',
-      recipients: [{ address: env.from, state: 'pending', attempts: 0 }],
-      received: now,
-      source: 'bounce',
-      attempts: 0,
-      nextAttempt: now,
-    }, Number.MAX_SAFE_INTEGER);
+    const queued = await this.spool.accept(newQueueId(), '', Readable.from([dsn]), newEnvelope('', [env.from], 'bounce'), Number.MAX_SAFE_INTEGER);
     log.info({ id: env.id, count: failed.length }, 'bounce queued');
     this.queues.enqueue(queued);
   }

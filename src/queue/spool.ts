@@ -39,6 +39,20 @@ export const envelopeSchema = z.object({
 export type Envelope = z.infer<typeof envelopeSchema>;
 export type RecipientState = z.infer<typeof recipientSchema>;
 
+/** The envelope of a newly accepted message: every recipient pending, first attempt now. */
+export function newEnvelope(from: string, recipients: string[], source: Envelope['source'], authenticatedAs?: string): Omit<Envelope, 'id' | 'size'> {
+  const now = Date.now();
+  return {
+    from,
+    recipients: recipients.map((address) => ({ address, state: 'pending', attempts: 0 })),
+    received: now,
+    source,
+    ...(authenticatedAs ? { authenticatedAs } : {}),
+    attempts: 0,
+    nextAttempt: now,
+  };
+}
+
 export function newQueueId(): string {
   return `${Date.now().toString(36)}${randomBytes(6).toString('base64url').replace(/[-_]/g, 'x')}`;
 }

@@ -7,7 +7,7 @@ import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../../src/log/logger.ts';
 import { parseAccount } from '../../src/util/account.ts';
 import { receivedHeader, type ReceivedInfo } from '../../src/util/mail-headers.ts';
-import { newQueueId, type Envelope, type Spool } from '../../src/queue/spool.ts';
+import { newEnvelope, newQueueId, type Envelope, type Spool } from '../../src/queue/spool.ts';
 import { Readable } from 'node:stream';
 import { readLimited, smtpError } from './errors.ts';
 
@@ -44,7 +44,6 @@ export function spoolData(
     id,
     for: rcpts.length === 1 ? rcpts[0] : undefined,
   });
-  const now = Date.now();
   const tooBig = (): void => cb(smtpError(552, '5.3.4', 'message too big'));
   const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
   if (o.direct && o.direct.eligible(rcpts)) {
@@ -56,15 +55,7 @@ export function spoolData(
       id,
       header,
       stream,
-      {
-        from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-        recipients: rcpts.map((address) => ({ address, state: 'pending', attempts: 0 })),
-        received: now,
-        source: kind.source,
-        ...(kind.authenticatedAs ? { authenticatedAs: kind.authenticatedAs } : {}),
-        attempts: 0,
-        nextAttempt: now,
-      },
+      newEnvelope(from, rcpts, kind.source, kind.authenticatedAs),
       o.maxMessageBytes,
     )
     .then(async (env) => {
@@ -102,16 +93,7 @@ async function deliverDirect(
   try {
     const pending = await o.direct!.deliver(from, rcpts, message);
     if (pending.length > 0) {
-      const now = Date.now();
-      const env = await o.spool.accept(id, '', Readable.from([message]), {
-        from,
-        recipients: pending.map((address) => ({ address, state: 'pending', attempts: 0 })),
-        received: now,
-        source: kind.source,
-        ...(kind.authenticatedAs ? { authenticatedAs: kind.authenticatedAs } : {}),
-        attempts: 0,
-        nextAttempt: now,
-      }, Number.MAX_SAFE_INTEGER);
+      const env = await o.spool.accept(id, '', Readable.from([message]), newEnvelope(from, pending, kind.source, kind.authenticatedAs), Number.MAX_SAFE_INTEGER);
       o.onQueued(env);
     }
     cb(null, `2.0.0 Ok: ${pending.length ? 'queued' : 'delivered'} as ${id}`);

@@ -3,10 +3,10 @@
  * (methods.ts). Replies 200 {result} or an error status with {error: {code, message, retryable}}.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../log/logger.ts';
 import { AUTH_HEADER, RequestVerifier } from './auth.ts';
 import { methods, RpcError, type MethodName, type RequestOf, type ResponseOf } from './methods.ts';
+import { closeHttp, listenHttp } from '../../util/http.ts';
 
 export type Handlers = { [M in MethodName]: (req: RequestOf<M>) => Promise<ResponseOf<M>> };
 
@@ -24,15 +24,11 @@ export class RpcServer {
 
   /** Listens; resolves with the bound port (useful with port 0). */
   listen(port: number, host: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => resolve((this.server.address() as AddressInfo).port));
-    });
+    return listenHttp(this.server, port, host);
   }
 
   close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closeHttp(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
