@@ -69,6 +69,17 @@ export class AccountHolds extends EventEmitter<HoldsEvents> {
     for (const h of [...this.held.values()]) this.close(h, 'stopping', Date.now());
   }
 
+  /**
+   * Stops serving `account` if held under `token` (drain, move): the account counts as closed
+   * before this returns, so the controller may then delete the grant and open it elsewhere.
+   */
+  closeAccount(account: string, token: string, reason: string): boolean {
+    const h = this.held.get(account);
+    if (!h || h.token !== token) return false;
+    this.close(h, reason, Date.now());
+    return true;
+  }
+
   get size(): number { return this.held.size; }
   list(): Hold[] { return [...this.held.values()]; }
 

@@ -20,6 +20,7 @@ import { VERSION } from '../src/version.ts';
 import { Candidate } from '../controller/election.ts';
 import { LockService } from '../controller/lock-service.ts';
 import { QueueReconciler } from '../controller/queue-reconciler.ts';
+import { DrainReconciler } from '../controller/drain-reconciler.ts';
 import { AccountHolds } from './holds.ts';
 import { AdminServer } from './admin.ts';
 import { NodeMetrics } from './metrics.ts';
@@ -55,6 +56,7 @@ export class MailNode {
   private storageOk = false;
   private storageTimer: NodeJS.Timeout | undefined;
   readonly queueReconciler: QueueReconciler | undefined;
+  readonly drainReconciler: DrainReconciler | undefined;
   private readonly rpcServer: RpcServer;
   private readonly admin: AdminServer;
   private readonly ports: Record<string, number> = {};
@@ -140,6 +142,14 @@ export class MailNode {
         log: log.child({ component: 'queue-reconciler' }),
         intervalMs: 2000,
       });
+      this.drainReconciler = new DrainReconciler({
+        view: this.view,
+        candidate: this.candidate,
+        locks: this.lockService,
+        rpc: this.rpcClient,
+        log: log.child({ component: 'drain' }),
+        rpcTimeoutMs: config.locks.rpcTimeoutMs,
+      });
     }
     this.metrics = new NodeMetrics(name, {
       leading: () => this.candidate?.leadership !== undefined,
@@ -191,6 +201,7 @@ export class MailNode {
     this.holds.start();
     await this.session.start();
     this.queueReconciler?.start();
+    this.drainReconciler?.start();
     this.candidate?.start();
     await this.mail.startQueue();
     this.log.info({ address: this.config.node.advertiseAddress, ports: this.ports }, 'node started');
@@ -202,6 +213,7 @@ export class MailNode {
     clearInterval(this.storageTimer);
     await this.mail.stop();
     this.queueReconciler?.stop();
+    this.drainReconciler?.stop();
     this.holds.stop();
     await this.candidate?.stop();
     await this.session.stop();
@@ -221,6 +233,7 @@ export class MailNode {
       release: (r) => service().release(accountOrThrow(r.account), r.token),
       stepDown: async () => ({ resigned: (await this.candidate?.resign()) ?? false, node: this.config.node.name }),
       acquire: (r) => this.locks.open(accountOrThrow(r.account)),
+      closeAccount: async (r) => ({ closed: this.holds.closeAccount(accountOrThrow(r.account), r.token, r.reason) }),
       status: async () => ({
         node: this.config.node.name,
         serving: this.session.isServing(),

@@ -120,8 +120,11 @@ export class Router {
         port,
         name: nodeName,
         ignoreTLS: true,
-        connectionTimeout: this.o.lmtpTimeoutMs ?? 10_000,
-        socketTimeout: (this.o.lmtpTimeoutMs ?? 10_000) * 3,
+        // A healthy holder greets within milliseconds; a stalled one must not hold an SMTP client
+        // (waiting for its 250 on the direct path) for long before the message is spooled instead.
+        connectionTimeout: this.o.lmtpTimeoutMs ?? 3000,
+        greetingTimeout: this.o.lmtpTimeoutMs ?? 3000,
+        socketTimeout: (this.o.lmtpTimeoutMs ?? 3000) * 10,
         auth: { type: 'custom', method: 'PLAIN', user: `peer:${nodeName}` },
         customAuth: {
           PLAIN: async (ctx: { sendCommand: (cmd: string) => Promise<{ status: number; text: string }> }) => {

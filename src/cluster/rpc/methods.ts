@@ -19,6 +19,8 @@ export const methods = {
   stepDown: { request: z.object({}), response: z.object({ resigned: z.boolean(), node: z.string() }) },
   /** Peer: make this node acquire `account` through the normal lock path (used by tools and tests). */
   acquire: { request: z.object({ account }), response: grantSchema },
+  /** Peer (from the controller): stop serving `account` (drain / move); answers once it has. */
+  closeAccount: { request: z.object({ account, token, reason: z.string().max(200) }), response: z.object({ closed: z.boolean() }) },
   /** Peer: this node's own state. */
   status: {
     request: z.object({}),
