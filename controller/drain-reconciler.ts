@@ -8,23 +8,24 @@
  */
 import type { Logger } from '../src/log/logger.ts';
 import type { ClusterView } from '../src/cluster/view.ts';
-import type { RpcClient } from '../src/cluster/rpc/client.ts';
+import type { EventLog } from '../src/cluster/events.ts';
 import type { Candidate } from './election.ts';
-import type { LockService } from './lock-service.ts';
+import type { AccountMover } from './account-mover.ts';
 
 export interface DrainReconcilerOptions {
   view: ClusterView;
   candidate: Candidate;
-  locks: LockService;
-  rpc: RpcClient;
+  mover: AccountMover;
+  events?: EventLog;
   log: Logger;
-  rpcTimeoutMs: number;
   intervalMs?: number;
 }
 
 export class DrainReconciler {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  /** Draining nodes already reported as empty (one node-drained event per drain). */
+  private readonly drained = new Set<string>();
 
   constructor(private readonly o: DrainReconcilerOptions) {}
 
@@ -35,23 +36,32 @@ export class DrainReconciler {
 
   stop(): void { clearInterval(this.timer); }
 
+  private announceDrained(): void {
+    const holders = new Set([...this.o.view.grants.values()].map((g) => g.holder));
+    for (const node of this.o.view.drains) {
+      if (holders.has(node) || this.drained.has(node)) continue;
+      this.drained.add(node);
+      void this.o.events?.append({ type: 'node-drained', node, message: `${node} drained: it holds no accounts` }).catch(() => undefined);
+    }
+    for (const node of this.drained) if (!this.o.view.drains.has(node)) this.drained.delete(node);
+  }
+
   async pass(): Promise<void> {
+    if (this.o.view.drains.size === 0) this.drained.clear();
     if (this.running || !this.o.candidate.leadership || this.o.view.drains.size === 0) return;
     this.running = true;
     try {
       const moving = [...this.o.view.grants.values()].filter((g) => this.o.view.drains.has(g.holder));
       for (const g of moving.slice(0, 64)) {
-        const holder = this.o.view.nodes.get(g.holder);
-        const port = holder?.value.ports.rpc;
-        if (!holder || !port) continue;
+        if (!this.o.view.nodes.has(g.holder)) continue;
         try {
-          await this.o.rpc.call({ host: holder.value.address, port }, 'closeAccount', { account: g.account, token: g.token, reason: 'node draining' }, this.o.rpcTimeoutMs);
-          await this.o.locks.release(g.account, g.token);
+          await this.o.mover.closeAndRelease(g, 'node draining');
           this.o.log.info({ account: g.account, holder: g.holder, token: g.token }, 'account moved off draining node');
         } catch (err) {
           this.o.log.warn({ err, account: g.account, holder: g.holder }, 'drain step failed, will retry');
         }
       }
+      this.announceDrained();
     } finally {
       this.running = false;
     }

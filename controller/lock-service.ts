@@ -31,7 +31,22 @@ export interface LockServiceOptions {
 const notLeader = (): RpcError => new RpcError('NOT_LEADER', 'this node is not the controller', true);
 
 export class LockService {
+  /** Accounts being moved: opens for them wait for the move and then see its grant. */
+  private readonly reserved = new Map<string, Promise<unknown>>();
+
   constructor(private readonly o: LockServiceOptions) {}
+
+  /** Runs `work` with `account` reserved: concurrent open() calls for it wait until it settles. */
+  async reserve<T>(account: string, work: () => Promise<T>): Promise<T> {
+    while (this.reserved.has(account)) await this.reserved.get(account)!.catch(() => undefined);
+    const p = work();
+    this.reserved.set(account, p);
+    try {
+      return await p;
+    } finally {
+      this.reserved.delete(account);
+    }
+  }
 
   /** The nodes as placement sees them, from the controller's watch of etcd. */
   nodeInfos(): NodeInfo[] {
@@ -46,6 +61,12 @@ export class LockService {
   }
 
   async open(account: string, requester: string): Promise<GrantReply> {
+    while (this.reserved.has(account)) await this.reserved.get(account)!.catch(() => undefined);
+    return this.grant(account, requester);
+  }
+
+  /** open() without waiting for a reservation (the move that holds it calls this). */
+  async grant(account: string, requester: string): Promise<GrantReply> {
     const started = performance.now();
     const l = this.o.candidate.leadership;
     if (!l) throw notLeader();

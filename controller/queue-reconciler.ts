@@ -15,6 +15,7 @@ import type { Logger } from '../src/log/logger.ts';
 import type { Keys } from '../src/cluster/keys.ts';
 import type { ClusterView } from '../src/cluster/view.ts';
 import type { QueueValue } from '../src/cluster/values.ts';
+import type { EventLog } from '../src/cluster/events.ts';
 import type { Candidate } from './election.ts';
 import type { LockService } from './lock-service.ts';
 import { place } from './lock-table.ts';
@@ -29,6 +30,7 @@ export interface QueueReconcilerOptions {
   nodeName: string;
   log: Logger;
   intervalMs: number;
+  events?: EventLog;
 }
 
 export class QueueReconciler {
@@ -73,7 +75,10 @@ export class QueueReconciler {
           .and(keys.node(owner), 'Create', '==', ownerEntry.createRevision)
           .then(etcd.put(keys.queue(dead)).value(JSON.stringify(value)).lease(ownerEntry.lease))
           .commit();
-        if (r.succeeded) this.o.log.info({ spoolOf: dead, holder: owner }, 'queue assigned');
+        if (r.succeeded) {
+          this.o.log.info({ spoolOf: dead, holder: owner }, 'queue assigned');
+          void this.o.events?.append({ type: 'queue-taken-over', node: owner, from: dead, to: owner, message: `${owner} took over the queue of ${dead}` }).catch(() => undefined);
+        }
       }
     } catch (err) {
       this.o.log.warn({ err }, 'queue reconcile failed');

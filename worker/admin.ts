@@ -1,33 +1,114 @@
 /**
- * The node's HTTP admin listener: /healthz (the process is up), /readyz (registered with a live
- * lease, the cluster view loaded, storage writable) and /metrics (Prometheus text format).
+ * The node's HTTP admin listener (design §8):
+ *   /healthz   the process is up (no checks: a liveness probe must not fail on etcd trouble)
+ *   /readyz    registered with a live lease, cluster view loaded, storage writable (503 otherwise)
+ *   /metrics   Prometheus text format
+ *   /api/v1/…  the admin JSON API (routes.ts), behind the admin token
+ *   /dashboard the live cluster page (static; it calls the API with the token from its URL)
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+import type { Logger } from '../src/log/logger.ts';
+import { tokenMatches } from '../src/cluster/admin-token.ts';
 import { closeHttp, listenHttp } from '../src/util/http.ts';
+import { errorReply, matchRoute, type ApiContext } from './api/routes.ts';
+import { STREAM_HANDLED } from './api/sse.ts';
+import { dashboardHtml } from './dashboard/page.ts';
 
 export interface ReadinessProbe { (): { ready: boolean; checks: Record<string, boolean> } }
+
+export interface AdminOptions {
+  readiness: ReadinessProbe;
+  metrics?: Registry;
+  api?: ApiContext;
+  token?: string;
+  log?: Logger;
+}
+
+const MAX_BODY = 64 * 1024;
+
+function json(res: ServerResponse, status: number, value: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(`${JSON.stringify(value)}\n`);
+}
+
+function readBody(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(Object.assign(new Error('body too large'), { status: 413 }));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => {
+      if (size === 0) return resolve(undefined);
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch {
+        reject(Object.assign(new Error('body is not JSON'), { status: 400 }));
+      }
+    });
+    req.on('error', reject);
+  });
+}
 
 export class AdminServer {
   private readonly server: Server;
 
-  constructor(readiness: ReadinessProbe, metrics?: Registry) {
-    this.server = createServer((req, res) => {
-      const path = (req.url ?? '').split('?')[0];
-      if (req.method === 'GET' && path === '/metrics' && metrics) {
-        metrics.metrics().then(
-          (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
-          () => res.writeHead(500).end(),
-        );
-      } else if (req.method === 'GET' && path === '/healthz') {
-        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-      } else if (req.method === 'GET' && path === '/readyz') {
-        const r = readiness();
-        res.writeHead(r.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(r));
-      } else {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-      }
-    });
+  constructor(private readonly o: AdminOptions) {
+    this.server = createServer((req, res) => void this.handle(req, res));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://admin');
+    const path = url.pathname;
+    const { metrics } = this.o;
+    if (req.method === 'GET' && path === '/metrics' && metrics) {
+      metrics.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
+        () => res.writeHead(500).end(),
+      );
+    } else if (req.method === 'GET' && path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    } else if (req.method === 'GET' && path === '/readyz') {
+      const r = this.o.readiness();
+      json(res, r.ready ? 200 : 503, r);
+    } else if (req.method === 'GET' && (path === '/' || path === '/dashboard')) {
+      if (path === '/') res.writeHead(302, { location: '/dashboard' }).end();
+      else res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' }).end(dashboardHtml);
+    } else if (path.startsWith('/api/')) {
+      await this.api(req, res, url);
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    }
+  }
+
+  private async api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const { api, token } = this.o;
+    if (!api || !token) return json(res, 404, { error: { code: 'NO_API', message: 'the admin API is not enabled on this node' } });
+    const header = req.headers.authorization;
+    const given = header?.startsWith('Bearer ') ? header.slice(7).trim() : (url.searchParams.get('token') ?? undefined);
+    if (!tokenMatches(token, given)) {
+      res.setHeader('www-authenticate', 'Bearer realm="mailcluster"');
+      return json(res, 401, { error: { code: 'UNAUTHORIZED', message: 'admin token missing or wrong' } });
+    }
+    try {
+      const route = matchRoute(req.method ?? 'GET', url.pathname);
+      if (route === undefined) return json(res, 404, { error: { code: 'NOT_FOUND', message: `no route ${url.pathname}` } });
+      if (route === 'method') return json(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} not allowed on ${url.pathname}` } });
+      const body = req.method === 'GET' || req.method === 'DELETE' ? undefined : await readBody(req);
+      const result = await route.handler(api, { params: route.params, query: url.searchParams, body, raw: req, res });
+      if (result !== STREAM_HANDLED) json(res, 200, result);
+    } catch (err) {
+      const status = (err as { status?: number }).status;
+      if (status === 413 || status === 400) return json(res, status, { error: { code: status === 413 ? 'TOO_LARGE' : 'BAD_REQUEST', message: (err as Error).message } });
+      const e = errorReply(err);
+      if (e.status === 500) this.o.log?.error({ err, path: url.pathname }, 'admin API request failed');
+      if (!res.headersSent) json(res, e.status, { error: { code: e.code, message: e.message } });
+      else res.end();
+    }
   }
 
   listen(port: number, host: string): Promise<number> {

@@ -166,6 +166,12 @@ export class MailServices {
   }
 
 
+  /** Open SMTP sessions per listener kind (smtp-server keeps its sockets in `connections`). */
+  sessions(): Record<string, number> {
+    const count = (srv: SMTPServer | undefined): number => (srv as unknown as { connections?: Set<unknown> } | undefined)?.connections?.size ?? 0;
+    return { smtp: count(this.inbound), submission: this.submission.reduce((n, srv) => n + count(srv), 0), lmtp: count(this.lmtp) };
+  }
+
   /** Starts working this node's spool (and any assigned to it); call once registered. */
   async startQueue(): Promise<void> {
     await this.spool.init();

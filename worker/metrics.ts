@@ -10,6 +10,10 @@ export interface MetricsSources {
   openAccounts: () => number;
   queueDepth: () => number;
   serving: () => boolean;
+  /** Open client sessions per protocol; `proxied` counts sessions spliced to another node. */
+  sessions: () => Record<string, number>;
+  /** Age of the oldest message in this node's own spool, in seconds (0 when empty). */
+  queueOldestSeconds: () => Promise<number>;
 }
 
 export class NodeMetrics {
@@ -29,10 +33,26 @@ export class NodeMetrics {
     new Gauge({ name: 'mailcluster_serving', help: '1 while this node may serve the accounts it holds (not self-fenced)', registers: r, collect() { this.set(s.serving() ? 1 : 0); } });
     new Gauge({ name: 'mailcluster_open_accounts', help: 'Accounts this node holds open', registers: r, collect() { this.set(s.openAccounts()); } });
     new Gauge({ name: 'mailcluster_queue_depth', help: 'Messages waiting in the spools this node works', registers: r, collect() { this.set(s.queueDepth()); } });
+    new Gauge({
+      name: 'mailcluster_sessions',
+      help: 'Open client sessions per protocol on this node',
+      labelNames: ['protocol'],
+      registers: r,
+      collect() {
+        this.reset();
+        for (const [protocol, n] of Object.entries(s.sessions())) this.set({ protocol }, n);
+      },
+    });
+    new Gauge({
+      name: 'mailcluster_queue_oldest_seconds',
+      help: 'Age of the oldest message in this node\'s spool',
+      registers: r,
+      async collect() { this.set(await s.queueOldestSeconds()); },
+    });
     this.failovers = new Counter({ name: 'mailcluster_controller_elections_total', help: 'Times this node became controller', registers: r });
     this.failoverGap = new Histogram({
       name: 'mailcluster_controller_gap_seconds',
-      help: 'Time without a controller before this node was elected (controller lost → elected)',
+      help: 'Failover gap measured by the new controller: from the old one last known alive (its lease expiry minus the TTL, or its resignation) to this node elected',
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 60],
       registers: r,
     });

@@ -17,10 +17,12 @@ import { RpcClient } from '../src/cluster/rpc/client.ts';
 import { RpcServer } from '../src/cluster/rpc/server.ts';
 import { RpcError } from '../src/cluster/rpc/methods.ts';
 import { VERSION } from '../src/version.ts';
-import { Candidate } from '../controller/election.ts';
-import { LockService } from '../controller/lock-service.ts';
-import { QueueReconciler } from '../controller/queue-reconciler.ts';
-import { DrainReconciler } from '../controller/drain-reconciler.ts';
+import { ControllerRole } from '../controller/controller-role.ts';
+import { EventLog } from '../src/cluster/events.ts';
+import { adminToken } from '../src/cluster/admin-token.ts';
+import { ClusterOps } from './api/ops.ts';
+import { showQueue } from './api/queue-admin.ts';
+import { StatsCollector } from './stats.ts';
 import { AccountHolds } from './holds.ts';
 import { AdminServer } from './admin.ts';
 import { NodeMetrics } from './metrics.ts';
@@ -49,14 +51,15 @@ export class MailNode {
   readonly rpcClient: RpcClient;
   readonly locks: LockClient;
   readonly holds: AccountHolds;
-  readonly candidate: Candidate | undefined;
-  readonly lockService: LockService | undefined;
+  /** Candidacy, lock service and reconcilers; undefined on frontends. */
+  readonly controller: ControllerRole | undefined;
+  readonly events: EventLog;
+  readonly stats: StatsCollector;
+  private statsTimer: NodeJS.Timeout | undefined;
   readonly mail: MailServices;
   readonly metrics: NodeMetrics;
   private storageOk = false;
   private storageTimer: NodeJS.Timeout | undefined;
-  readonly queueReconciler: QueueReconciler | undefined;
-  readonly drainReconciler: DrainReconciler | undefined;
   private readonly rpcServer: RpcServer;
   private readonly admin: AdminServer;
   private readonly ports: Record<string, number> = {};
@@ -82,6 +85,7 @@ export class MailNode {
         version: VERSION,
         started: this.started,
         load: this.holds?.size ?? 0,
+        ...(this.stats?.current ? { stats: this.stats.current } : {}),
       }),
     });
     this.rpcClient = new RpcClient(config.cluster.secret);
@@ -103,17 +107,25 @@ export class MailNode {
       // Opening an account writes its fencing token, so an older holder's commits are refused.
       onOpen: (account, token) => writeFence(accountDir(config.storage.root, account), BigInt(token)),
     });
+    this.events = new EventLog(this.etcd, this.keys, name);
     if (config.node.role !== 'frontend') {
-      this.candidate = new Candidate(this.etcd, this.keys, this.session, this.view, name, log.child({ component: 'election' }));
-      this.lockService = new LockService({
+      this.controller = new ControllerRole({
         etcd: this.etcd,
         keys: this.keys,
+        session: this.session,
         view: this.view,
-        candidate: this.candidate,
-        log: log.child({ component: 'locks' }),
+        rpc: this.rpcClient,
+        events: this.events,
         nodeName: name,
-        maxAccountsPerNode: 0,
+        storageRoot: config.storage.root,
+        rpcTimeoutMs: config.locks.rpcTimeoutMs,
+        leaseTtlMs: config.lease.ttlSeconds * 1000,
+        log,
         onGrant: (ms) => this.metrics.grantLatency.observe(ms / 1000),
+        onElected: (gapMs) => {
+          this.metrics.failovers.inc();
+          if (gapMs !== undefined) this.metrics.failoverGap.observe(gapMs / 1000);
+        },
       });
     }
     this.mail = new MailServices({
@@ -130,48 +142,62 @@ export class MailNode {
         for (const o of outs) this.metrics.deliveries.inc({ result: o.ok ? 'delivered' : o.permanent ? 'failed' : 'deferred' });
       },
     });
-    if (this.candidate && this.lockService) {
-      this.queueReconciler = new QueueReconciler({
-        etcd: this.etcd,
-        keys: this.keys,
-        view: this.view,
-        candidate: this.candidate,
-        locks: this.lockService,
-        root: config.storage.root,
-        nodeName: name,
-        log: log.child({ component: 'queue-reconciler' }),
-        intervalMs: 2000,
-      });
-      this.drainReconciler = new DrainReconciler({
-        view: this.view,
-        candidate: this.candidate,
-        locks: this.lockService,
-        rpc: this.rpcClient,
-        log: log.child({ component: 'drain' }),
-        rpcTimeoutMs: config.locks.rpcTimeoutMs,
-      });
-    }
+    this.stats = new StatsCollector({ storageRoot: config.storage.root, sessions: () => this.sessions(), queueDepth: () => this.mail.queues.depth });
     this.metrics = new NodeMetrics(name, {
-      leading: () => this.candidate?.leadership !== undefined,
+      leading: () => this.controller?.leading ?? false,
       openAccounts: () => this.holds.size,
       queueDepth: () => this.mail.queues.depth,
       serving: () => this.session.isServing(),
+      sessions: () => this.sessions(),
+      queueOldestSeconds: async () => {
+        const oldest = (await showQueue(config.storage.root, name).catch(() => []))[0];
+        return oldest ? (Date.now() - oldest.received) / 1000 : 0;
+      },
     });
-    this.session.on('fenced', () => this.metrics.selfFences.inc());
-    let controllerLostAt: number | undefined;
-    this.view.on('controller', ({ node }) => {
-      if (!node) controllerLostAt ??= Date.now();
-    });
-    this.candidate?.on('elected', () => {
-      this.metrics.failovers.inc();
-      if (controllerLostAt !== undefined) this.metrics.failoverGap.observe((Date.now() - controllerLostAt) / 1000);
-      controllerLostAt = undefined;
-    });
+    this.reportSelfFencing();
     this.rpcServer = new RpcServer(config.cluster.secret, this.handlers(), log.child({ component: 'rpc' }));
-    this.admin = new AdminServer(() => {
-      const checks = { registered: this.session.isServing(), viewLoaded: this.view.loaded, storageWritable: this.storageOk };
-      return { ready: Object.values(checks).every(Boolean), checks };
-    }, this.metrics.registry);
+    this.admin = new AdminServer({
+      readiness: () => {
+        const checks = { registered: this.session.isServing(), viewLoaded: this.view.loaded, storageWritable: this.storageOk };
+        return { ready: Object.values(checks).every(Boolean), checks };
+      },
+      metrics: this.metrics.registry,
+      token: adminToken(config),
+      log: log.child({ component: 'admin' }),
+      api: {
+        ops: new ClusterOps({ etcd: this.etcd, keys: this.keys, view: this.view, locks: this.locks, rpc: this.rpcClient, events: this.events, storageRoot: config.storage.root, rpcTimeoutMs: config.locks.rpcTimeoutMs }),
+        directory: this.mail.directory,
+        events: this.events,
+      },
+    });
+  }
+
+  /** Open client sessions per protocol, for status, the dashboard and /metrics. */
+  sessions(): Record<string, number> {
+    return { ...this.mail.sessions() };
+  }
+
+  /** Records a self-fencing in the event log once the node has registered again. */
+  private reportSelfFencing(): void {
+    let fencedAt: number | undefined;
+    this.session.on('fenced', () => {
+      this.metrics.selfFences.inc();
+      fencedAt ??= Date.now();
+    });
+    this.session.on('registered', () => {
+      if (fencedAt === undefined) return;
+      const gapMs = Date.now() - fencedAt;
+      fencedAt = undefined;
+      const name = this.config.node.name;
+      void this.events
+        .append({ type: 'self-fenced', node: name, gapMs, message: `${name} fenced itself (lease keep-alive overdue) and served nothing for ${(gapMs / 1000).toFixed(1)} s` })
+        .catch((err: unknown) => this.log.warn({ err }, 'event not recorded'));
+    });
+  }
+
+  private async publishStats(): Promise<void> {
+    await this.stats.collect();
+    await this.session.refresh();
   }
 
   /** Checks that the shared root is mounted and writable (for /readyz), every few seconds. */
@@ -191,6 +217,7 @@ export class MailNode {
 
   async start(): Promise<void> {
     await this.probeStorage();
+    await this.stats.collect();
     this.storageTimer = setInterval(() => void this.probeStorage(), 5000);
     this.storageTimer.unref();
     const { bindAddress } = this.config.node;
@@ -200,9 +227,9 @@ export class MailNode {
     await this.view.start();
     this.holds.start();
     await this.session.start();
-    this.queueReconciler?.start();
-    this.drainReconciler?.start();
-    this.candidate?.start();
+    this.controller?.start();
+    this.statsTimer = setInterval(() => void this.publishStats(), this.config.admin.statsIntervalMs);
+    this.statsTimer.unref();
     await this.mail.startQueue();
     this.log.info({ address: this.config.node.advertiseAddress, ports: this.ports }, 'node started');
   }
@@ -211,11 +238,10 @@ export class MailNode {
 
   async stop(): Promise<void> {
     clearInterval(this.storageTimer);
+    clearInterval(this.statsTimer);
     await this.mail.stop();
-    this.queueReconciler?.stop();
-    this.drainReconciler?.stop();
     this.holds.stop();
-    await this.candidate?.stop();
+    await this.controller?.stop();
     await this.session.stop();
     await this.view.stop();
     await Promise.allSettled([this.rpcServer.close(), this.admin.close()]);
@@ -224,20 +250,26 @@ export class MailNode {
   }
 
   private handlers(): ConstructorParameters<typeof RpcServer>[1] {
-    const service = (): LockService => {
-      if (!this.lockService) throw new RpcError('NOT_LEADER', 'frontend nodes never lead', true);
-      return this.lockService;
+    const role = (): ControllerRole => {
+      if (!this.controller) throw new RpcError('NOT_LEADER', 'frontend nodes never lead', true);
+      return this.controller;
     };
+    const service = () => role().locks;
     return {
       open: (r) => service().open(accountOrThrow(r.account), r.requester),
       release: (r) => service().release(accountOrThrow(r.account), r.token),
-      stepDown: async () => ({ resigned: (await this.candidate?.resign()) ?? false, node: this.config.node.name }),
+      stepDown: async () => ({ resigned: (await this.controller?.stepDown()) ?? false, node: this.config.node.name }),
+      move: (r) => {
+        if (!role().leading) throw new RpcError('NOT_LEADER', 'this node is not the controller', true);
+        return role().mover.move(accountOrThrow(r.account), r.to || undefined, 'moved by the operator');
+      },
+      flushQueue: async () => ({ queued: this.mail.queues.flush() }),
       acquire: (r) => this.locks.open(accountOrThrow(r.account)),
       closeAccount: async (r) => ({ closed: this.holds.closeAccount(accountOrThrow(r.account), r.token, r.reason) }),
       status: async () => ({
         node: this.config.node.name,
         serving: this.session.isServing(),
-        leading: this.candidate?.leadership !== undefined,
+        leading: this.controller?.leading ?? false,
         lease: this.session.lease,
         held: this.holds.list().map((h) => ({ account: h.account, token: h.token })),
       }),

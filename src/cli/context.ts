@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from '../config/loader.ts';
 import type { Config } from '../config/schema.ts';
 import { EtcdMissingError } from '../devcluster/etcd-binary.ts';
+import { CliError } from './admin-client.ts';
 
 export interface GlobalOptions { config?: string }
 
@@ -27,6 +28,10 @@ export function reportFailure(err: unknown): never {
   if (err instanceof ConfigError) {
     process.stderr.write(`mailcluster: ${err.message}\n`);
     process.exit(2);
+  }
+  if (err instanceof CliError && err.status === 401) {
+    process.stderr.write(`mailcluster: ${err.message} (check MAILCLUSTER_ADMIN_TOKEN or the cluster secret in the config)\n`);
+    process.exit(1);
   }
   if (err instanceof EtcdMissingError) {
     process.stderr.write(`mailcluster: ${err.message}\n`);

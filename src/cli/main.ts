@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.ts';
 import { ensureEtcd } from '../devcluster/etcd-binary.ts';
-import { reportFailure } from './context.ts';
+import { clientConfig, reportFailure } from './context.ts';
 import { runNode } from './verbs/node.ts';
 import { runDev } from './verbs/dev.ts';
 import { runStatus } from './verbs/status.ts';
@@ -10,6 +10,11 @@ import { runWhere } from './verbs/where.ts';
 import { runStepDown } from './verbs/step-down.ts';
 import { runInit, runPrintconf } from './verbs/config.ts';
 import { registerAccountVerbs } from './verbs/accounts.ts';
+import { runDrain } from './verbs/drain.ts';
+import { runMove } from './verbs/move.ts';
+import { runWatch } from './verbs/watch.ts';
+import { registerQueueVerbs } from './verbs/queue.ts';
+import { AdminClient } from './admin-client.ts';
 
 const program = new Command('mailcluster')
   .version(VERSION)
@@ -35,6 +40,33 @@ program
   .action(guarded((o: { nodes: string; data: string; leaseTtl: string }) => runDev(o)));
 program.command('status').description('one row per node, the controller marked').option('--json', 'JSON output').action(guarded((o: { json?: boolean }) => runStatus({ ...global(), ...o })));
 program.command('where <account>').description('which node has the account open').option('--json', 'JSON output').action(guarded((a: string, o: { json?: boolean }) => runWhere(a, { ...global(), ...o })));
+program
+  .command('drain <node>')
+  .description('move every account off a node and place none there')
+  .option('--wait', 'wait until the node holds no accounts, printing progress')
+  .option('--timeout <seconds>', 'give up waiting after this long', '300')
+  .action(guarded((n: string, o: { wait?: boolean; timeout?: string }) => runDrain(n, { ...global(), ...o })));
+program.command('undrain <node>').description('let a drained node hold accounts again').action(guarded((n: string) => runDrain(n, global(), false)));
+program
+  .command('move <account>')
+  .description('close the account on its holder and open it on another node')
+  .option('--to <node>', 'the node to open it on (default: wherever placement puts it)')
+  .option('--json', 'JSON output')
+  .action(guarded((a: string, o: { to?: string; json?: boolean }) => runMove(a, { ...global(), ...o })));
+program
+  .command('watch')
+  .description('follow cluster events (failovers, joins, drains, moves, takeovers)')
+  .option('--json', 'JSON lines')
+  .option('--history <n>', 'recent events to show first', '20')
+  .action(guarded((o: { json?: boolean; history?: string }) => runWatch({ ...global(), ...o })));
+program
+  .command('forget <node>')
+  .description('stop listing a node whose lease is gone (after a scale-down)')
+  .action(guarded(async (n: string) => {
+    await new AdminClient(clientConfig(global())).delete(`/nodes/${encodeURIComponent(n)}`);
+    process.stdout.write(`${n} forgotten\n`);
+  }));
+registerQueueVerbs(program, global, guarded);
 program.command('step-down').description('the controller resigns (planned failover)').action(guarded(() => runStepDown(global())));
 program.command('printconf').description('print the effective configuration, secrets redacted').option('--env', 'list every MAILCLUSTER_* variable instead').action(guarded((o: { env?: boolean }) => runPrintconf({ ...global(), ...o })));
 program.command('init').description('generate a cluster secret').action(guarded(() => runInit()));

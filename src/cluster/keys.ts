@@ -20,6 +20,12 @@ export class Keys {
   /** Which live node processes the spool of `node` (a node whose lease is gone). */
   queue(node: string): string { return `${this.queuesPrefix}${node}`; }
 
+  get eventsPrefix(): string { return `${this.prefix}events/`; }
+  event(id: string): string { return `${this.eventsPrefix}${id}`; }
+  get membersPrefix(): string { return `${this.prefix}members/`; }
+  /** Permanent record of a node that registered once (status shows it unreachable when its lease is gone). */
+  member(name: string): string { return `${this.membersPrefix}${name}`; }
+
   /** Splits a full key into its family and name, or undefined for keys outside the layout. */
   parse(key: string): { family: 'nodes' | 'election' | 'open' | 'drain' | 'queues'; name: string } | undefined {
     if (!key.startsWith(this.prefix)) return undefined;

@@ -9,7 +9,7 @@
 import type { Logger } from '../log/logger.ts';
 import { backoffMs, sleep } from '../util/clock.ts';
 import type { RpcClient } from './rpc/client.ts';
-import { RpcError, type GrantReply } from './rpc/methods.ts';
+import { RpcError, type GrantReply, type MethodName, type RequestOf, type ResponseOf } from './rpc/methods.ts';
 import type { ClusterView, Grant } from './view.ts';
 
 export interface LockClientOptions {
@@ -31,7 +31,18 @@ export class LockClient {
   async open(account: string, signal?: AbortSignal): Promise<GrantReply> {
     const cached = this.where(account);
     if (cached && this.o.view.nodes.has(cached.holder)) return { account, holder: cached.holder, token: cached.token };
-    const deadline = Date.now() + this.o.openTimeoutMs;
+    return this.callController('open', { account, requester: this.o.nodeName }, this.o.openTimeoutMs, signal).catch((err: unknown) => {
+      if (err instanceof RpcError && err.code === 'TIMEOUT') throw new RpcError('TIMEOUT', `could not open ${account}: ${err.message}`, true);
+      throw err;
+    });
+  }
+
+  /**
+   * Calls a controller method, following the controller across failover and retrying retryable
+   * errors with backoff until `timeoutMs`. Non-retryable remote errors are thrown at once.
+   */
+  async callController<M extends MethodName>(method: M, req: RequestOf<M>, timeoutMs: number, signal?: AbortSignal): Promise<ResponseOf<M>> {
+    const deadline = Date.now() + timeoutMs;
     let last: unknown;
     for (let attempt = 0; Date.now() < deadline; attempt++) {
       signal?.throwIfAborted();
@@ -41,15 +52,17 @@ export class LockClient {
         continue;
       }
       try {
-        return await this.o.rpc.call(ctl, 'open', { account, requester: this.o.nodeName }, Math.min(this.o.rpcTimeoutMs, Math.max(1, deadline - Date.now())));
+        // open is one transaction; other controller methods may wait on a holder (move) — give them longer
+        const perAttempt = method === 'open' ? this.o.rpcTimeoutMs : this.o.rpcTimeoutMs * 5;
+        return await this.o.rpc.call(ctl, method, req, Math.min(perAttempt, Math.max(1, deadline - Date.now())));
       } catch (err) {
         last = err;
         if (err instanceof RpcError && !err.retryable) throw err;
-        this.o.log.debug({ err, account, attempt }, 'open attempt failed, retrying');
+        this.o.log.debug({ err, method, attempt }, 'controller call failed, retrying');
         await sleep(Math.min(backoffMs(attempt, 20, 500), Math.max(0, deadline - Date.now())), signal);
       }
     }
-    throw new RpcError('TIMEOUT', `could not open ${account}: ${(last as Error | undefined)?.message ?? 'no controller'}`, true);
+    throw new RpcError('TIMEOUT', (last as Error | undefined)?.message ?? 'no controller', true);
   }
 
   async release(account: string, token: string): Promise<boolean> {

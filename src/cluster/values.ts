@@ -16,6 +16,22 @@ export const nodeValueSchema = z.object({
   started: z.number(),
   /** Accounts open on this node, refreshed periodically (a load hint for placement). */
   load: z.number().default(0),
+  /** Host and process figures for `mailcluster status`, refreshed every few seconds. */
+  stats: z
+    .object({
+      load1: z.number(),
+      cpus: z.number().int(),
+      rssBytes: z.number(),
+      memTotalBytes: z.number(),
+      memFreeBytes: z.number(),
+      diskFreeBytes: z.number(),
+      diskTotalBytes: z.number(),
+      /** Open client sessions per protocol (smtp, submission, imap, …). */
+      sessions: z.record(z.string(), z.number().int()),
+      queueDepth: z.number().int(),
+      at: z.number(),
+    })
+    .optional(),
 });
 export type NodeValue = z.infer<typeof nodeValueSchema>;
 

@@ -55,11 +55,7 @@ export class LocalCluster {
     for (const d of ['shared', 'logs']) mkdirSync(join(this.dataDir, d), { recursive: true });
     this.secret = this.loadSecret();
     await this.etcd.start();
-    writeFileSync(
-      join(this.dataDir, 'mailcluster.json'),
-      JSON.stringify({ cluster: { name: this.cluster, secret: this.secret }, etcd: { endpoints: [this.etcd.endpoint] } }, null, 2),
-      { mode: 0o600 },
-    );
+    this.writeClientConfig();
     const ports = await freePorts(PORTS.length * this.o.nodes);
     for (let i = 0; i < this.o.nodes; i++) this.nodes.push(this.makeNode(`mail-${i}`, this.o.roles?.[i], ports.slice(PORTS.length * i, PORTS.length * (i + 1))));
     await Promise.all(this.nodes.map((n) => this.startNode(n)));
@@ -113,6 +109,18 @@ export class LocalCluster {
 
   writeClusterFile(): void {
     writeFileSync(join(this.dataDir, 'cluster.json'), `${JSON.stringify(this.clusterFile(), null, 2)}\n`);
+    this.writeClientConfig();
+  }
+
+  /** Every node's admin URL, for the CLI (which tries them in order). */
+  adminUrls(): string[] {
+    return this.nodes.map((n) => `http://${n.env.MAILCLUSTER_NODE_ADVERTISE_ADDRESS ?? '127.0.0.1'}:${n.env.MAILCLUSTER_PORTS_ADMIN}`);
+  }
+
+  /** DIR/mailcluster.json: the CLI's config (secret, etcd, admin URLs), readable by the owner only. */
+  private writeClientConfig(): void {
+    const config = { cluster: { name: this.cluster, secret: this.secret }, etcd: { endpoints: [this.etcd.endpoint] }, admin: { urls: this.adminUrls() } };
+    writeFileSync(join(this.dataDir, 'mailcluster.json'), JSON.stringify(config, null, 2), { mode: 0o600 });
   }
 
   async stop(): Promise<void> {

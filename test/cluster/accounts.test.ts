@@ -1,36 +1,25 @@
 /**
  * The account directory in a real etcd, through the library and through the CLI as an operator
- * uses it (password from stdin, never stored in plain).
+ * uses it (password from stdin, never stored in plain; the CLI goes through a node's admin API).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdProcess } from '../../src/devcluster/etcd-process.ts';
 import { MAILCLUSTER_BIN } from '../../src/devcluster/node-process.ts';
-import { createEtcd } from '../../src/cluster/etcd.ts';
-import { Keys } from '../../src/cluster/keys.ts';
 import { AccountDirectory, DirectoryError } from '../../src/accounts/directory.ts';
 import { AccountNameError } from '../../src/util/account.ts';
+import { startTestCluster, type TestCluster } from '../harness/cluster.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'mailcluster-accounts-'));
-const etcdProc = new EtcdProcess(join(dir, 'etcd'));
-let etcd: ReturnType<typeof createEtcd>;
+let c: TestCluster;
 let d: AccountDirectory;
-const configFile = join(dir, 'client.json');
+let configFile: string;
 
 beforeAll(async () => {
-  await etcdProc.start();
-  etcd = createEtcd({ endpoints: [etcdProc.endpoint], requestTimeoutMs: 3000 });
-  d = new AccountDirectory(etcd, new Keys('acct'));
-  writeFileSync(configFile, JSON.stringify({ cluster: { name: 'acct' }, etcd: { endpoints: [etcdProc.endpoint] } }));
+  c = await startTestCluster({ nodes: 1 });
+  d = new AccountDirectory(c.etcd, c.keys);
+  configFile = join(c.local.dataDir, 'mailcluster.json');
 });
-afterAll(async () => {
-  etcd?.close();
-  await etcdProc.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => c?.stop());
 
 function cli(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -50,7 +39,7 @@ describe('account directory', () => {
     await expect(d.addAccount('bob@nowhere.test', 'x'.repeat(8))).rejects.toBeInstanceOf(DirectoryError);
     await expect(d.addAccount('../bob@example.test', 'x'.repeat(8))).rejects.toBeInstanceOf(AccountNameError);
 
-    const stored = await etcd.get('/mailcluster/acct/accounts/example.test/alice').string();
+    const stored = await c.etcd.get(`${c.keys.prefix}accounts/example.test/alice`).string();
     expect(stored).not.toContain('correct horse');
     expect(JSON.parse(stored!).passwordHash).toMatch(/^\$scrypt\$ln=14,r=8,p=1\$/);
 

@@ -68,9 +68,12 @@ describe('mailcluster dev and the operator CLI', () => {
   it('status shows three nodes with one controller, as a table and as JSON', async () => {
     const { stdout } = await cli('status');
     const lines = stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^NAME\s+ADDRESS\s+ROLE\s+STATE\s+UPTIME\s+OPEN/);
-    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/^NAME\s+ADDRESS\s+ROLE\s+STATE\s+UPTIME\s+LOAD\s+MEM\s+DISK\s+OPEN\s+SESSIONS$/);
+    expect(lines).toHaveLength(5);
     expect(lines.filter((l) => l.includes('(controller)'))).toHaveLength(1);
+    expect(lines[4]).toMatch(/^controller: mail-\d; \d+ accounts open$/);
+    // every live node publishes its figures: load, memory, free disk
+    for (const l of lines.slice(1, 4)) expect(l).toMatch(/active\s+\d+s\s+\d+\.\d\d\s+\d+M\s+[\d.]+[MGT] free\s+\d+\s+\d+$/);
     const json = JSON.parse((await cli('status', '--json')).stdout) as { nodes: Array<{ name: string; controller: boolean; state: string }> };
     expect(json.nodes.map((n) => n.name)).toEqual(['mail-0', 'mail-1', 'mail-2']);
     expect(json.nodes.filter((n) => n.controller)).toHaveLength(1);

@@ -57,15 +57,15 @@ describe('leadership guard', () => {
   it('refuses every write of a controller that believes it still leads', async () => {
     const a = makeNode('mail-a');
     await a.start();
-    await until(() => a.candidate!.leadership !== undefined);
+    await until(() => a.controller!.candidate.leadership !== undefined);
     const b = makeNode('mail-b');
     await b.start();
-    const staleTerm = a.candidate!.leadership!;
-    await a.lockService!.open('kept@example.test', 'mail-a');
+    const staleTerm = a.controller!.candidate.leadership!;
+    await a.controller!.locks.open('kept@example.test', 'mail-a');
 
-    expect(await a.candidate!.resign()).toBe(true);
-    await until(() => b.candidate!.leadership !== undefined);
-    const kept = await b.lockService!.open('kept@example.test', 'mail-b');
+    expect(await a.controller!.candidate.resign()).toBe(true);
+    await until(() => b.controller!.candidate.leadership !== undefined);
+    const kept = await b.controller!.locks.open('kept@example.test', 'mail-b');
     expect(kept.holder).toBe('mail-a');
 
     // A lock service that still holds A's old term: it believes it leads.
@@ -81,8 +81,8 @@ describe('leadership guard', () => {
     expect(await a.etcd.get(a.keys.open('kept@example.test')).string()).not.toBeNull();
 
     // The real leader is unaffected.
-    const fresh = await b.lockService!.open('fresh@example.test', 'mail-b');
+    const fresh = await b.controller!.locks.open('fresh@example.test', 'mail-b');
     expect(fresh.holder).toBe('mail-b');
-    expect((await b.lockService!.release('fresh@example.test', fresh.token)).released).toBe(true);
+    expect((await b.controller!.locks.release('fresh@example.test', fresh.token)).released).toBe(true);
   });
 });

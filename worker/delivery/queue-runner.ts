@@ -49,9 +49,10 @@ export class QueueRunner {
     await Promise.allSettled(this.inflight.values());
   }
 
-  /** Retries everything now (queue flush). */
-  flush(): void {
-    for (const id of [...this.timers.keys()]) {
+  /** Retries every waiting message now; returns how many were waiting. */
+  flush(): number {
+    const waiting = [...this.timers.keys()];
+    for (const id of waiting) {
       clearTimeout(this.timers.get(id));
       this.timers.delete(id);
       void this.o.spool.recover().then((envs) => {
@@ -59,6 +60,7 @@ export class QueueRunner {
         if (env) this.schedule(env, 0);
       });
     }
+    return waiting.length;
   }
 
   private schedule(env: Envelope, delayMs: number): void {

@@ -56,9 +56,11 @@ export class QueueSupervisor {
     return (this.own?.depth ?? 0) + [...this.foreign.values()].reduce((n, f) => n + f.runner.depth, 0);
   }
 
-  flush(): void {
-    this.own?.flush();
-    for (const f of this.foreign.values()) f.runner.flush();
+  /** Retries every waiting message in every spool this node works; returns how many. */
+  flush(): number {
+    let n = this.own?.flush() ?? 0;
+    for (const f of this.foreign.values()) n += f.runner.flush();
+    return n;
   }
 
   private async stopAll(reason: string): Promise<void> {

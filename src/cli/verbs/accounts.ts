@@ -1,19 +1,33 @@
-/** `mailcluster domain add|del|list` and `mailcluster account add|del|list|passwd|quota`. */
+/**
+ * `mailcluster domain add|del|list` and `mailcluster account add|del|list|passwd|quota`, through
+ * the admin API (the directory lives in etcd; the node validates and hashes).
+ */
 import type { Command } from 'commander';
-import { createEtcd } from '../../cluster/etcd.ts';
-import { Keys } from '../../cluster/keys.ts';
-import { AccountDirectory } from '../../accounts/directory.ts';
+import type { AccountEntry } from '../../accounts/directory.ts';
+import { AdminClient } from '../admin-client.ts';
 import { clientConfig, type GlobalOptions } from '../context.ts';
 import { readPassword, type PasswordFlags } from '../password-input.ts';
 
-async function withDirectory<T>(opts: GlobalOptions, fn: (d: AccountDirectory) => Promise<T>): Promise<T> {
-  const config = clientConfig(opts);
-  const etcd = createEtcd(config.etcd);
-  try {
-    return await fn(new AccountDirectory(etcd, new Keys(config.cluster.name)));
-  } finally {
-    etcd.close();
+/** The directory operations the verbs need, each one admin API call. */
+class RemoteDirectory {
+  constructor(private readonly api: AdminClient) {}
+  async addDomain(d: string): Promise<string> { return ((await this.api.post('/domains', { domain: d })) as { domain: string }).domain; }
+  async deleteDomain(d: string, force?: boolean): Promise<void> { await this.api.delete(`/domains/${encodeURIComponent(d)}${force ? '?force=1' : ''}`); }
+  async listDomains(): Promise<string[]> { return (await this.api.get('/domains')) as string[]; }
+  async addAccount(address: string, password: string, quotaBytes: number): Promise<string> {
+    return ((await this.api.post('/accounts', { address, password, quotaBytes })) as { address: string }).address;
   }
+  async deleteAccount(a: string): Promise<void> { await this.api.delete(`/accounts/${encodeURIComponent(a)}`); }
+  async listAccounts(domain?: string): Promise<Array<Omit<AccountEntry, 'passwordHash'>>> {
+    return (await this.api.get(`/accounts${domain ? `?domain=${encodeURIComponent(domain)}` : ''}`)) as Array<Omit<AccountEntry, 'passwordHash'>>;
+  }
+  async updateAccount(a: string, change: { password?: string; quotaBytes?: number; enabled?: boolean }): Promise<void> {
+    await this.api.patch(`/accounts/${encodeURIComponent(a)}`, change);
+  }
+}
+
+async function withDirectory<T>(opts: GlobalOptions, fn: (d: RemoteDirectory) => Promise<T>): Promise<T> {
+  return fn(new RemoteDirectory(new AdminClient(clientConfig(opts))));
 }
 
 const out = (s: string): void => void process.stdout.write(`${s}\n`);
@@ -55,7 +69,7 @@ export function registerAccountVerbs(program: Command, global: () => GlobalOptio
     .command('list [domain]')
     .option('--json', 'JSON output')
     .action(guarded((d: string | undefined, o: { json?: boolean }) => withDirectory(global(), async (dir) => {
-      const list = (await dir.listAccounts(d)).map(({ passwordHash: _h, ...rest }) => rest);
+      const list = await dir.listAccounts(d);
       if (o.json) out(JSON.stringify(list));
       else list.forEach((x) => out(`${x.address}\t${x.enabled ? 'enabled' : 'disabled'}\tquota ${x.quotaBytes ? `${(x.quotaBytes / 1048576).toFixed(0)} MiB` : 'none'}`));
     })));

@@ -1,61 +1,52 @@
-/** `mailcluster status [--json]`: one row per registered node, the controller marked. */
-import { withView } from '../cluster-snapshot.ts';
+/**
+ * `mailcluster status [--json]`: one row per node (design §8) — NAME ADDRESS ROLE STATE UPTIME
+ * LOAD MEM DISK OPEN SESSIONS — the controller marked with `*`, nodes whose lease is gone shown
+ * as `unreachable`. Data from the admin API of any node.
+ */
+import type { ClusterStatus, NodeRow } from '../../../worker/api/cluster-status.ts';
+import { AdminClient } from '../admin-client.ts';
 import { clientConfig, type GlobalOptions } from '../context.ts';
 
-export interface NodeRow {
-  name: string;
-  address: string;
-  role: string;
-  controller: boolean;
-  state: 'active' | 'draining';
-  uptimeSeconds: number;
-  open: number;
-  version: string;
-  ports: Record<string, number>;
-}
+export type { NodeRow };
 
-function duration(s: number): string {
+export function duration(s: number): string {
   if (s < 120) return `${s}s`;
   if (s < 7200) return `${Math.floor(s / 60)}m`;
   if (s < 172800) return `${Math.floor(s / 3600)}h`;
   return `${Math.floor(s / 86400)}d`;
 }
 
+export function bytes(n: number | null): string {
+  if (n === null) return '-';
+  if (n >= 1024 ** 4) return `${(n / 1024 ** 4).toFixed(1)}T`;
+  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)}G`;
+  return `${Math.round(n / 1024 ** 2)}M`;
+}
+
 export function formatTable(rows: NodeRow[]): string {
-  const header = ['NAME', 'ADDRESS', 'ROLE', 'STATE', 'UPTIME', 'OPEN', 'VERSION'];
+  const header = ['NAME', 'ADDRESS', 'ROLE', 'STATE', 'UPTIME', 'LOAD', 'MEM', 'DISK', 'OPEN', 'SESSIONS'];
   const body = rows.map((r) => [
     r.controller ? `${r.name}*` : r.name,
     r.address,
-    r.role + (r.controller ? ' (controller)' : ''),
+    r.controller ? `${r.role} (controller)` : r.role,
     r.state,
-    duration(r.uptimeSeconds),
+    r.state === 'unreachable' ? '-' : duration(r.uptimeSeconds),
+    r.load1 === null ? '-' : r.load1.toFixed(2),
+    bytes(r.rssBytes),
+    r.diskFreeBytes === null ? '-' : `${bytes(r.diskFreeBytes)} free`,
     String(r.open),
-    r.version,
+    r.state === 'unreachable' ? '-' : String(Object.values(r.sessions).reduce((a, b) => a + b, 0)),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   return [header, ...body].map((cols) => cols.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }
 
 export async function runStatus(opts: GlobalOptions & { json?: boolean }): Promise<void> {
-  const config = clientConfig(opts);
-  const rows = await withView(config, (view) => {
-    const controller = view.controller()?.node;
-    const open = new Map<string, number>();
-    for (const g of view.grants.values()) open.set(g.holder, (open.get(g.holder) ?? 0) + 1);
-    return [...view.nodes.values()]
-      .map((n): NodeRow => ({
-        name: n.value.name,
-        address: n.value.address,
-        role: n.value.role,
-        controller: n.value.name === controller,
-        state: view.drains.has(n.value.name) ? 'draining' : 'active',
-        uptimeSeconds: Math.max(0, Math.round((Date.now() - n.value.started) / 1000)),
-        open: open.get(n.value.name) ?? 0,
-        version: n.value.version,
-        ports: n.value.ports,
-      }))
-      .sort((a, b) => a.name.localeCompare(b.name));
-  });
-  if (opts.json) process.stdout.write(`${JSON.stringify({ nodes: rows }, null, 2)}\n`);
-  else process.stdout.write(rows.length ? `${formatTable(rows)}\n` : 'no nodes registered\n');
+  const status = (await new AdminClient(clientConfig(opts)).get('/status')) as ClusterStatus;
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(status.nodes.length ? `${formatTable(status.nodes)}\n` : 'no nodes registered\n');
+  process.stdout.write(`controller: ${status.controller ?? 'none (election in progress)'}; ${status.openAccounts} accounts open\n`);
 }

@@ -1,17 +1,12 @@
 /** `mailcluster where <account> [--json]`: which node has the account open, and its fencing token. */
-import { parseAccount } from '../../util/account.ts';
-import { withView } from '../cluster-snapshot.ts';
+import { AdminClient } from '../admin-client.ts';
 import { clientConfig, type GlobalOptions } from '../context.ts';
 
+interface Where { account: string; holder: string | null; token?: string; since?: number }
+
 export async function runWhere(account: string, opts: GlobalOptions & { json?: boolean }): Promise<void> {
-  const name = parseAccount(account).address;
-  const config = clientConfig(opts);
-  const grant = await withView(config, (view) => view.grant(name));
-  if (opts.json) {
-    process.stdout.write(`${JSON.stringify(grant ? { account: name, holder: grant.holder, token: grant.token, since: grant.value.since } : { account: name, holder: null })}\n`);
-  } else if (grant) {
-    process.stdout.write(`${name} is open on ${grant.holder} (token ${grant.token}, since ${new Date(grant.value.since).toISOString()})\n`);
-  } else {
-    process.stdout.write(`${name} is not open on any node\n`);
-  }
+  const w = (await new AdminClient(clientConfig(opts)).get(`/accounts/${encodeURIComponent(account)}/where`)) as Where;
+  if (opts.json) process.stdout.write(`${JSON.stringify(w)}\n`);
+  else if (w.holder) process.stdout.write(`${w.account} is open on ${w.holder} (token ${w.token}, since ${new Date(w.since!).toISOString()})\n`);
+  else process.stdout.write(`${w.account} is not open on any node\n`);
 }

@@ -21,6 +21,10 @@ export const methods = {
   acquire: { request: z.object({ account }), response: grantSchema },
   /** Peer (from the controller): stop serving `account` (drain / move); answers once it has. */
   closeAccount: { request: z.object({ account, token, reason: z.string().max(200) }), response: z.object({ closed: z.boolean() }) },
+  /** Controller: move `account` to node `to` (the holder closes it first); replies with the new grant. */
+  move: { request: z.object({ account, to: z.string() }), response: grantSchema.extend({ from: z.string().optional() }) },
+  /** Peer: retry every message in the spools this node works now, ignoring backoff. */
+  flushQueue: { request: z.object({}), response: z.object({ queued: z.number().int() }) },
   /** Peer: this node's own state. */
   status: {
     request: z.object({}),

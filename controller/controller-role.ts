@@ -1,0 +1,126 @@
+/**
+ * Everything a node runs to be (and campaign to be) the Cluster Controller, in one place: the
+ * candidacy, the lock service, the account mover and the reconcilers (queues, drains,
+ * membership). Frontend nodes construct none of it. Each part checks leadership itself; this
+ * class only wires them and reports controller changes to the event log.
+ */
+import type { Etcd3 } from 'etcd3';
+import type { Logger } from '../src/log/logger.ts';
+import type { Keys } from '../src/cluster/keys.ts';
+import type { NodeSession } from '../src/cluster/session.ts';
+import type { ClusterView } from '../src/cluster/view.ts';
+import type { RpcClient } from '../src/cluster/rpc/client.ts';
+import type { EventLog } from '../src/cluster/events.ts';
+import { Candidate } from './election.ts';
+import { LockService } from './lock-service.ts';
+import { QueueReconciler } from './queue-reconciler.ts';
+import { DrainReconciler } from './drain-reconciler.ts';
+import { MembershipReconciler } from './membership-reconciler.ts';
+import { AccountMover } from './account-mover.ts';
+
+export interface ControllerRoleOptions {
+  etcd: Etcd3;
+  keys: Keys;
+  session: NodeSession;
+  view: ClusterView;
+  rpc: RpcClient;
+  events: EventLog;
+  nodeName: string;
+  storageRoot: string;
+  rpcTimeoutMs: number;
+  /** Lease TTL, to date a controller's death from its lease's expiry. */
+  leaseTtlMs: number;
+  log: Logger;
+  onGrant: (ms: number) => void;
+  /** Called when this node becomes controller, with the gap since the last one was lost (ms), if seen. */
+  onElected: (gapMs: number | undefined) => void;
+}
+
+export class ControllerRole {
+  readonly candidate: Candidate;
+  readonly locks: LockService;
+  readonly mover: AccountMover;
+  private readonly queues: QueueReconciler;
+  private readonly drains: DrainReconciler;
+  private readonly membership: MembershipReconciler;
+  private lostAt: number | undefined;
+  private lastController: string | undefined;
+
+  constructor(private readonly o: ControllerRoleOptions) {
+    const { etcd, keys, view, log, nodeName, events } = o;
+    this.candidate = new Candidate(etcd, keys, o.session, view, nodeName, log.child({ component: 'election' }));
+    this.locks = new LockService({ etcd, keys, view, candidate: this.candidate, log: log.child({ component: 'locks' }), nodeName, maxAccountsPerNode: 0, onGrant: o.onGrant });
+    this.mover = new AccountMover({ view, locks: this.locks, rpc: o.rpc, events, log: log.child({ component: 'mover' }), rpcTimeoutMs: o.rpcTimeoutMs });
+    this.queues = new QueueReconciler({ etcd, keys, view, candidate: this.candidate, locks: this.locks, root: o.storageRoot, nodeName, log: log.child({ component: 'queue-reconciler' }), intervalMs: 2000, events });
+    this.drains = new DrainReconciler({ view, candidate: this.candidate, mover: this.mover, events, log: log.child({ component: 'drain' }) });
+    this.membership = new MembershipReconciler({ etcd, keys, view, candidate: this.candidate, nodeName, log: log.child({ component: 'membership' }) });
+    view.on('controller', ({ node }) => this.controllerChanged(node));
+    this.candidate.on('elected', () => this.reportElected());
+  }
+
+  get leading(): boolean { return this.candidate.leadership !== undefined; }
+
+  start(): void {
+    this.queues.start();
+    this.drains.start();
+    this.membership.start();
+    this.candidate.start();
+  }
+
+  async stop(): Promise<void> {
+    this.queues.stop();
+    this.drains.stop();
+    this.membership.stop();
+    await this.candidate.stop();
+  }
+
+  /** Planned failover: resigns and records it. Resolves to whether this node was leading. */
+  async stepDown(): Promise<boolean> {
+    const resigned = await this.candidate.resign();
+    if (resigned) {
+      await this.o.events.append({ type: 'controller-stepped-down', node: this.o.nodeName, message: `${this.o.nodeName} stepped down as controller` }).catch(() => undefined);
+    }
+    return resigned;
+  }
+
+  /**
+   * When the controller's candidacy vanishes we date the loss: if its node key vanished with it,
+   * its lease expired (or was revoked), so it was last known alive one TTL before now — the gap
+   * then counts the time clients waited for the lease to run out, which is the failover time an
+   * operator cares about. If its node key is still there, it resigned: the loss is now.
+   */
+  private controllerChanged(node: string | undefined): void {
+    const previous = this.lastController;
+    this.lastController = node;
+    if (!previous || previous === node) return;
+    if (node !== undefined && node !== this.o.nodeName) {
+      // another node is next in line: the loss is theirs to report
+      this.lostAt = this.lostController = undefined;
+      return;
+    }
+    if (this.lostAt !== undefined) return;
+    const leaseEnded = !this.o.view.nodes.has(previous);
+    this.lostAt = leaseEnded ? Date.now() - this.o.leaseTtlMs : Date.now();
+    this.lostController = previous;
+  }
+
+  private lostController: string | undefined;
+
+  private reportElected(): void {
+    const now = Date.now();
+    const previous = this.lostController;
+    this.lostController = undefined;
+    const gapMs = this.lostAt !== undefined ? now - this.lostAt : undefined;
+    this.o.onElected(gapMs);
+    const events = this.o.events;
+    const append = async (): Promise<void> => {
+      if (previous && this.lostAt !== undefined) {
+        await events.append({ type: 'controller-lost', node: previous, at: this.lostAt, message: `controller ${previous} lost` });
+      }
+      const gap = gapMs !== undefined ? ` after a ${(gapMs / 1000).toFixed(1)} s gap` : '';
+      await events.append({ type: 'controller-elected', node: this.o.nodeName, gapMs, ...(previous ? { from: previous } : {}), message: `${this.o.nodeName} became controller${gap}` });
+    };
+    this.lostAt = undefined;
+    void append().catch((err: unknown) => this.o.log.warn({ err }, 'event not recorded'));
+  }
+}
