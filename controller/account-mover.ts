@@ -62,5 +62,7 @@ export class AccountMover {
       await this.o.rpc.call({ host: holder.value.address, port }, 'closeAccount', { account: g.account, token: g.token, reason }, this.o.rpcTimeoutMs);
     }
     await this.o.locks.release(g.account, g.token);
+    // placement reads the view: let it see the grant gone before anything re-grants the account
+    await this.o.view.waitFor(() => this.o.view.grant(g.account)?.token !== g.token, 5000).catch(() => undefined);
   }
 }

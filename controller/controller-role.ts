@@ -110,12 +110,14 @@ export class ControllerRole {
     const now = Date.now();
     const previous = this.lostController;
     this.lostController = undefined;
-    const gapMs = this.lostAt !== undefined ? now - this.lostAt : undefined;
+    const lostAt = this.lostAt;
+    const gapMs = lostAt !== undefined ? now - lostAt : undefined;
     this.o.onElected(gapMs);
+    this.o.log.info({ previous, gapMs }, 'controller change recorded');
     const events = this.o.events;
     const append = async (): Promise<void> => {
-      if (previous && this.lostAt !== undefined) {
-        await events.append({ type: 'controller-lost', node: previous, at: this.lostAt, message: `controller ${previous} lost` });
+      if (previous && lostAt !== undefined) {
+        await events.append({ type: 'controller-lost', node: previous, at: lostAt, message: `controller ${previous} lost` });
       }
       const gap = gapMs !== undefined ? ` after a ${(gapMs / 1000).toFixed(1)} s gap` : '';
       await events.append({ type: 'controller-elected', node: this.o.nodeName, gapMs, ...(previous ? { from: previous } : {}), message: `${this.o.nodeName} became controller${gap}` });

@@ -3,7 +3,7 @@
  * elected with the measured gap, nodes joining and leaving, drains, moves, queue takeovers,
  * self-fencing), the recent history first. Human lines by default, JSON lines with --json.
  * Follows the stream until interrupted; if the node serving it goes away, reconnects to another
- * and resumes after the last event shown.
+ * and prints the events it missed (each event once, by id).
  */
 import { formatEvent, type ClusterEvent } from '../../cluster/events.ts';
 import { AdminClient } from '../admin-client.ts';
@@ -13,7 +13,6 @@ export async function runWatch(opts: GlobalOptions & { json?: boolean; history?:
   const api = new AdminClient(clientConfig(opts));
   let history = Math.max(0, Number(opts.history ?? 20) || 0);
   const seen = new Set<string>();
-  let lastId = '';
   for (let failures = 0; ; ) {
     try {
       const res = await api.stream(`/events/stream?history=${history || 500}`);
@@ -30,10 +29,9 @@ export async function runWatch(opts: GlobalOptions & { json?: boolean; history?:
           const data = frame.split('\n').find((l) => l.startsWith('data: '));
           if (!data) continue;
           const e = JSON.parse(data.slice(6)) as ClusterEvent;
-          // after a reconnect the history overlaps what was shown: print only what is newer
-          if (seen.has(e.id) || (lastId && e.id <= lastId)) continue;
+          // after a reconnect the replayed history overlaps what was shown: print each event once
+          if (seen.has(e.id)) continue;
           seen.add(e.id);
-          lastId = e.id;
           process.stdout.write(`${opts.json ? JSON.stringify(e) : formatEvent(e)}\n`);
         }
       }
