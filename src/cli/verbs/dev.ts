@@ -9,6 +9,7 @@ import { Keys } from '../../cluster/keys.ts';
 import { ClusterView } from '../../cluster/view.ts';
 import { silentLogger } from '../../log/logger.ts';
 import { AccountDirectory } from '../../accounts/directory.ts';
+import { adminToken } from '../../cluster/admin-token.ts';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,8 +49,13 @@ export async function runDev(opts: DevOptions): Promise<void> {
     process.stdout.write(`  ${n.name}${n.name === controller ? ' (controller)' : ''}  smtp ${p.smtp}  submission ${p.submission} (STARTTLS) / ${p.submissions} (TLS)  admin http://${n.address}:${p.admin}/healthz\n`);
   }
   process.stdout.write(`  demo domain example.test: ${demo.map((d) => `${d.address} / ${d.password}`).join(', ')}\n`);
+  const token = adminToken({ admin: { token: '', urls: [], statsIntervalMs: 5000 }, cluster: { name: cluster.cluster, secret: cluster.secret } });
+  const first = file.nodes.find((n) => n.name !== controller) ?? file.nodes[0]!;
   process.stdout.write(`  etcd ${cluster.etcd.endpoint}; logs in ${cluster.dataDir}/logs; cluster file ${cluster.dataDir}/cluster.json\n`);
-  process.stdout.write(`  try: node bin/mailcluster.js status   ·   node bin/mailcluster.js step-down   ·   kill -9 <controller pid ${cluster.node(controller).pid}>\n`);
+  process.stdout.write(`  dashboard: http://${first.address}:${first.ports.admin}/dashboard#token=${token}   (any node's admin port serves it)\n`);
+  process.stdout.write(`  admin token: ${token}   (the CLI reads it from ${cluster.dataDir}/mailcluster.json)\n`);
+  process.stdout.write(`  watch a failover: run "node bin/mailcluster.js watch" in another terminal, then kill -9 ${cluster.node(controller).pid} (the controller, ${controller})\n`);
+  process.stdout.write(`                    or plan one with "node bin/mailcluster.js step-down"; see "node bin/mailcluster.js status"\n`);
   process.stdout.write(`mailcluster dev: ready (${count} nodes, controller ${controller})\n`);
 }
 
