@@ -86,6 +86,11 @@ describe('operator CLI on a live cluster', () => {
     const list = JSON.parse(r.stdout) as Array<{ spoolOf: string; messages: number }>;
     expect(list.map((q) => q.spoolOf).sort()).toEqual(['mail-0', 'mail-1', 'mail-2']);
     expect(list.every((q) => q.messages === 0)).toBe(true);
+    expect((await cli('queue', 'flush', 'mail-1')).stdout).toBe('mail-1 retries 0 messages now\n');
+    expect((await cli('queue', 'show', 'mail-1')).stdout).toBe('the queue of mail-1 is empty\n');
+    const bad = await cli('queue', 'show', '../etc');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/not a node name/);
   });
 
   it('watch shows a kill -9 failover with its gap and the node leaving; status shows it unreachable', async () => {

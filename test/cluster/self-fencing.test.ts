@@ -49,6 +49,10 @@ describe('self-fencing', () => {
     // The fence file carries the new holder's token: the old holder's commits would be refused.
     const newToken = (await c.openKeys()).get(names[0]!)!.token;
     expect(await readFence(join(c.local.dataDir, 'shared', 'mail', 'example.test', 'paused0'))).toBe(newToken);
+    // operators see it: a self-fenced event from the node, and the node leaving and rejoining
+    await expect
+      .poll(async () => Object.values(await c.etcd.getAll().prefix(c.keys.eventsPrefix).strings()).map((v) => JSON.parse(v) as { type: string; node?: string }).filter((e) => e.node === holder.name).map((e) => e.type), { timeout: 10_000 })
+      .toEqual(expect.arrayContaining(['self-fenced', 'node-left']));
     const margin = Math.min(...movedTo.map((m) => m.from)) - Number(fenced.servingUntil);
     console.log(`self-fencing: the paused holder stopped serving ${margin} ms before the first re-grant was served`);
   });
