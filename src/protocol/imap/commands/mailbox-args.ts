@@ -1,0 +1,71 @@
+/**
+ * Commands whose arguments are mailbox names (RFC 3501 §6.3, RFC 9051 §6.3):
+ *
+ *   select / examine / create / delete / subscribe / unsubscribe = name SP mailbox
+ *   rename = "RENAME" SP mailbox SP mailbox
+ *   list   = "LIST" SP mailbox SP list-mailbox          ; reference, then pattern
+ *   lsub   = "LSUB" SP mailbox SP list-mailbox
+ *   status = "STATUS" SP mailbox SP "(" status-att *(SP status-att) ")"
+ *   status-att = "MESSAGES" / "RECENT" / "UIDNEXT" / "UIDVALIDITY" / "UNSEEN" / "DELETED" / "SIZE"
+ *
+ * DELETED and SIZE are RFC 9051 additions; RECENT is RFC 3501 only, still accepted.
+ * Not supported: LIST-EXTENDED selection/return options (RFC 5258), SELECT (CONDSTORE).
+ */
+import type { Scanner } from '../lexer.ts';
+import { encodeMutf7 } from '../mutf7.ts';
+import { STATUS_ITEMS, type ListCommand, type MailboxCommand, type MailboxCommandName, type RenameCommand, type StatusCommand, type StatusItem } from '../types.ts';
+import type { WireWriter } from '../wire-writer.ts';
+import { parseKeyword, parseListMailbox, parseMailbox, type ParseContext } from './common.ts';
+
+export function parseMailboxCommand(name: MailboxCommandName): (s: Scanner, ctx: ParseContext) => MailboxCommand {
+  return (s, ctx) => {
+    s.sp();
+    return { tag: ctx.tag, name, mailbox: parseMailbox(s, ctx) };
+  };
+}
+
+export function writeMailboxCommand(w: WireWriter, c: MailboxCommand): void {
+  w.sp().mailbox(c.mailbox);
+}
+
+export function parseRename(s: Scanner, ctx: ParseContext): RenameCommand {
+  s.sp();
+  const mailbox = parseMailbox(s, ctx);
+  s.sp();
+  return { tag: ctx.tag, name: 'RENAME', mailbox, newName: parseMailbox(s, ctx) };
+}
+
+export function writeRename(w: WireWriter, c: RenameCommand): void {
+  w.sp().mailbox(c.mailbox).sp().mailbox(c.newName);
+}
+
+export function parseList(name: 'LIST' | 'LSUB'): (s: Scanner, ctx: ParseContext) => ListCommand {
+  return (s, ctx) => {
+    s.sp();
+    const reference = parseMailbox(s, ctx);
+    s.sp();
+    return { tag: ctx.tag, name, reference, pattern: parseListMailbox(s, ctx) };
+  };
+}
+
+export function writeList(w: WireWriter, c: ListCommand): void {
+  w.sp().mailbox(c.reference).sp();
+  w.listMailbox(w.options.utf8 ? c.pattern : encodeMutf7(c.pattern));
+}
+
+function parseStatusItem(s: Scanner): StatusItem {
+  const item = parseKeyword(s, 'status item');
+  if (!(STATUS_ITEMS as readonly string[]).includes(item)) s.fail('Unknown status item');
+  return item as StatusItem;
+}
+
+export function parseStatus(s: Scanner, ctx: ParseContext): StatusCommand {
+  s.sp();
+  const mailbox = parseMailbox(s, ctx);
+  s.sp();
+  return { tag: ctx.tag, name: 'STATUS', mailbox, items: s.list(() => parseStatusItem(s), false) };
+}
+
+export function writeStatus(w: WireWriter, c: StatusCommand): void {
+  w.sp().mailbox(c.mailbox).sp().list(c.items, (i) => w.atom(i));
+}

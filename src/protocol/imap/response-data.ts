@@ -1,0 +1,165 @@
+/**
+ * Builders for untagged data responses (RFC 3501 §7.2–7.4, RFC 9051 §7.2–7.5, ENABLED RFC 5161,
+ * ID RFC 2971, NAMESPACE RFC 2342, ESEARCH RFC 4731). Each returns the bytes of one response, CRLF
+ * included, and throws RangeError for values with no wire form. Mailbox names are Unicode and are
+ * encoded here (modified UTF-7, or UTF-8 when `utf8`). ENVELOPE and BODYSTRUCTURE are passed in as
+ * WireValue trees built by the MIME layer; this file only knows their position.
+ */
+import { writeSection } from './commands/fetch-args.ts';
+import { formatDateTime } from './date-time.ts';
+import { encodeMutf7 } from './mutf7.ts';
+import { serverWriter, writeValue, type ResponseOptions, type WireValue } from './response.ts';
+import { compressUids } from './sequence-set.ts';
+import type { IdParam, Section, StatusItem } from './types.ts';
+import type { WireWriter } from './wire-writer.ts';
+
+function atoms(w: WireWriter, words: readonly string[]): void {
+  for (const a of words) w.sp().atom(a);
+}
+
+/** `* CAPABILITY IMAP4rev1 …` */
+export function capabilityData(capabilities: readonly string[]): Buffer {
+  const w = serverWriter().raw('* CAPABILITY');
+  atoms(w, capabilities);
+  return w.crlf().toBuffer();
+}
+
+/** `* ENABLED …` (RFC 5161 §3.2), listing only what was newly enabled. */
+export function enabledData(capabilities: readonly string[]): Buffer {
+  const w = serverWriter().raw('* ENABLED');
+  atoms(w, capabilities);
+  return w.crlf().toBuffer();
+}
+
+/** `* n EXISTS` / `* n RECENT` / `* n EXPUNGE` */
+export function messageCountData(n: number, kind: 'EXISTS' | 'RECENT' | 'EXPUNGE'): Buffer {
+  return serverWriter().raw('* ').number(n).raw(` ${kind}`).crlf().toBuffer();
+}
+
+/** `* FLAGS (\Answered …)` */
+export function flagsData(flags: readonly string[]): Buffer {
+  const w = serverWriter().raw('* FLAGS ');
+  w.list(flags, (f) => w.flag(f));
+  return w.crlf().toBuffer();
+}
+
+export interface ListEntry {
+  attributes: string[]; // `\HasNoChildren`, `\Noselect`, `\Sent` …
+  delimiter: string | null; // one character, or null for a flat namespace
+  name: string;
+}
+
+/** `* LIST (\HasNoChildren) "/" INBOX` (or LSUB) */
+export function listData(command: 'LIST' | 'LSUB', entry: ListEntry, options?: ResponseOptions): Buffer {
+  const w = serverWriter(options).raw(`* ${command} `);
+  w.list(entry.attributes, (a) => w.flag(a));
+  w.sp().nstring(entry.delimiter).sp().mailbox(entry.name);
+  return w.crlf().toBuffer();
+}
+
+/** `* STATUS name (MESSAGES 2 UIDNEXT 5)`, items in the order given. */
+export function statusData(mailbox: string, items: ReadonlyArray<{ item: StatusItem; value: number }>, options?: ResponseOptions): Buffer {
+  const w = serverWriter(options).raw('* STATUS ').mailbox(mailbox).sp();
+  w.list(items, (i) => w.atom(i.item).sp().number(i.value));
+  return w.crlf().toBuffer();
+}
+
+/** `* SEARCH 2 3 7` (`* SEARCH` when nothing matched). */
+export function searchData(numbers: readonly number[]): Buffer {
+  const w = serverWriter().raw('* SEARCH');
+  for (const n of numbers) w.sp().number(n);
+  return w.crlf().toBuffer();
+}
+
+export interface EsearchResult {
+  tag: string;
+  uid: boolean;
+  min?: number;
+  max?: number;
+  count?: number;
+  /** The matches; sent compressed (`ALL 1:5,7`), omitted when empty as RFC 4731 §3.1 requires. */
+  all?: number[];
+}
+
+/** `* ESEARCH (TAG "a1") UID MIN 1 MAX 7 ALL 1:5,7 COUNT 6` (RFC 4731 §3.1) */
+export function esearchData(r: EsearchResult): Buffer {
+  const w = serverWriter().raw('* ESEARCH (TAG ').string(r.tag).raw(')');
+  if (r.uid) w.raw(' UID');
+  if (r.min !== undefined) w.raw(' MIN ').number(r.min);
+  if (r.max !== undefined) w.raw(' MAX ').number(r.max);
+  if (r.all !== undefined && r.all.length > 0) w.raw(' ALL ').raw(compressUids(r.all));
+  if (r.count !== undefined) w.raw(' COUNT ').number(r.count);
+  return w.crlf().toBuffer();
+}
+
+/** `* ID ("name" "mailcluster" …)` or `* ID NIL` */
+export function idData(params: readonly IdParam[] | null): Buffer {
+  const w = serverWriter().raw('* ID ');
+  if (params === null) w.raw('NIL');
+  else w.list(params, (p) => w.string(p.key).sp().nstring(p.value));
+  return w.crlf().toBuffer();
+}
+
+export interface Namespace {
+  prefix: string;
+  delimiter: string | null;
+}
+
+/** `* NAMESPACE (("" "/")) NIL NIL` — personal, other users', shared; null = none. */
+export function namespaceData(personal: Namespace[] | null, other: Namespace[] | null, shared: Namespace[] | null, options?: ResponseOptions): Buffer {
+  const w = serverWriter(options).raw('* NAMESPACE');
+  for (const group of [personal, other, shared]) {
+    w.sp();
+    if (group === null || group.length === 0) w.raw('NIL');
+    else w.list(group, (ns) => w.raw('(').string(options?.utf8 ? ns.prefix : encodeMutf7(ns.prefix)).sp().nstring(ns.delimiter).raw(')'));
+  }
+  return w.crlf().toBuffer();
+}
+
+/** One item of a FETCH response. */
+export type FetchResponseItem =
+  | { item: 'FLAGS'; flags: string[] }
+  | { item: 'UID' | 'RFC822.SIZE'; value: number }
+  | { item: 'INTERNALDATE'; date: Date; offsetMinutes?: number }
+  | { item: 'ENVELOPE' | 'BODYSTRUCTURE' | 'BODY'; value: WireValue }
+  | { item: 'RFC822' | 'RFC822.HEADER' | 'RFC822.TEXT'; data: Buffer | null }
+  /** `BODY[section]<origin>`: origin is the partial's offset when the request had one. */
+  | { item: 'BODY[]'; section: Section; origin?: number; data: Buffer | null };
+
+function writeFetchItem(w: WireWriter, it: FetchResponseItem): void {
+  switch (it.item) {
+    case 'FLAGS':
+      w.raw('FLAGS ').list(it.flags, (f) => w.flag(f));
+      return;
+    case 'UID':
+    case 'RFC822.SIZE':
+      w.raw(`${it.item} `).number(it.value);
+      return;
+    case 'INTERNALDATE':
+      w.raw(`INTERNALDATE "${formatDateTime(it.date, it.offsetMinutes)}"`);
+      return;
+    case 'ENVELOPE':
+    case 'BODYSTRUCTURE':
+    case 'BODY':
+      w.raw(`${it.item} `);
+      return writeValue(w, it.value);
+    case 'RFC822':
+    case 'RFC822.HEADER':
+    case 'RFC822.TEXT':
+      w.raw(`${it.item} `);
+      return writeValue(w, it.data);
+    case 'BODY[]':
+      w.raw('BODY');
+      writeSection(w, it.section);
+      if (it.origin !== undefined) w.raw('<').number(it.origin).raw('>');
+      w.sp();
+      return writeValue(w, it.data);
+  }
+}
+
+/** `* 12 FETCH (UID 42 FLAGS (\Seen) BODY[] {310}…)` */
+export function fetchData(seq: number, items: readonly FetchResponseItem[], options?: ResponseOptions): Buffer {
+  const w = serverWriter(options).raw('* ').number(seq).raw(' FETCH ');
+  w.list(items, (it) => writeFetchItem(w, it));
+  return w.crlf().toBuffer();
+}

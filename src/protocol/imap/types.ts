@@ -1,0 +1,199 @@
+/**
+ * The typed AST of client commands (RFC 3501 §6, RFC 9051 §6 and the extensions clients rely on:
+ * IDLE RFC 2177, NAMESPACE RFC 2342, ID RFC 2971, UNSELECT RFC 3691, UIDPLUS UID EXPUNGE RFC 4315,
+ * ESEARCH RETURN RFC 4731, SASL-IR RFC 4959, ENABLE RFC 5161, SEARCHRES `$` RFC 5182, MOVE RFC 6851).
+ *
+ * Contracts shared by every command:
+ * - `name` is upper case; UID FETCH/STORE/COPY/MOVE/SEARCH/EXPUNGE keep their base name with
+ *   `uid: true`.
+ * - Strings are decoded values, never their wire form: an astring sent as atom, quoted string or
+ *   literal parses to the same string, and the serializer picks the form (parse ∘ serialize = id).
+ * - Mailbox names (and LIST reference/pattern) are Unicode, already decoded from modified UTF-7
+ *   (or taken verbatim once UTF8=ACCEPT is enabled). INBOX is not case-folded here; the store does it.
+ * - Flags are kept as sent (`\Seen`, `$Forwarded`); canonical spelling is the store's job.
+ * - Keywords that the RFC treats case-insensitively and that the parser compares (command names,
+ *   FETCH/SEARCH/STATUS items, ENABLE capabilities, CHARSET, AUTHENTICATE mechanism) are upper-cased.
+ */
+import type { SearchDate } from './date-time.ts';
+import type { SequenceSet } from './sequence-set.ts';
+
+export type { SearchDate } from './date-time.ts';
+export type { SeqNumber, SeqRange, SequenceSet } from './sequence-set.ts';
+
+interface Tagged {
+  tag: string;
+}
+
+export const NO_ARG_COMMANDS = ['CAPABILITY', 'NOOP', 'LOGOUT', 'STARTTLS', 'CHECK', 'CLOSE', 'UNSELECT', 'IDLE', 'NAMESPACE'] as const;
+export type NoArgCommandName = (typeof NO_ARG_COMMANDS)[number];
+export interface NoArgCommand extends Tagged {
+  name: NoArgCommandName;
+}
+
+export interface LoginCommand extends Tagged {
+  name: 'LOGIN';
+  userid: string;
+  password: string;
+}
+
+/** `initialResponse` is the decoded SASL-IR argument; `=` on the wire is an empty Buffer. */
+export interface AuthenticateCommand extends Tagged {
+  name: 'AUTHENTICATE';
+  mechanism: string;
+  initialResponse?: Buffer;
+}
+
+export interface EnableCommand extends Tagged {
+  name: 'ENABLE';
+  capabilities: string[];
+}
+
+export interface IdParam {
+  key: string;
+  value: string | null;
+}
+/** `ID NIL` is `params: null`. */
+export interface IdCommand extends Tagged {
+  name: 'ID';
+  params: IdParam[] | null;
+}
+
+export const MAILBOX_COMMANDS = ['SELECT', 'EXAMINE', 'CREATE', 'DELETE', 'SUBSCRIBE', 'UNSUBSCRIBE'] as const;
+export type MailboxCommandName = (typeof MAILBOX_COMMANDS)[number];
+export interface MailboxCommand extends Tagged {
+  name: MailboxCommandName;
+  mailbox: string;
+}
+
+export interface RenameCommand extends Tagged {
+  name: 'RENAME';
+  mailbox: string;
+  newName: string;
+}
+
+export interface ListCommand extends Tagged {
+  name: 'LIST' | 'LSUB';
+  reference: string;
+  pattern: string;
+}
+
+export const STATUS_ITEMS = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'DELETED', 'SIZE'] as const;
+export type StatusItem = (typeof STATUS_ITEMS)[number];
+export interface StatusCommand extends Tagged {
+  name: 'STATUS';
+  mailbox: string;
+  items: StatusItem[];
+}
+
+/** `flags` undefined = no flag list sent; `date` undefined = no date-time sent. */
+export interface AppendCommand extends Tagged {
+  name: 'APPEND';
+  mailbox: string;
+  flags?: string[];
+  date?: Date;
+  message: Buffer;
+}
+
+export type ExpungeCommand = (Tagged & { name: 'EXPUNGE'; uid: false }) | (Tagged & { name: 'EXPUNGE'; uid: true; sequence: SequenceSet });
+
+export interface CopyCommand extends Tagged {
+  name: 'COPY' | 'MOVE';
+  uid: boolean;
+  sequence: SequenceSet;
+  mailbox: string;
+}
+
+export type StoreOperation = 'replace' | 'add' | 'remove'; // FLAGS, +FLAGS, -FLAGS
+export interface StoreCommand extends Tagged {
+  name: 'STORE';
+  uid: boolean;
+  sequence: SequenceSet;
+  operation: StoreOperation;
+  silent: boolean;
+  flags: string[];
+}
+
+export const SIMPLE_FETCH_ATTS = ['FLAGS', 'UID', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODYSTRUCTURE', 'BODY', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT'] as const;
+export type SimpleFetchAttName = (typeof SIMPLE_FETCH_ATTS)[number];
+
+/** `part` is the dotted part path (empty = whole message); `MIME` needs a non-empty path. */
+export type Section =
+  | { part: number[]; text?: 'HEADER' | 'TEXT' | 'MIME' }
+  | { part: number[]; text: 'HEADER.FIELDS' | 'HEADER.FIELDS.NOT'; fields: string[] };
+
+/** `<offset.length>` in a request (`length` ≥ 1). */
+export interface ByteRange {
+  offset: number;
+  length: number;
+}
+
+/** BODY[section]<partial> or BODY.PEEK[section]<partial> (`peek`). */
+export interface BodySectionAtt {
+  kind: 'BODY[]';
+  peek: boolean;
+  section: Section;
+  partial?: ByteRange;
+}
+/** The macros ALL / FAST / FULL are expanded by the parser into their simple attributes. */
+export type FetchAtt = { kind: SimpleFetchAttName } | BodySectionAtt;
+
+export interface FetchCommand extends Tagged {
+  name: 'FETCH';
+  uid: boolean;
+  sequence: SequenceSet;
+  items: FetchAtt[];
+}
+
+export const FLAG_SEARCH_KEYS = [
+  'ALL', 'ANSWERED', 'DELETED', 'DRAFT', 'FLAGGED', 'NEW', 'OLD', 'RECENT', 'SEEN',
+  'UNANSWERED', 'UNDELETED', 'UNDRAFT', 'UNFLAGGED', 'UNSEEN',
+] as const;
+export const STRING_SEARCH_KEYS = ['BCC', 'BODY', 'CC', 'FROM', 'SUBJECT', 'TEXT', 'TO'] as const;
+export const DATE_SEARCH_KEYS = ['BEFORE', 'ON', 'SINCE', 'SENTBEFORE', 'SENTON', 'SENTSINCE'] as const;
+
+/** One search-key; `AND` is a parenthesised group, `SEQ` a bare sequence set. */
+export type SearchKey =
+  | { key: (typeof FLAG_SEARCH_KEYS)[number] }
+  | { key: (typeof STRING_SEARCH_KEYS)[number]; value: string }
+  | { key: (typeof DATE_SEARCH_KEYS)[number]; date: SearchDate }
+  | { key: 'KEYWORD' | 'UNKEYWORD'; flag: string }
+  | { key: 'LARGER' | 'SMALLER'; size: number }
+  | { key: 'HEADER'; field: string; value: string }
+  | { key: 'UID' | 'SEQ'; set: SequenceSet }
+  | { key: 'NOT'; operand: SearchKey }
+  | { key: 'OR'; left: SearchKey; right: SearchKey }
+  | { key: 'AND'; operands: SearchKey[] };
+
+/** `returnOptions` present = ESEARCH requested (RFC 4731), `[]` meaning `RETURN ()`. */
+export interface SearchCommand extends Tagged {
+  name: 'SEARCH';
+  uid: boolean;
+  returnOptions?: string[];
+  charset?: string;
+  criteria: SearchKey[];
+}
+
+export type Command =
+  | NoArgCommand
+  | LoginCommand
+  | AuthenticateCommand
+  | EnableCommand
+  | IdCommand
+  | MailboxCommand
+  | RenameCommand
+  | ListCommand
+  | StatusCommand
+  | AppendCommand
+  | ExpungeCommand
+  | CopyCommand
+  | StoreCommand
+  | FetchCommand
+  | SearchCommand;
+
+export type CommandName = Command['name'];
+
+/** Options shared by the parser and the serializer of one connection. */
+export interface CodecOptions {
+  /** UTF8=ACCEPT enabled (RFC 6855/9051): mailbox names are UTF-8 on the wire, not modified UTF-7. */
+  utf8?: boolean;
+}
