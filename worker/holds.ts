@@ -17,6 +17,7 @@ import type { LockClient } from '../src/cluster/lock-client.ts';
 export interface Hold { account: string; token: string; openedAt: number; lastActive: number }
 
 export class NotServingError extends Error {
+  readonly code = 'NOT_SERVING';
   constructor(readonly account: string, readonly reason: 'not-holder' | 'fenced') {
     super(`account ${account} is not served here (${reason})`);
     this.name = 'NotServingError';
@@ -41,6 +42,8 @@ export interface HoldsOptions {
 
 export class AccountHolds extends EventEmitter<HoldsEvents> {
   private readonly held = new Map<string, Hold>();
+  /** Accounts in use by long-lived sessions (IMAP): never released for idleness. */
+  private readonly pins = new Map<string, number>();
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: HoldsOptions) {
@@ -81,6 +84,21 @@ export class AccountHolds extends EventEmitter<HoldsEvents> {
   }
 
   get size(): number { return this.held.size; }
+
+  /** Keeps `account` from idle release while a session uses it; call the returned function when done. */
+  pin(account: string): () => void {
+    this.pins.set(account, (this.pins.get(account) ?? 0) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const n = (this.pins.get(account) ?? 1) - 1;
+      if (n > 0) this.pins.set(account, n);
+      else this.pins.delete(account);
+      const h = this.held.get(account);
+      if (h) h.lastActive = Date.now();
+    };
+  }
   list(): Hold[] { return [...this.held.values()]; }
 
   /** True when assertServing(account) would succeed now. */
@@ -149,7 +167,7 @@ export class AccountHolds extends EventEmitter<HoldsEvents> {
   private async releaseIdle(): Promise<void> {
     const cutoff = Date.now() - this.o.idleReleaseMs;
     for (const h of this.held.values()) {
-      if (h.lastActive > cutoff) continue;
+      if (h.lastActive > cutoff || this.pins.has(h.account)) continue;
       try {
         await this.o.locks.release(h.account, h.token);
       } catch (err) {

@@ -48,6 +48,8 @@ function writeArgs(w: WireWriter, c: Command): void {
     case 'DELETE':
     case 'SUBSCRIBE':
     case 'UNSUBSCRIBE':
+    case 'GETQUOTAROOT':
+    case 'GETQUOTA':
       return writeMailboxCommand(w, c);
     case 'RENAME':
       return writeRename(w, c);

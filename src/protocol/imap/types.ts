@@ -58,7 +58,8 @@ export interface IdCommand extends Tagged {
   params: IdParam[] | null;
 }
 
-export const MAILBOX_COMMANDS = ['SELECT', 'EXAMINE', 'CREATE', 'DELETE', 'SUBSCRIBE', 'UNSUBSCRIBE'] as const;
+/** GETQUOTAROOT takes a mailbox and GETQUOTA a quota root name (RFC 9208 §4.2), parsed alike. */
+export const MAILBOX_COMMANDS = ['SELECT', 'EXAMINE', 'CREATE', 'DELETE', 'SUBSCRIBE', 'UNSUBSCRIBE', 'GETQUOTAROOT', 'GETQUOTA'] as const;
 export type MailboxCommandName = (typeof MAILBOX_COMMANDS)[number];
 export interface MailboxCommand extends Tagged {
   name: MailboxCommandName;

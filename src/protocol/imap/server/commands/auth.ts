@@ -1,0 +1,77 @@
+/**
+ * Authentication (RFC 3501 §6.2; SASL PLAIN RFC 4616; SASL-IR RFC 4959; STARTTLS RFC 3501 §6.2.1):
+ *   STARTTLS
+ *   LOGIN userid password
+ *   AUTHENTICATE PLAIN [initial-response]      then a base64 line, or `*` to cancel
+ * After the credentials check, hooks.route decides where the session runs: here (the account is
+ * opened, state → authenticated), on the holder (the connection is handed to the proxy, which
+ * relays the holder's tagged reply), or nowhere right now (`NO [UNAVAILABLE]`, retry later).
+ * Plaintext user passwords are refused on an unencrypted connection unless allowed
+ * (`NO [PRIVACYREQUIRED]`); cluster-peer tokens are one-time and always allowed.
+ */
+import { continuationData, taggedResponse } from '../../response.ts';
+import { parseAuthenticateResponse } from '../../parser.ts';
+import { capabilities } from './general.ts';
+import { bad, no } from '../errors.ts';
+import type { Done, ImapSession } from '../session.ts';
+import { NOT_AUTHED, type CommandOf, type CommandSpec } from './spec.ts';
+
+async function login(s: ImapSession, tag: string, user: string, password: string): Promise<Done | undefined> {
+  const peer = s.o.isPeerPassword?.(password) ?? false;
+  if (!s.io.secure && !s.o.allowPlaintextAuth && !peer) throw no('use STARTTLS (or port 993) before sending a password', 'PRIVACYREQUIRED');
+  const account = await s.o.hooks.authenticate(user, password);
+  if (!account) {
+    await new Promise((r) => setTimeout(r, 200)); // blunt password guessing a little
+    throw no('wrong user name or password', 'AUTHENTICATIONFAILED');
+  }
+  const route = await s.o.hooks.route(account);
+  if (route.kind === 'unavailable') throw no(route.reason, 'UNAVAILABLE');
+  if (route.kind === 'proxy') {
+    if (peer) throw no('mailbox is not served here now; please retry', 'UNAVAILABLE'); // never proxy twice
+    await s.io.proxy(route, tag, account);
+    return undefined; // the holder's tagged reply was relayed by the proxy
+  }
+  s.authenticated(await s.o.hooks.openAccount(account));
+  return { text: 'logged in', code: { code: 'CAPABILITY', capabilities: capabilities(s) } };
+}
+
+export const LOGIN: CommandSpec<CommandOf<'LOGIN'>> = {
+  states: NOT_AUTHED,
+  run: (s, cmd) => login(s, cmd.tag, cmd.userid, cmd.password),
+};
+
+/** SASL PLAIN message: [authzid] NUL authcid NUL passwd; authzid must be empty or equal authcid. */
+function plain(data: Buffer): { user: string; password: string } {
+  const parts = data.toString('utf8').split('\0');
+  if (parts.length !== 3 || !parts[1] || (parts[0] && parts[0] !== parts[1])) throw bad('malformed PLAIN credentials');
+  return { user: parts[1], password: parts[2]! };
+}
+
+export const AUTHENTICATE: CommandSpec<CommandOf<'AUTHENTICATE'>> = {
+  states: NOT_AUTHED,
+  async run(s, cmd) {
+    if (cmd.mechanism !== 'PLAIN') throw no(`mechanism ${cmd.mechanism} is not supported`, 'CANNOT');
+    if (cmd.initialResponse && cmd.initialResponse.length > 0) {
+      const c = plain(cmd.initialResponse);
+      return login(s, cmd.tag, c.user, c.password);
+    }
+    s.send(continuationData(Buffer.alloc(0))); // `+ ` and an empty challenge (RFC 4616)
+    s.expectLine(cmd.tag, async (raw) => {
+      const r = parseAuthenticateResponse(raw);
+      if (r.cancelled) throw bad('authentication cancelled');
+      const c = plain(r.data);
+      return login(s, cmd.tag, c.user, c.password);
+    });
+    return undefined;
+  },
+};
+
+export const STARTTLS: CommandSpec<CommandOf<'STARTTLS'>> = {
+  states: NOT_AUTHED,
+  async run(s, cmd) {
+    if (!s.io.startTls || s.io.secure) throw bad('TLS is already active or not available');
+    s.send(taggedResponse(cmd.tag, 'OK', 'begin TLS negotiation now'));
+    await s.io.startTls();
+    return undefined;
+  },
+};

@@ -1,0 +1,70 @@
+/**
+ * FETCH (RFC 3501 §6.4.5, §7.4.2): `FETCH seq-set (att…)` and UID FETCH (which always returns UID).
+ * FLAGS, UID, INTERNALDATE and RFC822.SIZE come from the view; ENVELOPE, BODY, BODYSTRUCTURE,
+ * BODY[section]<partial>, RFC822, RFC822.HEADER and RFC822.TEXT read the message once per message.
+ * BODY[…] (not .PEEK), RFC822 and RFC822.TEXT set \Seen in a read-write mailbox, and the new
+ * FLAGS are included in the same response.
+ */
+import { bodyStructureValue, envelopeValue, parseMime, sectionBytes, type MimePart } from '../../../mime/index.ts';
+import { fetchData, type FetchResponseItem } from '../../response-data.ts';
+import type { FetchAtt } from '../../types.ts';
+import { flagList } from '../mailbox-view.ts';
+import { resolveTargets } from './messages.ts';
+import { SELECTED, type CommandOf, type CommandSpec } from './spec.ts';
+
+const NEEDS_MESSAGE = new Set(['ENVELOPE', 'BODYSTRUCTURE', 'BODY', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT', 'BODY[]']);
+const SETS_SEEN = (a: FetchAtt): boolean => (a.kind === 'BODY[]' && !a.peek) || a.kind === 'RFC822' || a.kind === 'RFC822.TEXT';
+
+export const FETCH: CommandSpec<CommandOf<'FETCH'>> = {
+  states: SELECTED,
+  async run(s, cmd) {
+    const mb = s.mailbox!;
+    const targets = resolveTargets(mb, cmd.sequence, cmd.uid);
+    const atts = cmd.uid && !cmd.items.some((a) => a.kind === 'UID') ? [{ kind: 'UID' } as FetchAtt, ...cmd.items] : cmd.items;
+    const needsMessage = atts.some((a) => NEEDS_MESSAGE.has(a.kind));
+    const marksSeen = !mb.readOnly && atts.some(SETS_SEEN);
+    for (const t of targets) {
+      const info = mb.info.get(t.uid);
+      if (!info) continue;
+      let flags = mb.flags.get(t.uid) ?? info.flags;
+      let flagsChanged = false;
+      if (marksSeen && !flags.has('\\Seen')) {
+        const [u] = await mb.account.setFlags(mb.name, [t.uid], ['\\Seen'], 'add');
+        if (u) {
+          flags = u.flags;
+          mb.noteFlags(t.uid, flags);
+          flagsChanged = true;
+        }
+      }
+      let raw: Buffer | undefined;
+      let mime: MimePart | undefined;
+      if (needsMessage) {
+        raw = await mb.account.readMessage(mb.name, t.uid).catch(() => undefined);
+        if (!raw) continue; // expunged by another session meanwhile: say nothing about it (§7.4.1)
+        mime = parseMime(raw);
+      }
+      const items: FetchResponseItem[] = [];
+      for (const a of atts) {
+        switch (a.kind) {
+          case 'UID': items.push({ item: 'UID', value: t.uid }); break;
+          case 'FLAGS': items.push({ item: 'FLAGS', flags: flagList({ flags, recent: info.recent }) }); break;
+          case 'INTERNALDATE': items.push({ item: 'INTERNALDATE', date: info.internalDate }); break;
+          case 'RFC822.SIZE': items.push({ item: 'RFC822.SIZE', value: info.size }); break;
+          case 'ENVELOPE': items.push({ item: 'ENVELOPE', value: envelopeValue(mime!) }); break;
+          case 'BODYSTRUCTURE': items.push({ item: 'BODYSTRUCTURE', value: bodyStructureValue(raw!, mime!, true) }); break;
+          case 'BODY': items.push({ item: 'BODY', value: bodyStructureValue(raw!, mime!, false) }); break;
+          case 'RFC822': items.push({ item: 'RFC822', data: raw! }); break;
+          case 'RFC822.HEADER': items.push({ item: 'RFC822.HEADER', data: sectionBytes(raw!, mime!, { part: [], text: 'HEADER' }) }); break;
+          case 'RFC822.TEXT': items.push({ item: 'RFC822.TEXT', data: sectionBytes(raw!, mime!, { part: [], text: 'TEXT' }) }); break;
+          case 'BODY[]':
+            items.push({ item: 'BODY[]', section: a.section, ...(a.partial ? { origin: a.partial.offset } : {}), data: sectionBytes(raw!, mime!, a.section, a.partial) });
+            break;
+        }
+      }
+      if (flagsChanged && !atts.some((a) => a.kind === 'FLAGS')) items.push({ item: 'FLAGS', flags: flagList({ flags, recent: info.recent }) });
+      s.send(fetchData(t.seq, items));
+    }
+    if (marksSeen) mb.account.changed(mb.name);
+    return {};
+  },
+};

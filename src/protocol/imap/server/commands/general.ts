@@ -1,0 +1,64 @@
+/**
+ * Any-state commands (RFC 3501 §6.1; ID RFC 2971; ENABLE RFC 5161; NAMESPACE RFC 2342):
+ *   CAPABILITY   NOOP   LOGOUT   ID (params | NIL)   ENABLE cap…   NAMESPACE
+ */
+import { capabilityData, enabledData, idData, namespaceData } from '../../response-data.ts';
+import { untaggedStatus } from '../../response.ts';
+import type { ImapSession } from '../session.ts';
+import { ANY, AUTHED, type CommandOf, type CommandSpec } from './spec.ts';
+
+/** Capabilities advertised: only what is implemented; auth ones depend on TLS state. */
+export function capabilities(s: ImapSession): string[] {
+  const caps = ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'CHILDREN', 'SPECIAL-USE', 'QUOTA', 'QUOTA=RES-STORAGE', 'QUOTA=RES-MESSAGE'];
+  if (s.state.kind === 'not-authenticated') {
+    if (!s.io.secure && s.io.startTls) caps.push('STARTTLS');
+    if (!s.io.secure && !s.o.allowPlaintextAuth) caps.push('LOGINDISABLED');
+    else caps.push('AUTH=PLAIN');
+  }
+  return caps;
+}
+
+export const CAPABILITY: CommandSpec<CommandOf<'CAPABILITY'>> = {
+  states: ANY,
+  async run(s) {
+    s.send(capabilityData(capabilities(s)));
+    return {};
+  },
+};
+
+export const NOOP: CommandSpec<CommandOf<'NOOP'>> = { states: ANY, run: async () => ({}) };
+
+export const LOGOUT: CommandSpec<CommandOf<'LOGOUT'>> = {
+  states: ANY,
+  async run(s, cmd) {
+    s.send(untaggedStatus('BYE', 'logging out'));
+    s.logout();
+    s.send(Buffer.from(`${cmd.tag} OK LOGOUT completed\r\n`));
+    s.io.close();
+    return {};
+  },
+};
+
+export const ID: CommandSpec<CommandOf<'ID'>> = {
+  states: ANY,
+  async run(s) {
+    s.send(idData([{ key: 'name', value: 'mailcluster' }, { key: 'vendor', value: 'mailcluster' }, { key: 'server', value: s.o.serverName }]));
+    return {};
+  },
+};
+
+export const ENABLE: CommandSpec<CommandOf<'ENABLE'>> = {
+  states: AUTHED,
+  async run(s) {
+    s.send(enabledData([])); // no ENABLE-able extension is implemented; RFC 5161 §3.1: list none
+    return {};
+  },
+};
+
+export const NAMESPACE: CommandSpec<CommandOf<'NAMESPACE'>> = {
+  states: AUTHED,
+  async run(s) {
+    s.send(namespaceData([{ prefix: '', delimiter: '/' }], null, null));
+    return {};
+  },
+};

@@ -1,0 +1,174 @@
+/**
+ * Mailbox commands (RFC 3501 §6.3; SPECIAL-USE RFC 6154; CHILDREN RFC 3348; QUOTA RFC 9208):
+ *   SELECT / EXAMINE mailbox     CREATE / DELETE mailbox     RENAME old new
+ *   SUBSCRIBE / UNSUBSCRIBE mailbox     LIST / LSUB reference pattern     STATUS mailbox (items)
+ *   GETQUOTAROOT mailbox     GETQUOTA root
+ * Names are Unicode here (the parser decoded modified UTF-7); `/` is the hierarchy separator.
+ */
+import { flagsData, listData, messageCountData, statusData } from '../../response-data.ts';
+import { serverWriter, untaggedData, untaggedStatus } from '../../response.ts';
+import { MailboxView } from '../mailbox-view.ts';
+import { no } from '../errors.ts';
+import type { ImapAccount } from '../hooks.ts';
+import type { ImapSession } from '../session.ts';
+import { AUTHED, type CommandOf, type CommandSpec } from './spec.ts';
+
+const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
+const isInbox = (name: string): boolean => name.toUpperCase() === 'INBOX';
+const canonical = (name: string): string => (isInbox(name) ? 'INBOX' : name);
+
+export const SELECT: CommandSpec<CommandOf<'SELECT' | 'EXAMINE'>> = {
+  states: AUTHED,
+  async run(s, cmd) {
+    const account = s.account!;
+    const name = canonical(cmd.mailbox);
+    if (s.state.kind === 'selected') {
+      s.state = { kind: 'authenticated', account };
+      s.send(untaggedStatus('OK', 'previous mailbox closed', { code: 'CLOSED' }));
+    }
+    const status = await account.status(name);
+    const readOnly = cmd.name === 'EXAMINE';
+    const view = new MailboxView(account, name, status.uidValidity, readOnly);
+    const list = await view.load();
+    view.uidNext = status.uidNext;
+    const keywords = new Set<string>();
+    for (const m of list) for (const f of m.flags) if (!f.startsWith('\\')) keywords.add(f);
+    const flags = [...SYSTEM_FLAGS, ...keywords];
+    s.send(flagsData(flags));
+    s.send(messageCountData(list.length, 'EXISTS'));
+    s.send(messageCountData(list.filter((m) => m.recent).length, 'RECENT'));
+    const firstUnseen = list.findIndex((m) => !m.flags.has('\\Seen'));
+    if (firstUnseen >= 0) s.send(untaggedStatus('OK', 'first unseen', { code: 'UNSEEN', value: firstUnseen + 1 }));
+    s.send(untaggedStatus('OK', readOnly ? 'no permanent flags' : 'flags allowed', { code: 'PERMANENTFLAGS', flags: readOnly ? [] : [...flags, '\\*'] }));
+    s.send(untaggedStatus('OK', 'UIDs valid', { code: 'UIDVALIDITY', value: status.uidValidity }));
+    s.send(untaggedStatus('OK', 'predicted next UID', { code: 'UIDNEXT', value: status.uidNext }));
+    s.state = { kind: 'selected', account, mailbox: view };
+    s.dirty = false;
+    return { text: `${cmd.name} completed`, code: { code: readOnly ? 'READ-ONLY' : 'READ-WRITE' } };
+  },
+};
+
+const simple = (fn: (a: ImapAccount, name: string) => Promise<void>): CommandSpec<CommandOf<'CREATE' | 'DELETE' | 'SUBSCRIBE' | 'UNSUBSCRIBE'>> => ({
+  states: AUTHED,
+  async run(s, cmd) {
+    await fn(s.account!, canonical(cmd.mailbox).replace(/\/+$/, ''));
+    return {};
+  },
+});
+
+export const CREATE = simple(async (a, name) => {
+  if (isInbox(name)) throw no('INBOX always exists', 'ALREADYEXISTS');
+  await a.createFolder(name);
+  a.changed(name);
+});
+export const DELETE: CommandSpec<CommandOf<'DELETE'>> = {
+  states: AUTHED,
+  async run(s, cmd) {
+    const name = canonical(cmd.mailbox);
+    if (isInbox(name)) throw no('INBOX cannot be deleted', 'CANNOT');
+    if (s.mailbox?.name === name) throw no('close the mailbox before deleting it', 'INUSE');
+    await s.account!.deleteFolder(name);
+    s.account!.changed(name);
+    return {};
+  },
+};
+export const SUBSCRIBE = simple((a, name) => a.setSubscribed(name, true));
+export const UNSUBSCRIBE = simple((a, name) => a.setSubscribed(name, false));
+
+export const RENAME: CommandSpec<CommandOf<'RENAME'>> = {
+  states: AUTHED,
+  async run(s, cmd) {
+    const from = canonical(cmd.mailbox);
+    const to = canonical(cmd.newName);
+    if (isInbox(to)) throw no('cannot rename onto INBOX', 'ALREADYEXISTS');
+    await s.account!.renameFolder(from, to);
+    s.account!.changed(from);
+    return {};
+  },
+};
+
+/** LIST pattern match: `*` any characters, `%` any except the separator (RFC 3501 §6.3.8). */
+export function listMatcher(reference: string, pattern: string): (name: string) => boolean {
+  const full = reference && !pattern.startsWith('/') ? `${reference.replace(/\/?$/, '/')}${pattern}`.replace(/^\/+/, '') : pattern;
+  const re = new RegExp(`^${full.split('').map((c) => (c === '*' ? '.*' : c === '%' ? '[^/]*' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('')}$`, 'u');
+  return (name: string) => re.test(name) || (isInbox(name) && re.test(name.toUpperCase())) || (isInbox(name) && /^inbox$/i.test(full));
+}
+
+export const LIST: CommandSpec<CommandOf<'LIST' | 'LSUB'>> = {
+  states: AUTHED,
+  async run(s, cmd) {
+    const a = s.account!;
+    if (cmd.name === 'LIST' && cmd.pattern === '') {
+      s.send(listData('LIST', { attributes: ['\\Noselect'], delimiter: '/', name: '' }));
+      return {};
+    }
+    const folders = await a.listFolders();
+    const existing = new Set(folders);
+    // parents that do not exist as folders are listed \Noselect (they have children)
+    const all = new Set(folders);
+    for (const f of folders) for (let i = f.indexOf('/'); i > 0; i = f.indexOf('/', i + 1)) all.add(f.slice(0, i));
+    const subscribed = cmd.name === 'LSUB' ? new Set(await a.subscriptions()) : undefined;
+    const match = listMatcher(cmd.reference, cmd.pattern);
+    const names = [...all].sort((x, y) => (isInbox(x) ? -1 : isInbox(y) ? 1 : x.localeCompare(y)));
+    for (const name of names) {
+      if (!match(name) || (subscribed && !subscribed.has(name))) continue;
+      const hasChildren = names.some((n) => n.startsWith(`${name}/`));
+      const attributes = [hasChildren ? '\\HasChildren' : '\\HasNoChildren'];
+      if (!existing.has(name)) attributes.unshift('\\Noselect');
+      const use = a.specialUse(name);
+      if (use && cmd.name === 'LIST') attributes.push(use);
+      s.send(listData(cmd.name, { attributes, delimiter: '/', name }));
+    }
+    return {};
+  },
+};
+
+export const STATUS: CommandSpec<CommandOf<'STATUS'>> = {
+  states: AUTHED,
+  async run(s, cmd) {
+    const name = canonical(cmd.mailbox);
+    const st = await s.account!.status(name);
+    const needList = cmd.items.includes('SIZE') || cmd.items.includes('DELETED');
+    const list = needList ? await s.account!.listMessages(name) : [];
+    const value = (item: (typeof cmd.items)[number]): number => {
+      switch (item) {
+        case 'MESSAGES': return st.messages;
+        case 'RECENT': return st.recent;
+        case 'UIDNEXT': return st.uidNext;
+        case 'UIDVALIDITY': return st.uidValidity;
+        case 'UNSEEN': return st.unseen;
+        case 'DELETED': return list.filter((m) => m.flags.has('\\Deleted')).length;
+        case 'SIZE': return list.reduce((n, m) => n + m.size, 0);
+      }
+    };
+    s.send(statusData(name, cmd.items.map((item) => ({ item, value: value(item) }))));
+    return {};
+  },
+};
+
+/** One quota root, "" (the whole account), with STORAGE in KiB and MESSAGE counts (RFC 9208 §5). */
+async function quotaResponse(s: ImapSession): Promise<Buffer> {
+  const q = await s.account!.quota();
+  const items: Array<string | number> = [];
+  if (q.limitBytes > 0) items.push('STORAGE', Math.ceil(q.usedBytes / 1024), Math.floor(q.limitBytes / 1024));
+  return untaggedData([{ atom: 'QUOTA' }, '', items]);
+}
+
+export const GETQUOTAROOT: CommandSpec<CommandOf<'GETQUOTAROOT'>> = {
+  states: AUTHED,
+  async run(s, cmd) {
+    await s.account!.status(canonical(cmd.mailbox)); // NONEXISTENT for a missing mailbox
+    s.send(serverWriter().raw('* QUOTAROOT ').mailbox(canonical(cmd.mailbox)).raw(' ""').crlf().toBuffer());
+    s.send(await quotaResponse(s));
+    return {};
+  },
+};
+
+export const GETQUOTA: CommandSpec<CommandOf<'GETQUOTA'>> = {
+  states: AUTHED,
+  async run(s, cmd) {
+    if (cmd.mailbox !== '') throw no('no such quota root', 'NONEXISTENT');
+    s.send(await quotaResponse(s));
+    return {};
+  },
+};

@@ -1,0 +1,48 @@
+/**
+ * SEARCH (RFC 3501 §6.4.4; ESEARCH RETURN RFC 4731): `SEARCH [CHARSET x] key…` and UID SEARCH.
+ * Charsets: UTF-8 and US-ASCII (others: `NO [BADCHARSET (UTF-8 US-ASCII)]`). The message bytes
+ * are read only for keys that need them. Results: `* SEARCH n…`, or `* ESEARCH` with RETURN.
+ */
+import { matchesSearch, parseMime, type SearchContext } from '../../../mime/index.ts';
+import { esearchData, searchData } from '../../response-data.ts';
+import type { SearchKey } from '../../types.ts';
+import { no } from '../errors.ts';
+import { SELECTED, type CommandOf, type CommandSpec } from './spec.ts';
+
+const CHARSETS = ['UTF-8', 'US-ASCII'];
+
+export const SEARCH: CommandSpec<CommandOf<'SEARCH'>> = {
+  states: SELECTED,
+  async run(s, cmd) {
+    if (cmd.charset && !CHARSETS.includes(cmd.charset.toUpperCase())) {
+      throw no(`charset ${cmd.charset} is not supported; use UTF-8`, 'BADCHARSET');
+    }
+    const mb = s.mailbox!;
+    const key: SearchKey = cmd.criteria.length === 1 ? cmd.criteria[0]! : { key: 'AND', operands: cmd.criteria };
+    const maxUid = mb.uids[mb.uids.length - 1] ?? 0;
+    const hits: number[] = [];
+    for (let i = 0; i < mb.uids.length; i++) {
+      const uid = mb.uids[i]!;
+      const info = mb.info.get(uid);
+      if (!info) continue;
+      let loaded: ReturnType<SearchContext['message']> | undefined;
+      const ctx: SearchContext = {
+        seq: i + 1, uid, maxSeq: mb.uids.length, maxUid, flags: mb.flags.get(uid) ?? info.flags, recent: info.recent, size: info.size, internalDate: info.internalDate,
+        message: () => (loaded ??= mb.account.readMessage(mb.name, uid).then((raw) => ({ raw, mime: parseMime(raw) }))),
+      };
+      const hit = await matchesSearch(key, ctx).catch(() => false); // an expunged message matches nothing
+      if (hit) hits.push(cmd.uid ? uid : i + 1);
+    }
+    if (cmd.returnOptions) {
+      const opts = new Set(cmd.returnOptions.length ? cmd.returnOptions.map((o) => o.toUpperCase()) : ['ALL']);
+      s.send(esearchData({
+        tag: cmd.tag, uid: cmd.uid,
+        ...(opts.has('MIN') && hits.length ? { min: hits[0]! } : {}),
+        ...(opts.has('MAX') && hits.length ? { max: hits[hits.length - 1]! } : {}),
+        ...(opts.has('COUNT') ? { count: hits.length } : {}),
+        ...(opts.has('ALL') ? { all: hits } : {}),
+      }));
+    } else s.send(searchData(hits));
+    return {};
+  },
+};

@@ -1,0 +1,39 @@
+/**
+ * The one place IMAP replies are chosen for errors (style habit 5): handlers throw ImapError for
+ * protocol-level refusals; storage and cluster errors arrive with a `code` and are mapped here.
+ * Anything else is an internal failure: `NO [SERVERBUG]` without details (details go to the log).
+ */
+import type { AtomResponseCode } from '../response-codes.ts';
+
+export class ImapError extends Error {
+  constructor(readonly status: 'NO' | 'BAD', message: string, readonly code?: AtomResponseCode | 'BADCHARSET') {
+    super(message);
+    this.name = 'ImapError';
+  }
+}
+
+export const no = (message: string, code?: AtomResponseCode | 'BADCHARSET'): ImapError => new ImapError('NO', message, code);
+export const bad = (message: string, code?: AtomResponseCode): ImapError => new ImapError('BAD', message, code);
+
+const BY_CODE: Record<string, { code?: AtomResponseCode; text: string }> = {
+  BAD_MAILBOX_NAME: { code: 'CANNOT', text: 'invalid mailbox name' },
+  NO_SUCH_MAILBOX: { code: 'NONEXISTENT', text: 'no such mailbox' },
+  MAILBOX_EXISTS: { code: 'ALREADYEXISTS', text: 'mailbox already exists' },
+  CANNOT: { code: 'CANNOT', text: 'operation not permitted on this mailbox' },
+  NO_SUCH_MESSAGE: { code: 'EXPUNGEISSUED', text: 'message was expunged' },
+  BAD_FLAG: { code: 'CANNOT', text: 'invalid flag' },
+  TOO_MANY_KEYWORDS: { code: 'LIMIT', text: 'too many keywords in this mailbox' },
+  OVERQUOTA: { code: 'OVERQUOTA', text: 'quota exceeded' },
+  FENCED: { code: 'UNAVAILABLE', text: 'this mailbox moved to another server; please reconnect' },
+  NOT_SERVING: { code: 'UNAVAILABLE', text: 'this server is not serving the mailbox now; please reconnect' },
+  CLOSED: { code: 'UNAVAILABLE', text: 'mailbox closed; please reconnect' },
+};
+
+export function toImapError(err: unknown): { error: ImapError; internal: boolean } {
+  if (err instanceof ImapError) return { error: err, internal: false };
+  if (err instanceof Error && err.name === 'ImapParseError') return { error: new ImapError('BAD', err.message), internal: false };
+  const code = (err as { code?: unknown } | undefined)?.code;
+  const known = typeof code === 'string' ? BY_CODE[code] : undefined;
+  if (known) return { error: new ImapError('NO', known.text, known.code), internal: false };
+  return { error: new ImapError('NO', 'internal server error', 'SERVERBUG'), internal: true };
+}

@@ -1,0 +1,55 @@
+/**
+ * What the IMAP protocol core needs from the rest of the system (style habit 1): authentication,
+ * where a session runs, and one account's mailboxes. The worker implements it over the MailStore,
+ * the account directory and the cluster; protocol tests implement it over the memory store.
+ * Every method may reject; a rejection carrying `code` (see errors.ts) maps to a precise reply.
+ */
+export type FlagMode = 'add' | 'remove' | 'replace';
+
+export interface ImapMessage {
+  readonly uid: number;
+  readonly flags: ReadonlySet<string>;
+  readonly size: number;
+  readonly internalDate: Date;
+  readonly recent: boolean;
+}
+
+export interface ImapFolderStatus { uidValidity: number; uidNext: number; messages: number; unseen: number; recent: number }
+
+export interface ImapQuota { usedBytes: number; limitBytes: number; messages: number }
+
+/** One authenticated user's account, for the life of one session (close() when it ends). */
+export interface ImapAccount {
+  readonly name: string;
+  listFolders(): Promise<string[]>;
+  specialUse(folder: string): string | undefined;
+  createFolder(name: string): Promise<void>;
+  deleteFolder(name: string): Promise<void>;
+  renameFolder(from: string, to: string): Promise<void>;
+  status(folder: string): Promise<ImapFolderStatus>;
+  listMessages(folder: string): Promise<ImapMessage[]>;
+  readMessage(folder: string, uid: number): Promise<Buffer>;
+  appendMessage(folder: string, data: Buffer, flags: string[], date?: Date): Promise<{ uid: number; uidValidity: number }>;
+  setFlags(folder: string, uids: number[], flags: string[], mode: FlagMode): Promise<Array<{ uid: number; flags: ReadonlySet<string> }>>;
+  expunge(folder: string, uids?: number[]): Promise<number[]>;
+  copyMessages(from: string, uids: number[], to: string): Promise<{ uidValidity: number; uids: ReadonlyMap<number, number> }>;
+  moveMessages(from: string, uids: number[], to: string): Promise<{ uidValidity: number; uids: ReadonlyMap<number, number> }>;
+  subscriptions(): Promise<string[]>;
+  setSubscribed(folder: string, subscribed: boolean): Promise<void>;
+  quota(): Promise<ImapQuota>;
+  /** Calls `listener(folder)` after any change to the account by any session or a delivery. */
+  onChange(listener: (folder: string) => void): () => void;
+  /** Announces a change this session made, so the account's other sessions learn of it now. */
+  changed(folder: string): void;
+  close(): Promise<void>;
+}
+
+export type LoginRoute = { kind: 'local' } | { kind: 'proxy'; host: string; port: number } | { kind: 'unavailable'; reason: string };
+
+export interface ImapHooks {
+  /** The normalised account name when the credentials are right, else undefined. */
+  authenticate(user: string, password: string): Promise<string | undefined>;
+  /** Where the session for `account` runs: here, proxied to the holder, or not now. */
+  route(account: string): Promise<LoginRoute>;
+  openAccount(account: string): Promise<ImapAccount>;
+}

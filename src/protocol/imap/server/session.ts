@@ -1,0 +1,195 @@
+/**
+ * One IMAP session: framed commands in (from CommandReader), responses out through SessionIo.
+ * Commands run one at a time in arrival order. State is a discriminated union (style habit 4):
+ * a selected mailbox cannot exist before login. The dispatcher checks state, then the command
+ * module runs; errors are mapped to replies in one place (errors.ts).
+ *
+ * Untagged updates: the account's change notifications mark the session dirty; after each
+ * command (before its tagged reply) a dirty selected session syncs, with expunges held back
+ * during FETCH, STORE and SEARCH (RFC 3501 §7.4.1). NOOP and CHECK always sync.
+ */
+import { parseAuthenticateResponse, parseIdleDone, tryParseCommand } from '../parser.ts';
+import type { RawCommand } from '../reader.ts';
+import { taggedResponse, untaggedStatus, type ResponseCode } from '../response.ts';
+import type { Command } from '../types.ts';
+import { COMMANDS } from './commands/index.ts';
+import { toImapError, type ImapError } from './errors.ts';
+import type { ImapAccount, ImapHooks, LoginRoute } from './hooks.ts';
+import type { MailboxView } from './mailbox-view.ts';
+
+export type SessionState =
+  | { kind: 'not-authenticated' }
+  | { kind: 'authenticated'; account: ImapAccount }
+  | { kind: 'selected'; account: ImapAccount; mailbox: MailboxView }
+  | { kind: 'logout' };
+export type StateKind = SessionState['kind'];
+
+export interface SessionIo {
+  write(data: Buffer): void;
+  readonly secure: boolean;
+  /** Upgrades to TLS; called after the tagged OK to STARTTLS is written. Undefined = no TLS here. */
+  startTls?: () => Promise<void>;
+  /** Hands the connection to the holder at `route` with the client's tag (the server splices). */
+  proxy(route: Extract<LoginRoute, { kind: 'proxy' }>, tag: string, account: string): Promise<void>;
+  close(): void;
+  log(level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string): void;
+}
+
+export interface SessionOptions {
+  hooks: ImapHooks;
+  /** Allow LOGIN / AUTHENTICATE with user passwords on an unencrypted connection. */
+  allowPlaintextAuth: boolean;
+  /** Recognises cluster-peer credentials, allowed in plaintext (one-time tokens). */
+  isPeerPassword?: (password: string) => boolean;
+  maxBadCommands: number;
+  serverName: string;
+}
+
+/** What a command handler returns: the tagged OK's text and code. */
+export interface Done { text?: string; code?: ResponseCode }
+/** A pending continuation: the next raw line goes to `onLine` instead of the parser. */
+interface Waiting { tag: string; onLine: (raw: RawCommand) => Promise<Done | undefined> }
+
+export class ImapSession {
+  state: SessionState = { kind: 'not-authenticated' };
+  dirty = false;
+  private badCommands = 0;
+  private waiting: Waiting | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private opened: ImapAccount | undefined;
+  /** Called when the account changes while the session waits in IDLE. */
+  idleWake: (() => void) | undefined;
+
+  constructor(readonly io: SessionIo, readonly o: SessionOptions) {}
+
+  send(data: Buffer | Buffer[]): void {
+    for (const b of Array.isArray(data) ? data : [data]) this.io.write(b);
+  }
+
+  get account(): ImapAccount | undefined {
+    return this.state.kind === 'authenticated' || this.state.kind === 'selected' ? this.state.account : undefined;
+  }
+
+  get mailbox(): MailboxView | undefined {
+    return this.state.kind === 'selected' ? this.state.mailbox : undefined;
+  }
+
+  /** Enters the authenticated state with `account` (after LOGIN / AUTHENTICATE succeeded locally). */
+  authenticated(account: ImapAccount): void {
+    this.state = { kind: 'authenticated', account };
+    this.opened = account;
+    this.unsubscribe = account.onChange(() => {
+      this.dirty = true;
+      this.idleWake?.();
+    });
+  }
+
+  /** Waits for the next line (SASL response, IDLE's DONE) instead of parsing a command. */
+  expectLine(tag: string, onLine: Waiting['onLine']): void {
+    this.waiting = { tag, onLine };
+  }
+
+  /** Handles one framed command (or continuation line). Never throws. */
+  async handle(raw: RawCommand): Promise<void> {
+    if (this.state.kind === 'logout') return;
+    const waiting = this.waiting;
+    if (waiting) {
+      this.waiting = undefined;
+      await this.finish(waiting.tag, () => waiting.onLine(raw), undefined);
+      return;
+    }
+    const parsed = tryParseCommand(raw);
+    if (!parsed.ok) {
+      const tag = parsed.error.tag ?? '*';
+      this.send(taggedOrUntagged(tag, 'BAD', parsed.error.message));
+      this.countBad();
+      return;
+    }
+    const cmd = parsed.command;
+    const spec = COMMANDS.get(cmd.name);
+    if (!spec) {
+      this.send(taggedResponse(cmd.tag, 'BAD', `${cmd.name} is not supported`));
+      this.countBad();
+      return;
+    }
+    if (!spec.states.includes(this.state.kind)) {
+      this.send(taggedResponse(cmd.tag, 'BAD', `${cmd.name} is not allowed ${STATE_TEXT[this.state.kind]}`));
+      this.countBad();
+      return;
+    }
+    await this.finish(cmd.tag, () => spec.run(this, cmd as never), cmd);
+  }
+
+  /** Runs a handler, syncs the mailbox if needed, writes the tagged reply or the mapped error. */
+  private async finish(tag: string, run: () => Promise<Done | undefined>, cmd: Command | undefined): Promise<void> {
+    try {
+      const done = await run();
+      if (done === undefined) return; // the handler continues later (IDLE, AUTHENTICATE, proxied login)
+      if (this.mailbox && (this.dirty || cmd?.name === 'NOOP' || cmd?.name === 'CHECK')) await this.syncMailbox(!(cmd && HOLD_EXPUNGES.has(cmd.name)));
+      if (this.state.kind === 'logout') return;
+      this.send(taggedResponse(tag, 'OK', done.text ?? `${cmd?.name ?? 'command'} completed`, done.code));
+    } catch (err) {
+      const { error, internal } = toImapError(err);
+      if (internal) this.io.log('error', { err, command: cmd?.name }, 'imap command failed');
+      this.send(replyFor(tag, error));
+      if (error.status === 'BAD') this.countBad();
+    }
+  }
+
+  async syncMailbox(allowExpunge: boolean): Promise<void> {
+    const mb = this.mailbox;
+    if (!mb) return;
+    this.dirty = false;
+    this.send(await mb.sync(allowExpunge));
+  }
+
+  private countBad(): void {
+    if (++this.badCommands < this.o.maxBadCommands) return;
+    this.bye('too many bad commands');
+  }
+
+  /** Ends the session: `* BYE reason`, then the connection closes. */
+  bye(reason: string): void {
+    if (this.state.kind === 'logout') return;
+    this.send(untaggedStatus('BYE', reason));
+    this.logout();
+    this.io.close();
+  }
+
+  logout(): void {
+    this.state = { kind: 'logout' };
+    this.release();
+  }
+
+  /** Drops the account (session end, or before handing the connection to a proxy); idempotent. */
+  release(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.idleWake = undefined;
+    const a = this.opened;
+    this.opened = undefined;
+    void a?.close().catch(() => undefined);
+  }
+
+  /** For IDLE: true while waiting for DONE. */
+  get idling(): boolean { return this.idleWake !== undefined; }
+}
+
+const HOLD_EXPUNGES = new Set(['FETCH', 'STORE', 'SEARCH']);
+const STATE_TEXT: Record<StateKind, string> = {
+  'not-authenticated': 'before login',
+  authenticated: 'without a selected mailbox',
+  selected: 'with a mailbox selected',
+  logout: 'after logout',
+};
+
+function taggedOrUntagged(tag: string, status: 'BAD', text: string): Buffer {
+  return tag === '*' ? untaggedStatus(status, text) : taggedResponse(tag, status, text);
+}
+
+function replyFor(tag: string, e: ImapError): Buffer {
+  const code: ResponseCode | undefined = e.code === 'BADCHARSET' ? { code: 'BADCHARSET', charsets: ['UTF-8', 'US-ASCII'] } : e.code ? { code: e.code } : undefined;
+  return taggedResponse(tag, e.status, e.message, code);
+}
+
+export { parseAuthenticateResponse, parseIdleDone };

@@ -1,0 +1,106 @@
+/**
+ * A single IMAP server over a MailStore (memory or maildir) for protocol tests: real TCP on
+ * port 0, users in a map, every session local. `raw()` gives a transcript client that sends exact
+ * bytes and reads until a tagged reply.
+ */
+import { connect, type Socket } from 'node:net';
+import { generate } from 'selfsigned';
+import type { ImapHooks, LoginRoute } from '../../src/protocol/imap/server/hooks.ts';
+import type { MailStore } from '../../src/storage/types.ts';
+import { parseAccount } from '../../src/util/account.ts';
+import { silentLogger } from '../../src/log/logger.ts';
+import { AccountRegistry } from '../../worker/imap/account-registry.ts';
+import { ChangeBus, SessionAccount } from '../../worker/imap/account.ts';
+import { ImapServer } from '../../worker/imap/server.ts';
+
+export class StoreHooks implements ImapHooks {
+  readonly bus = new ChangeBus();
+  readonly registry: AccountRegistry;
+  readonly subs = new Map<string, string[]>();
+  quotaBytes = 0;
+
+  constructor(store: MailStore, private readonly users: Record<string, string>) {
+    this.registry = new AccountRegistry({ store, token: () => '1', assertServing: () => undefined });
+  }
+
+  async authenticate(user: string, password: string): Promise<string | undefined> {
+    try {
+      const a = parseAccount(user).address;
+      return this.users[a] === password ? a : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async route(): Promise<LoginRoute> {
+    return { kind: 'local' };
+  }
+
+  async openAccount(account: string) {
+    const { store, release } = await this.registry.acquire(account);
+    return new SessionAccount(account, {
+      store,
+      bus: this.bus,
+      subscriptions: { load: async () => this.subs.get(account) ?? [], save: async (l) => void this.subs.set(account, l) },
+      quotaLimitBytes: async () => this.quotaBytes,
+      onClose: release,
+    });
+  }
+}
+
+export async function startImap(store: MailStore, users: Record<string, string>, opts: { allowPlaintextAuth?: boolean; maxLiteralSize?: number } = {}) {
+  const hooks = new StoreHooks(store, users);
+  const pems = await generate([{ name: 'commonName', value: 'localhost' }], { keyType: 'ec', curve: 'P-256' });
+  const server = new ImapServer({
+    hooks,
+    tls: { key: pems.private, cert: pems.cert },
+    allowPlaintextAuth: opts.allowPlaintextAuth ?? true,
+    limits: { maxLineLength: 8192, maxLiteralSize: opts.maxLiteralSize ?? 1024 * 1024, maxBadCommands: 5, idleTimeoutMs: 30 * 60_000 },
+    serverName: 'test',
+    peer: { node: 'test', secret: 'x'.repeat(32) },
+    log: silentLogger,
+  });
+  const port = await server.listen(0, '127.0.0.1');
+  const tlsPort = await server.listen(0, '127.0.0.1', true);
+  return { server, hooks, port, tlsPort };
+}
+
+/** A transcript client: `send` exact bytes; `until(tag)` reads everything up to that tag's reply. */
+export class RawImap {
+  private buf = '';
+  private waiters: Array<() => void> = [];
+  constructor(readonly socket: Socket) {
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => {
+      this.buf += d;
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+  static async open(port: number): Promise<RawImap> {
+    const s = connect(port, '127.0.0.1');
+    await new Promise<void>((r, j) => s.once('connect', r).once('error', j));
+    const c = new RawImap(s);
+    await c.read((b) => b.includes('\r\n'));
+    return c;
+  }
+  send(text: string): void { this.socket.write(text); }
+  /** Waits until the buffer satisfies `done`, returns and clears it. */
+  async read(done: (b: string) => boolean, timeoutMs = 5000): Promise<string> {
+    const until = Date.now() + timeoutMs;
+    while (!done(this.buf)) {
+      if (Date.now() > until) throw new Error(`timed out; got ${JSON.stringify(this.buf)}`);
+      await new Promise<void>((r) => { this.waiters.push(r); setTimeout(r, 50); });
+    }
+    const out = this.buf;
+    this.buf = '';
+    return out;
+  }
+  until(tag: string): Promise<string> {
+    return this.read((b) => new RegExp(`(^|\\r\\n)${tag} (OK|NO|BAD)[^\\r]*\\r\\n$`).test(b));
+  }
+  async cmd(tag: string, text: string): Promise<string> {
+    this.send(`${tag} ${text}\r\n`);
+    return this.until(tag);
+  }
+  close(): void { this.socket.destroy(); }
+}

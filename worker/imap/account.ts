@@ -1,0 +1,96 @@
+/**
+ * ImapAccount (the protocol core's view of one account) over a storage AccountStore shared by
+ * all of the account's sessions in this process, plus what the store does not keep:
+ * subscriptions (Dovecot's maildir `subscriptions` file format), quota (limit from the account
+ * directory, usage summed from the folders) and SPECIAL-USE attributes by folder name.
+ * Change notifications go through the per-account ChangeBus; a session is not told of its own.
+ */
+import { EventEmitter } from 'node:events';
+import type { AccountStore } from '../../src/storage/types.ts';
+import type { ImapAccount, ImapQuota } from '../../src/protocol/imap/server/hooks.ts';
+
+/** In-process notifications of changes to accounts (all sessions of an account run here). */
+export class ChangeBus extends EventEmitter<{ change: [account: string, folder: string, origin: object | undefined] }> {
+  constructor() {
+    super();
+    this.setMaxListeners(0);
+  }
+  /** A delivery or another session changed `folder` of `account`. */
+  notify(account: string, folder = 'INBOX', origin?: object): void {
+    this.emit('change', account, folder, origin);
+  }
+}
+
+export interface SubscriptionFile { load(): Promise<string[]>; save(names: string[]): Promise<void> }
+
+const SPECIAL_USE: Record<string, string> = { sent: '\\Sent', 'sent messages': '\\Sent', 'sent items': '\\Sent', drafts: '\\Drafts', trash: '\\Trash', 'deleted messages': '\\Trash', junk: '\\Junk', spam: '\\Junk', archive: '\\Archive' };
+
+export interface AccountDeps {
+  store: AccountStore;
+  bus: ChangeBus;
+  subscriptions: SubscriptionFile;
+  quotaLimitBytes: () => Promise<number>;
+  /** Called when the session ends (drops its reference to the shared store). */
+  onClose: () => void;
+}
+
+export class SessionAccount implements ImapAccount {
+  private readonly listeners = new Set<(folder: string) => void>();
+  private readonly onBus = (account: string, folder: string, origin: object | undefined): void => {
+    if (account !== this.name || origin === this) return;
+    for (const l of this.listeners) l(folder);
+  };
+
+  constructor(readonly name: string, private readonly d: AccountDeps) {
+    d.bus.on('change', this.onBus);
+  }
+
+  private get s(): AccountStore { return this.d.store; }
+  listFolders(): Promise<string[]> { return this.s.listFolders(); }
+  specialUse(folder: string): string | undefined { return folder.includes('/') ? undefined : SPECIAL_USE[folder.toLowerCase()]; }
+  createFolder(name: string): Promise<void> { return this.s.createFolder(name); }
+  deleteFolder(name: string): Promise<void> { return this.s.deleteFolder(name); }
+  renameFolder(from: string, to: string): Promise<void> { return this.s.renameFolder(from, to); }
+  status(folder: string) { return this.s.status(folder); }
+  listMessages(folder: string) { return this.s.listMessages(folder); }
+  readMessage(folder: string, uid: number): Promise<Buffer> { return this.s.readMessage(folder, uid); }
+  appendMessage(folder: string, data: Buffer, flags: string[], date?: Date) { return this.s.appendMessage(folder, data, flags, date); }
+  setFlags(folder: string, uids: number[], flags: string[], mode: 'add' | 'remove' | 'replace') { return this.s.setFlags(folder, uids, flags, mode); }
+  expunge(folder: string, uids?: number[]): Promise<number[]> { return this.s.expunge(folder, uids); }
+  copyMessages(from: string, uids: number[], to: string) { return this.s.copyMessages(from, uids, to); }
+  moveMessages(from: string, uids: number[], to: string) { return this.s.moveMessages(from, uids, to); }
+
+  subscriptions(): Promise<string[]> { return this.d.subscriptions.load(); }
+
+  async setSubscribed(folder: string, subscribed: boolean): Promise<void> {
+    const list = new Set(await this.d.subscriptions.load());
+    if (subscribed) list.add(folder);
+    else list.delete(folder);
+    await this.d.subscriptions.save([...list].sort());
+  }
+
+  async quota(): Promise<ImapQuota> {
+    let usedBytes = 0;
+    let messages = 0;
+    for (const f of await this.s.listFolders()) {
+      for (const m of await this.s.listMessages(f)) {
+        usedBytes += m.size;
+        messages++;
+      }
+    }
+    return { usedBytes, messages, limitBytes: await this.d.quotaLimitBytes() };
+  }
+
+  onChange(listener: (folder: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  changed(folder: string): void { this.d.bus.notify(this.name, folder, this); }
+
+  async close(): Promise<void> {
+    this.d.bus.off('change', this.onBus);
+    this.listeners.clear();
+    this.d.onClose();
+  }
+}

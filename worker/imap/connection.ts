@@ -1,0 +1,156 @@
+/**
+ * One client connection: bytes → CommandReader → ImapSession, one command at a time, responses
+ * written back. Handles the transport duties the protocol core leaves to its io: STARTTLS
+ * (switching the reader to the TLS socket), the idle timeout (none while in IDLE), literal and
+ * line limits from the reader, and handing the socket to the proxy after a login that routes
+ * to another node (commands the client pipelined after LOGIN go to the holder).
+ */
+import { TLSSocket, type SecureContext } from 'node:tls';
+import type { Socket } from 'node:net';
+import type { Logger } from '../../src/log/logger.ts';
+import { CommandReader, type RawCommand, type ReaderEvent } from '../../src/protocol/imap/reader.ts';
+import { continuation, taggedResponse, untaggedStatus } from '../../src/protocol/imap/response.ts';
+import type { LoginRoute } from '../../src/protocol/imap/server/hooks.ts';
+import { ImapSession, type SessionOptions } from '../../src/protocol/imap/server/session.ts';
+import { openBackend, splice, ProxyError } from './proxy.ts';
+
+export interface ConnectionLimits { maxLineLength: number; maxLiteralSize: number; maxBadCommands: number; idleTimeoutMs: number }
+
+export interface ConnectionOptions {
+  session: Omit<SessionOptions, 'maxBadCommands'>;
+  limits: ConnectionLimits;
+  secureContext?: SecureContext;
+  /** For backend logins when proxying: this node's name and the cluster secret. */
+  peer: { node: string; secret: string };
+  log: Logger;
+  onProxied: (delta: 1 | -1) => void;
+}
+
+function rawBytes(raw: RawCommand): Buffer {
+  const parts: Buffer[] = [];
+  raw.lines.forEach((line, i) => {
+    parts.push(line, Buffer.from('\r\n'));
+    const lit = raw.literals[i];
+    if (lit) parts.push(lit);
+  });
+  return Buffer.concat(parts);
+}
+
+export class ImapConnection {
+  readonly session: ImapSession;
+  private socket: Socket;
+  private reader: CommandReader;
+  private queue: RawCommand[] = [];
+  private working = false;
+  private handedOff = false;
+  private closed = false;
+  private readonly onData = (chunk: Buffer): void => this.feed(chunk);
+
+  constructor(socket: Socket, secure: boolean, private readonly o: ConnectionOptions, onClose: () => void) {
+    this.socket = socket;
+    this.reader = this.newReader();
+    let isSecure = secure;
+    this.session = new ImapSession(
+      {
+        write: (data) => {
+          if (!this.closed && !this.handedOff) this.socket.write(data);
+        },
+        get secure() { return isSecure; },
+        startTls: o.secureContext && !secure ? () => this.startTls().then(() => void (isSecure = true)) : undefined,
+        proxy: (route, tag, account) => this.proxy(route, tag, account),
+        close: () => this.end(),
+        log: (level, fields, msg) => o.log[level](fields, msg),
+      },
+      { ...o.session, maxBadCommands: o.limits.maxBadCommands },
+    );
+    socket.on('data', this.onData);
+    socket.on('error', () => undefined);
+    socket.once('close', () => {
+      this.closed = true;
+      this.session.logout(); // closes the session's account, if it opened one
+      onClose();
+    });
+    socket.setTimeout(o.limits.idleTimeoutMs);
+    socket.on('timeout', () => {
+      if (!this.session.idling && !this.handedOff) this.session.bye('autologout: idle for too long');
+    });
+    socket.write(untaggedStatus('OK', 'mailcluster IMAP ready', { code: 'CAPABILITY', capabilities: ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', ...(this.session.io.startTls ? ['STARTTLS'] : []), ...(secure || o.session.allowPlaintextAuth ? ['AUTH=PLAIN'] : ['LOGINDISABLED'])] }));
+  }
+
+  private newReader(): CommandReader {
+    return new CommandReader({ maxLineLength: this.o.limits.maxLineLength, maxLiteralSize: this.o.limits.maxLiteralSize });
+  }
+
+  private feed(chunk: Buffer): void {
+    let events: ReaderEvent[];
+    events = this.reader.feed(chunk);
+    for (const ev of events) {
+      if (ev.kind === 'command') this.queue.push(ev.command);
+      else if (ev.kind === 'continue') this.socket.write(continuation('go ahead'));
+      else {
+        const tag = ev.error.tag;
+        const text = ev.error.code === 'LITERAL_TOO_BIG' ? `literal too big (at most ${this.o.limits.maxLiteralSize} bytes)` : ev.error.message;
+        this.socket.write(tag ? taggedResponse(tag, ev.error.code === 'LITERAL_TOO_BIG' ? 'NO' : 'BAD', text, ev.error.code === 'LITERAL_TOO_BIG' ? { code: 'TOOBIG' } : undefined) : untaggedStatus('BAD', text));
+      }
+    }
+    void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    if (this.working) return;
+    this.working = true;
+    try {
+      while (this.queue.length && !this.closed && !this.handedOff) {
+        await this.session.handle(this.queue.shift()!);
+      }
+    } finally {
+      this.working = false;
+    }
+  }
+
+  private startTls(): Promise<void> {
+    const plain = this.socket;
+    plain.off('data', this.onData);
+    this.queue = []; // RFC 3501 §6.2.1: nothing pipelined after STARTTLS is honoured
+    this.reader = this.newReader();
+    const tls = new TLSSocket(plain, { isServer: true, secureContext: this.o.secureContext! });
+    this.socket = tls;
+    tls.on('data', this.onData);
+    tls.on('error', () => plain.destroy());
+    return new Promise((resolve, reject) => {
+      tls.once('secure', () => resolve());
+      tls.once('error', reject);
+    });
+  }
+
+  private async proxy(route: Extract<LoginRoute, { kind: 'proxy' }>, tag: string, account: string): Promise<void> {
+    let backend;
+    try {
+      backend = await openBackend({ host: route.host, port: route.port }, { tag, account, secret: this.o.peer.secret, node: this.o.peer.node });
+    } catch (err) {
+      if (err instanceof ProxyError) {
+        this.o.log.warn({ account, holder: `${route.host}:${route.port}`, reason: err.message }, 'imap proxy login failed');
+        throw Object.assign(new Error('the server holding this mailbox is not reachable now; please retry'), { code: 'NOT_SERVING' });
+      }
+      throw err;
+    }
+    this.handedOff = true;
+    this.socket.off('data', this.onData);
+    this.socket.setTimeout(0);
+    const pending = Buffer.concat(this.queue.map(rawBytes));
+    this.queue = [];
+    this.session.release();
+    this.o.onProxied(1);
+    this.o.log.info({ account, holder: `${route.host}:${route.port}` }, 'imap session proxied');
+    splice(this.socket, backend.socket, backend.reply, pending, () => this.o.onProxied(-1));
+  }
+
+  get proxied(): boolean { return this.handedOff; }
+
+  private end(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+}

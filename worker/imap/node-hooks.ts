@@ -1,0 +1,84 @@
+/**
+ * The IMAP hooks of a cluster node: users authenticate against the account directory (cluster
+ * peers with one-time tokens); `route` asks the lock service where the account is open — opening
+ * it here when nobody has it, waiting through a controller failover rather than refusing — and
+ * sessions for accounts held elsewhere are proxied to the holder's IMAP port.
+ */
+import type { AccountDirectory } from '../../src/accounts/directory.ts';
+import type { LockClient } from '../../src/cluster/lock-client.ts';
+import type { ClusterView } from '../../src/cluster/view.ts';
+import { RpcError } from '../../src/cluster/rpc/methods.ts';
+import type { ImapAccount, ImapHooks, LoginRoute } from '../../src/protocol/imap/server/hooks.ts';
+import { parseAccount } from '../../src/util/account.ts';
+import type { AccountHolds } from '../holds.ts';
+import { SessionAccount, type ChangeBus, type SubscriptionFile } from './account.ts';
+import type { AccountRegistry } from './account-registry.ts';
+import { PeerLoginVerifier } from './peer-login.ts';
+
+export interface NodeHooksOptions {
+  nodeName: string;
+  secret: string;
+  frontend: boolean;
+  directory: AccountDirectory;
+  locks: LockClient;
+  view: ClusterView;
+  holds: AccountHolds;
+  registry: AccountRegistry;
+  bus: ChangeBus;
+  subscriptions: (account: string) => SubscriptionFile;
+  /** How long a login may wait for the account to be opened here (grant seen, fence written). */
+  holdTimeoutMs: number;
+}
+
+export class NodeImapHooks implements ImapHooks {
+  private readonly peers: PeerLoginVerifier;
+
+  constructor(private readonly o: NodeHooksOptions) {
+    this.peers = new PeerLoginVerifier(o.secret);
+  }
+
+  async authenticate(user: string, password: string): Promise<string | undefined> {
+    let account: string;
+    try {
+      account = parseAccount(user).address;
+    } catch {
+      return undefined;
+    }
+    if (this.peers.verify(account, password) !== undefined) return account;
+    if (password.startsWith('peer:')) return undefined;
+    return this.o.directory.authenticate(account, password);
+  }
+
+  async route(account: string): Promise<LoginRoute> {
+    let grant;
+    try {
+      grant = await this.o.locks.open(account);
+    } catch (err) {
+      return { kind: 'unavailable', reason: err instanceof RpcError ? `mailbox not available now (${err.code}); please retry` : 'mailbox not available now; please retry' };
+    }
+    if (grant.holder === this.o.nodeName && !this.o.frontend) {
+      await this.o.holds.waitHeld(account, grant.token, this.o.holdTimeoutMs);
+      return { kind: 'local' };
+    }
+    const holder = this.o.view.nodes.get(grant.holder);
+    const port = holder?.value.ports.imap;
+    if (!holder || !port) return { kind: 'unavailable', reason: 'the server holding this mailbox is not reachable; please retry' };
+    return { kind: 'proxy', host: holder.value.address, port };
+  }
+
+  async openAccount(account: string): Promise<ImapAccount> {
+    const { store, release } = await this.o.registry.acquire(account);
+    const unpin = this.o.holds.pin(account);
+    const quota = async (): Promise<number> => (await this.o.directory.getAccount(account))?.quotaBytes ?? 0;
+    return new SessionAccount(account, {
+      store,
+      bus: this.o.bus,
+      subscriptions: this.o.subscriptions(account),
+      quotaLimitBytes: quota,
+      onClose: () => {
+        unpin();
+        release();
+      },
+    });
+  }
+}
