@@ -49,6 +49,8 @@ export class MailServices {
   private readonly inbound: SMTPServer;
   private readonly lmtp: SMTPServer;
   private submission: SMTPServer[] = [];
+  /** The client-facing TLS credentials, loaded by listen() (IMAP uses the same). */
+  tls: { key: string; cert: string } | undefined;
   private readonly hostname: string;
   readonly cache: DirectoryCache;
 
@@ -125,6 +127,7 @@ export class MailServices {
   async listen(ports: Config['ports'], host: string): Promise<Record<'smtp' | 'lmtp' | 'submission' | 'submissions', number>> {
     const { config, log } = this.deps;
     const tls = await loadTls(config, log);
+    this.tls = tls;
     const make = (implicitTls: boolean): SMTPServer =>
       createSubmissionServer({
         hostname: this.hostname,

@@ -23,6 +23,7 @@ import { adminToken } from '../src/cluster/admin-token.ts';
 import { ClusterOps } from './api/ops.ts';
 import { showQueue } from './api/queue-admin.ts';
 import { StatsCollector } from './stats.ts';
+import { ImapService } from './imap/service.ts';
 import { AccountHolds } from './holds.ts';
 import { AdminServer } from './admin.ts';
 import { NodeMetrics } from './metrics.ts';
@@ -55,6 +56,7 @@ export class MailNode {
   readonly controller: ControllerRole | undefined;
   readonly events: EventLog;
   readonly stats: StatsCollector;
+  readonly imap: ImapService;
   private statsTimer: NodeJS.Timeout | undefined;
   readonly mail: MailServices;
   readonly metrics: NodeMetrics;
@@ -136,12 +138,13 @@ export class MailNode {
       locks: this.locks,
       holds: this.holds,
       session: this.session,
-      local: new MaildirDelivery({ root: config.storage.root, checkFence: (dir, token) => assertFence(dir, BigInt(token)) }),
+      local: this.localDelivery(),
       log,
       onOutcomes: (outs) => {
         for (const o of outs) this.metrics.deliveries.inc({ result: o.ok ? 'delivered' : o.permanent ? 'failed' : 'deferred' });
       },
     });
+    this.imap = new ImapService({ config, directory: this.mail.directory, locks: this.locks, view: this.view, holds: this.holds, log });
     this.stats = new StatsCollector({ storageRoot: config.storage.root, sessions: () => this.sessions(), queueDepth: () => this.mail.queues.depth });
     this.metrics = new NodeMetrics(name, {
       leading: () => this.controller?.leading ?? false,
@@ -174,7 +177,18 @@ export class MailNode {
 
   /** Open client sessions per protocol, for status, the dashboard and /metrics. */
   sessions(): Record<string, number> {
-    return { ...this.mail.sessions() };
+    return { ...this.mail.sessions(), ...this.imap.sessions() };
+  }
+
+  /** Maildir delivery that wakes the account's IMAP sessions once the message is on disk. */
+  private localDelivery(): MaildirDelivery {
+    const maildir = new MaildirDelivery({ root: this.config.storage.root, checkFence: (dir, token) => assertFence(dir, BigInt(token)) });
+    const deliver = maildir.deliver.bind(maildir);
+    maildir.deliver = async (account, token, message) => {
+      await deliver(account, token, message);
+      this.imap.delivered(account);
+    };
+    return maildir;
   }
 
   /** Records a self-fencing in the event log once the node has registered again. */
@@ -224,6 +238,7 @@ export class MailNode {
     this.ports.rpc = await this.rpcServer.listen(this.config.ports.rpc, bindAddress);
     this.ports.admin = await this.admin.listen(this.config.ports.admin, bindAddress);
     Object.assign(this.ports, await this.mail.listen(this.config.ports, bindAddress));
+    Object.assign(this.ports, await this.imap.listen(this.mail.tls!, bindAddress));
     await this.view.start();
     this.holds.start();
     await this.session.start();
@@ -239,6 +254,7 @@ export class MailNode {
   async stop(): Promise<void> {
     clearInterval(this.storageTimer);
     clearInterval(this.statsTimer);
+    await this.imap.stop();
     await this.mail.stop();
     this.holds.stop();
     await this.controller?.stop();

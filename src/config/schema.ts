@@ -48,9 +48,28 @@ export const configSchema = z.object({
       submission: port.default(587),
       /** Message submission over implicit TLS (RFC 8314). */
       submissions: port.default(465),
+      /** IMAP with STARTTLS (RFC 3501). */
+      imap: port.default(143),
+      /** IMAP over implicit TLS (RFC 8314). */
+      imaps: port.default(993),
     })
     .strict()
-    .default({ rpc: 7400, admin: 7480, smtp: 25, lmtp: 7424, submission: 587, submissions: 465 }),
+    .default({ rpc: 7400, admin: 7480, smtp: 25, lmtp: 7424, submission: 587, submissions: 465, imap: 143, imaps: 993 }),
+  imap: z
+    .object({
+      /** Accept user passwords on unencrypted IMAP (before STARTTLS). Off in production; `mailcluster dev` turns it on. */
+      allowPlaintextAuth: z.boolean().default(false),
+      /** Longest command line segment, in bytes. */
+      maxLineBytes: z.number().int().min(1024).default(64 * 1024),
+      /** Largest literal (APPEND message), in bytes; larger ones get NO [TOOBIG]. */
+      maxLiteralBytes: z.number().int().min(1024).default(50 * 1024 * 1024),
+      /** Bad commands after which a session is closed. */
+      maxBadCommands: z.number().int().min(1).default(20),
+      /** Sessions silent this long are logged out (RFC 3501 §5.4: at least 30 minutes); IDLE is exempt. */
+      idleTimeoutSeconds: z.number().int().min(60).default(1800),
+    })
+    .strict()
+    .default({ allowPlaintextAuth: false, maxLineBytes: 65536, maxLiteralBytes: 52428800, maxBadCommands: 20, idleTimeoutSeconds: 1800 }),
   tls: z
     .object({
       /** PEM certificate chain and key for client-facing TLS; empty = a self-signed pair made at start. */

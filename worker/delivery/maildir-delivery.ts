@@ -24,10 +24,16 @@ export function accountDir(root: string, account: string): string {
   return dir;
 }
 
+/**
+ * `<sec>.M<usec>P<pid>Q<n>.<host>,S=<size>` (Dovecot's form). Seconds and zero-padded microseconds
+ * of the wall clock, so that name order is arrival order across nodes: the store numbers new
+ * messages in name order, and UIDs should follow the order mail arrived in.
+ */
 export function uniqueName(size: number): string {
-  const now = Date.now();
-  const usec = (performance.now() * 1000) % 1_000_000 | 0;
-  return `${Math.floor(now / 1000)}.M${usec}P${process.pid}Q${++counter}.${host},S=${size}`;
+  const wallUs = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  const sec = Math.floor(wallUs / 1_000_000);
+  const usec = String(wallUs % 1_000_000).padStart(6, '0');
+  return `${sec}.M${usec}P${process.pid}Q${++counter}.${host},S=${size}`;
 }
 
 export interface MaildirDeliveryOptions {

@@ -130,7 +130,7 @@ export class ImapConnection {
     } catch (err) {
       if (err instanceof ProxyError) {
         this.o.log.warn({ account, holder: `${route.host}:${route.port}`, reason: err.message }, 'imap proxy login failed');
-        throw Object.assign(new Error('the server holding this mailbox is not reachable now; please retry'), { code: 'NOT_SERVING' });
+        throw Object.assign(new Error('the server holding this mailbox is not reachable now; please retry'), { code: 'HOLDER_UNREACHABLE' });
       }
       throw err;
     }

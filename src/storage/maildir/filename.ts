@@ -74,7 +74,8 @@ const host = hostname().replace(/[/:,\\]/g, '_') || 'localhost';
 /** A new unique base: time, process, counter and randomness, so nodes sharing storage never collide. */
 export function uniqueBase(size: number, nowMs: number): string {
   const secs = Math.floor(nowMs / 1000);
-  const usecs = Math.floor((performance.now() * 1000) % 1_000_000);
+  // zero-padded microseconds of the wall clock: name order is arrival order (UIDs follow it)
+  const usecs = String((nowMs % 1000) * 1000 + Math.floor((performance.now() * 1000) % 1000)).padStart(6, '0');
   counter = (counter + 1) % 1_000_000_000;
   return `${secs}.M${usecs}P${process.pid}Q${counter}R${randomBytes(4).toString('hex')}.${host},S=${size}`;
 }

@@ -25,6 +25,7 @@ const BY_CODE: Record<string, { code?: AtomResponseCode; text: string }> = {
   TOO_MANY_KEYWORDS: { code: 'LIMIT', text: 'too many keywords in this mailbox' },
   OVERQUOTA: { code: 'OVERQUOTA', text: 'quota exceeded' },
   FENCED: { code: 'UNAVAILABLE', text: 'this mailbox moved to another server; please reconnect' },
+  HOLDER_UNREACHABLE: { code: 'UNAVAILABLE', text: 'the server holding this mailbox is not reachable now; please retry' },
   NOT_SERVING: { code: 'UNAVAILABLE', text: 'this server is not serving the mailbox now; please reconnect' },
   CLOSED: { code: 'UNAVAILABLE', text: 'mailbox closed; please reconnect' },
 };

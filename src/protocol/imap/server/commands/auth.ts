@@ -16,6 +16,8 @@ import { bad, no } from '../errors.ts';
 import type { Done, ImapSession } from '../session.ts';
 import { NOT_AUTHED, type CommandOf, type CommandSpec } from './spec.ts';
 
+const ROUTE_PATIENCE_MS = 30_000;
+
 async function login(s: ImapSession, tag: string, user: string, password: string): Promise<Done | undefined> {
   const peer = s.o.isPeerPassword?.(password) ?? false;
   if (!s.io.secure && !s.o.allowPlaintextAuth && !peer) throw no('use STARTTLS (or port 993) before sending a password', 'PRIVACYREQUIRED');
@@ -24,12 +26,21 @@ async function login(s: ImapSession, tag: string, user: string, password: string
     await new Promise((r) => setTimeout(r, 200)); // blunt password guessing a little
     throw no('wrong user name or password', 'AUTHENTICATIONFAILED');
   }
-  const route = await s.o.hooks.route(account);
-  if (route.kind === 'unavailable') throw no(route.reason, 'UNAVAILABLE');
-  if (route.kind === 'proxy') {
+  // A holder that just died keeps its grant until its lease ends: keep routing until a live
+  // holder answers (the login is delayed by a failover, not refused), up to ROUTE_PATIENCE_MS.
+  const deadline = Date.now() + ROUTE_PATIENCE_MS;
+  for (let attempt = 0; ; attempt++) {
+    const route = await s.o.hooks.route(account);
+    if (route.kind === 'unavailable') throw no(route.reason, 'UNAVAILABLE');
+    if (route.kind === 'local') break;
     if (peer) throw no('mailbox is not served here now; please retry', 'UNAVAILABLE'); // never proxy twice
-    await s.io.proxy(route, tag, account);
-    return undefined; // the holder's tagged reply was relayed by the proxy
+    try {
+      await s.io.proxy(route, tag, account);
+      return undefined; // the holder's tagged reply was relayed by the proxy
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'HOLDER_UNREACHABLE' || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(1000, 100 * 2 ** attempt)));
+    }
   }
   s.authenticated(await s.o.hooks.openAccount(account));
   return { text: 'logged in', code: { code: 'CAPABILITY', capabilities: capabilities(s) } };

@@ -1,0 +1,110 @@
+/**
+ * IMAP on a cluster node: the listeners (imap, imaps), the hooks that route logins through the
+ * lock service, the shared per-account stores, and the change bus that wakes IDLE sessions when
+ * mail is delivered here. When the node stops holding an account (released, moved, drained,
+ * self-fenced) its local sessions get `* BYE` with the reason and its store is closed.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Config } from '../../src/config/schema.ts';
+import type { Logger } from '../../src/log/logger.ts';
+import type { AccountDirectory } from '../../src/accounts/directory.ts';
+import type { LockClient } from '../../src/cluster/lock-client.ts';
+import type { ClusterView } from '../../src/cluster/view.ts';
+import { MaildirStore } from '../../src/storage/maildir/store.ts';
+import { accountDir } from '../delivery/maildir-delivery.ts';
+import type { AccountHolds } from '../holds.ts';
+import { AccountRegistry } from './account-registry.ts';
+import { ChangeBus, type SubscriptionFile } from './account.ts';
+import { NodeImapHooks } from './node-hooks.ts';
+import { ImapServer } from './server.ts';
+
+const BYE_REASON: Record<string, string> = {
+  'node draining': 'this server is being drained; please reconnect',
+  'moved by the operator': 'your mailbox moved to another server; please reconnect',
+  'self-fenced': 'this server lost contact with the cluster; please reconnect',
+  released: 'mailbox closed on this server; please reconnect',
+};
+
+/** Dovecot-style `subscriptions` file in the account's maildir: one mailbox name per line. */
+function subscriptionFile(root: string, account: string): SubscriptionFile {
+  const file = join(accountDir(root, account), 'subscriptions');
+  return {
+    load: async () => (await readFile(file, 'utf8').catch(() => '')).split('\n').filter((l) => l && !l.startsWith('V\t')),
+    save: async (names) => {
+      await mkdir(accountDir(root, account), { recursive: true });
+      await writeFile(`${file}.tmp`, names.map((n) => `${n}\n`).join(''));
+      await rename(`${file}.tmp`, file);
+    },
+  };
+}
+
+export interface ImapServiceDeps {
+  config: Readonly<Config>;
+  directory: AccountDirectory;
+  locks: LockClient;
+  view: ClusterView;
+  holds: AccountHolds;
+  log: Logger;
+}
+
+export class ImapService {
+  readonly bus = new ChangeBus();
+  private readonly registry: AccountRegistry;
+  private server: ImapServer | undefined;
+
+  constructor(private readonly d: ImapServiceDeps) {
+    this.registry = new AccountRegistry({
+      store: new MaildirStore({ root: d.config.storage.root }),
+      token: (account) => d.holds.assertServing(account),
+      assertServing: (account) => void d.holds.assertServing(account),
+    });
+    d.holds.on('closed', ({ hold, reason }) => {
+      const n = this.server?.closeAccount(hold.account, BYE_REASON[reason] ?? `mailbox closed (${reason}); please reconnect`) ?? 0;
+      if (n) d.log.info({ account: hold.account, sessions: n, reason }, 'imap sessions closed');
+      void this.registry.closeAccount(hold.account);
+    });
+  }
+
+  /** Binds imap (STARTTLS) and imaps; returns the bound ports. */
+  async listen(tls: { key: string; cert: string }, host: string): Promise<{ imap: number; imaps: number }> {
+    const { config, log } = this.d;
+    this.server = new ImapServer({
+      hooks: new NodeImapHooks({
+        nodeName: config.node.name,
+        secret: config.cluster.secret,
+        frontend: config.node.role === 'frontend',
+        directory: this.d.directory,
+        locks: this.d.locks,
+        view: this.d.view,
+        holds: this.d.holds,
+        registry: this.registry,
+        bus: this.bus,
+        subscriptions: (account) => subscriptionFile(config.storage.root, account),
+        holdTimeoutMs: config.locks.openTimeoutMs,
+      }),
+      tls,
+      allowPlaintextAuth: config.imap.allowPlaintextAuth,
+      limits: { maxLineLength: config.imap.maxLineBytes, maxLiteralSize: config.imap.maxLiteralBytes, maxBadCommands: config.imap.maxBadCommands, idleTimeoutMs: config.imap.idleTimeoutSeconds * 1000 },
+      serverName: config.node.name,
+      peer: { node: config.node.name, secret: config.cluster.secret },
+      log: log.child({ component: 'imap' }),
+    });
+    const imap = await this.server.listen(config.ports.imap, host);
+    const imaps = await this.server.listen(config.ports.imaps, host, true);
+    return { imap, imaps };
+  }
+
+  /** A message was delivered into the account's INBOX on this node: wake its sessions. */
+  delivered(account: string): void {
+    this.bus.notify(account, 'INBOX');
+  }
+
+  sessions(): { imap: number; proxied: number } {
+    return this.server?.sessions() ?? { imap: 0, proxied: 0 };
+  }
+
+  async stop(): Promise<void> {
+    await this.server?.close();
+  }
+}
