@@ -242,6 +242,9 @@ export class MailNode {
     await this.view.start();
     this.holds.start();
     await this.session.start();
+    if (this.config.node.undrainOnStart) {
+      await this.etcd.delete().key(this.keys.drain(this.config.node.name)).exec().catch((err: unknown) => this.log.warn({ err }, 'could not clear the drain flag'));
+    }
     this.controller?.start();
     this.statsTimer = setInterval(() => void this.publishStats(), this.config.admin.statsIntervalMs);
     this.statsTimer.unref();

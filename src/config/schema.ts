@@ -32,6 +32,11 @@ export const configSchema = z.object({
       advertiseAddress: z.string().min(1).default('127.0.0.1'),
       /** Address the listeners bind to. */
       bindAddress: z.string().min(1).default('127.0.0.1'),
+      /**
+       * Clear this node's drain flag when it starts. For Kubernetes, where preStop drains the pod
+       * before a restart (rolling upgrade) and the restarted pod should serve again.
+       */
+      undrainOnStart: z.boolean().default(false),
     })
     .strict(),
   ports: z

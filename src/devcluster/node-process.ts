@@ -53,7 +53,9 @@ export class NodeProcess {
   }
 
   private async waitReady(timeoutMs: number): Promise<void> {
-    const url = `http://127.0.0.1:${this.env.MAILCLUSTER_PORTS_ADMIN}/readyz`;
+    const bind = this.env.MAILCLUSTER_NODE_BIND_ADDRESS;
+    const host = !bind || bind === '0.0.0.0' ? '127.0.0.1' : bind;
+    const url = `http://${host}:${this.env.MAILCLUSTER_PORTS_ADMIN}/readyz`;
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
       if (!this.running) throw new Error(`${this.name} is not running`);
