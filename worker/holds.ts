@@ -44,6 +44,7 @@ export class AccountHolds extends EventEmitter<HoldsEvents> {
   private readonly held = new Map<string, Hold>();
   /** Accounts in use by long-lived sessions (IMAP): never released for idleness. */
   private readonly pins = new Map<string, number>();
+  private readonly closedTokens = new Map<string, string>();
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: HoldsOptions) {
@@ -157,9 +158,16 @@ export class AccountHolds extends EventEmitter<HoldsEvents> {
     this.emit('opened', h);
   }
 
+  /** True when this node closed `account` under `token` (drain, move) and will not reopen that grant. */
+  closedUnder(account: string, token: string): boolean {
+    return this.closedTokens.get(account) === token;
+  }
+
   private close(h: Hold, reason: string, servingUntil: number): void {
     if (this.held.get(h.account) !== h) return;
     this.held.delete(h.account);
+    if (this.closedTokens.size > 10_000) this.closedTokens.clear();
+    this.closedTokens.set(h.account, h.token);
     this.o.log.info({ account: h.account, token: h.token, reason, servingUntil }, 'account closed');
     this.emit('closed', { hold: h, reason, servingUntil });
   }
