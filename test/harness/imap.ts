@@ -20,7 +20,7 @@ export class StoreHooks implements ImapHooks {
   quotaBytes = 0;
 
   constructor(store: MailStore, private readonly users: Record<string, string>) {
-    this.registry = new AccountRegistry({ store, token: () => '1', assertServing: () => undefined });
+    this.registry = new AccountRegistry({ store, token: () => undefined, assertServing: () => undefined });
   }
 
   async authenticate(user: string, password: string): Promise<string | undefined> {

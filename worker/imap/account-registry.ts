@@ -10,8 +10,8 @@ import { parseAccount } from '../../src/util/account.ts';
 
 export interface RegistryOptions {
   store: MailStore;
-  /** Fencing token of this node's grant, or throws when the account is not served here. */
-  token: (account: string) => string;
+  /** Fencing token of this node's grant (undefined: no fencing, single-server tests); throws when the account is not served here. */
+  token: (account: string) => string | undefined;
   /** Throws when this node may not commit changes to the account now (self-fencing, moved). */
   assertServing: (account: string) => void;
 }
@@ -27,8 +27,8 @@ export class AccountRegistry {
   async acquire(account: string): Promise<{ store: AccountStore; release: () => void }> {
     let e = this.open.get(account);
     if (!e) {
-      const token = BigInt(this.o.token(account));
-      const store = this.o.store.openAccount(parseAccount(account), { fenceToken: token, beforeCommit: async () => this.o.assertServing(account) });
+      const token = this.o.token(account);
+      const store = this.o.store.openAccount(parseAccount(account), { ...(token !== undefined ? { fenceToken: BigInt(token) } : {}), beforeCommit: async () => this.o.assertServing(account) });
       e = { store, refs: 0 };
       this.open.set(account, e);
       store.catch(() => this.open.get(account) === e && this.open.delete(account));

@@ -7,17 +7,17 @@
  */
 import { EventEmitter } from 'node:events';
 import type { AccountStore } from '../../src/storage/types.ts';
-import type { ImapAccount, ImapQuota } from '../../src/protocol/imap/server/hooks.ts';
+import type { ImapAccount, ImapQuota, MailboxChange } from '../../src/protocol/imap/server/hooks.ts';
 
 /** In-process notifications of changes to accounts (all sessions of an account run here). */
-export class ChangeBus extends EventEmitter<{ change: [account: string, folder: string, origin: object | undefined] }> {
+export class ChangeBus extends EventEmitter<{ change: [account: string, change: MailboxChange, origin: object | undefined] }> {
   constructor() {
     super();
     this.setMaxListeners(0);
   }
   /** A delivery or another session changed `folder` of `account`. */
-  notify(account: string, folder = 'INBOX', origin?: object): void {
-    this.emit('change', account, folder, origin);
+  notify(account: string, change: MailboxChange = { folder: 'INBOX', added: true }, origin?: object): void {
+    this.emit('change', account, change, origin);
   }
 }
 
@@ -35,10 +35,10 @@ export interface AccountDeps {
 }
 
 export class SessionAccount implements ImapAccount {
-  private readonly listeners = new Set<(folder: string) => void>();
-  private readonly onBus = (account: string, folder: string, origin: object | undefined): void => {
+  private readonly listeners = new Set<(change: MailboxChange) => void>();
+  private readonly onBus = (account: string, change: MailboxChange, origin: object | undefined): void => {
     if (account !== this.name || origin === this) return;
-    for (const l of this.listeners) l(folder);
+    for (const l of this.listeners) l(change);
   };
 
   constructor(readonly name: string, private readonly d: AccountDeps) {
@@ -81,12 +81,12 @@ export class SessionAccount implements ImapAccount {
     return { usedBytes, messages, limitBytes: await this.d.quotaLimitBytes() };
   }
 
-  onChange(listener: (folder: string) => void): () => void {
+  onChange(listener: (change: MailboxChange) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  changed(folder: string): void { this.d.bus.notify(this.name, folder, this); }
+  changed(change: MailboxChange): void { this.d.bus.notify(this.name, change, this); }
 
   async close(): Promise<void> {
     this.d.bus.off('change', this.onBus);

@@ -97,7 +97,7 @@ export class ImapService {
 
   /** A message was delivered into the account's INBOX on this node: wake its sessions. */
   delivered(account: string): void {
-    this.bus.notify(account, 'INBOX');
+    this.bus.notify(account, { folder: 'INBOX', added: true });
   }
 
   sessions(): { imap: number; proxied: number } {

@@ -58,8 +58,9 @@ export class MaildirFolder extends FolderIndex {
   }
 
   /**
-   * Flags live in file names: one rename per changed message, then one fsync of cur/. Unknown UIDs
-   * are skipped; BAD_FLAG / TOO_MANY_KEYWORDS before anything changes.
+   * Flags live in file names: one rename per changed message. Unknown UIDs are skipped;
+   * BAD_FLAG / TOO_MANY_KEYWORDS before anything changes. Flag renames are not fsynced (as
+   * Dovecot's mail_fsync=optimized): a crash may lose the latest flag changes, never a message.
    */
   async setFlags(
     uids: number | readonly number[],
@@ -84,7 +85,6 @@ export class MaildirFolder extends FolderIndex {
       await rename(join(this.cur, r.name), join(this.cur, name));
       r.name = name;
     }
-    await fsyncDir(this.cur);
     await this.markCur();
     return results;
   }

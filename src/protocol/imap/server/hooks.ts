@@ -16,6 +16,18 @@ export interface ImapMessage {
 
 export interface ImapFolderStatus { uidValidity: number; uidNext: number; messages: number; unseen: number; recent: number }
 
+/**
+ * What changed in a folder, as precise as the changer knows: flag updates and expunged UIDs let
+ * other sessions update their view without rereading the folder; `added` (or nothing) means
+ * "reread it" (new messages, or an unknown change).
+ */
+export interface MailboxChange {
+  folder: string;
+  flags?: ReadonlyArray<{ uid: number; flags: ReadonlySet<string> }>;
+  expunged?: readonly number[];
+  added?: boolean;
+}
+
 export interface ImapQuota { usedBytes: number; limitBytes: number; messages: number }
 
 /** One authenticated user's account, for the life of one session (close() when it ends). */
@@ -37,10 +49,10 @@ export interface ImapAccount {
   subscriptions(): Promise<string[]>;
   setSubscribed(folder: string, subscribed: boolean): Promise<void>;
   quota(): Promise<ImapQuota>;
-  /** Calls `listener(folder)` after any change to the account by any session or a delivery. */
-  onChange(listener: (folder: string) => void): () => void;
+  /** Calls `listener` after any change to the account by another session or a delivery. */
+  onChange(listener: (change: MailboxChange) => void): () => void;
   /** Announces a change this session made, so the account's other sessions learn of it now. */
-  changed(folder: string): void;
+  changed(change: MailboxChange): void;
   close(): Promise<void>;
 }
 

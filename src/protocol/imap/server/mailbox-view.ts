@@ -15,6 +15,11 @@ export class MailboxView {
   readonly flags = new Map<number, ReadonlySet<string>>();
   readonly info = new Map<number, ImapMessage>();
   uidNext = 1;
+  /** When the folder was last reread (ms). */
+  syncedAt = 0;
+  /** Announced by other sessions, not yet sent to this client. */
+  private readonly pendingFlags = new Map<number, ReadonlySet<string>>();
+  private readonly pendingExpunged = new Set<number>();
 
   constructor(readonly account: ImapAccount, readonly name: string, readonly uidValidity: number, readonly readOnly: boolean) {}
 
@@ -23,6 +28,7 @@ export class MailboxView {
   /** Loads the current state silently (SELECT announces it itself). */
   async load(): Promise<ImapMessage[]> {
     const list = await this.account.listMessages(this.name);
+    this.syncedAt = Date.now();
     this.uids = list.map((m) => m.uid);
     for (const m of list) {
       this.flags.set(m.uid, m.flags);
@@ -61,9 +67,45 @@ export class MailboxView {
     }
   }
 
+  get hasPending(): boolean { return this.pendingFlags.size > 0 || this.pendingExpunged.size > 0; }
+
+  /** Flag changes another session made (applied without rereading the folder). */
+  queueFlags(updates: ReadonlyArray<{ uid: number; flags: ReadonlySet<string> }>): void {
+    for (const u of updates) if (this.flags.has(u.uid)) this.pendingFlags.set(u.uid, u.flags);
+  }
+
+  queueExpunged(uids: readonly number[]): void {
+    for (const u of uids) if (this.flags.has(u)) this.pendingExpunged.add(u);
+  }
+
+  /** `* n FETCH (UID FLAGS)` for queued flag changes, then `* n EXPUNGE` (if allowed) for queued expunges. */
+  flushPending(allowExpunge: boolean): Buffer[] {
+    const out: Buffer[] = [];
+    for (const [uid, flags] of this.pendingFlags) {
+      this.pendingFlags.delete(uid);
+      const seq = this.seqOf(uid);
+      const seen = this.flags.get(uid);
+      if (seq === undefined || !seen || sameFlags(seen, flags)) continue;
+      this.flags.set(uid, flags);
+      const info = this.info.get(uid);
+      if (info) this.info.set(uid, { ...info, flags });
+      out.push(fetchData(seq, [{ item: 'UID', value: uid }, { item: 'FLAGS', flags: flagList({ flags, recent: info?.recent ?? false }) }]));
+    }
+    if (allowExpunge && this.pendingExpunged.size) {
+      const seqs = [...this.pendingExpunged].map((u) => this.seqOf(u)).filter((q): q is number => q !== undefined).sort((a, b) => b - a);
+      for (const q of seqs) out.push(messageCountData(q, 'EXPUNGE'));
+      this.noteExpunged([...this.pendingExpunged]);
+      this.pendingExpunged.clear();
+    }
+    return out;
+  }
+
   /** Untagged updates since the last sync; expunges only when `allowExpunge`. */
   async sync(allowExpunge: boolean): Promise<Buffer[]> {
     const list = await this.account.listMessages(this.name);
+    this.syncedAt = Date.now();
+    this.pendingFlags.clear();
+    if (allowExpunge) this.pendingExpunged.clear();
     const out: Buffer[] = [];
     const current = new Map(list.map((m) => [m.uid, m]));
     if (allowExpunge) {

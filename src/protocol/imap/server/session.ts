@@ -78,8 +78,12 @@ export class ImapSession {
   authenticated(account: ImapAccount): void {
     this.state = { kind: 'authenticated', account };
     this.opened = account;
-    this.unsubscribe = account.onChange(() => {
-      this.dirty = true;
+    this.unsubscribe = account.onChange((change) => {
+      const mb = this.mailbox;
+      if (!mb || change.folder !== mb.name) return; // only the selected mailbox is reported
+      if (change.flags) mb.queueFlags(change.flags);
+      if (change.expunged) mb.queueExpunged(change.expunged);
+      if (!change.flags && !change.expunged) this.dirty = true; // new messages or unknown: reread
       this.idleWake?.();
     });
   }
@@ -125,7 +129,7 @@ export class ImapSession {
     try {
       const done = await run();
       if (done === undefined) return; // the handler continues later (IDLE, AUTHENTICATE, proxied login)
-      if (this.mailbox && (this.dirty || cmd?.name === 'NOOP' || cmd?.name === 'CHECK')) await this.syncMailbox(!(cmd && HOLD_EXPUNGES.has(cmd.name)));
+      if (this.mailbox) await this.syncMailbox(!(cmd && HOLD_EXPUNGES.has(cmd.name)), cmd?.name === 'NOOP' || cmd?.name === 'CHECK');
       if (this.state.kind === 'logout') return;
       this.send(taggedResponse(tag, 'OK', done.text ?? `${cmd?.name ?? 'command'} completed`, done.code));
     } catch (err) {
@@ -136,11 +140,19 @@ export class ImapSession {
     }
   }
 
-  async syncMailbox(allowExpunge: boolean): Promise<void> {
+  /**
+   * Sends the untagged updates the client is owed: changes other sessions announced (applied
+   * from the notification, no store access), and a reread of the folder when new messages came
+   * or the change is unknown — or, for NOOP/CHECK, when the last reread is older than RESCAN_MS
+   * (a safety net for changes made outside this process).
+   */
+  async syncMailbox(allowExpunge: boolean, poll = false): Promise<void> {
     const mb = this.mailbox;
     if (!mb) return;
-    this.dirty = false;
-    this.send(await mb.sync(allowExpunge));
+    if (this.dirty || (poll && Date.now() - mb.syncedAt > RESCAN_MS)) {
+      this.dirty = false;
+      this.send(await mb.sync(allowExpunge));
+    } else if (mb.hasPending) this.send(mb.flushPending(allowExpunge));
   }
 
   private countBad(): void {
@@ -176,6 +188,7 @@ export class ImapSession {
 }
 
 const HOLD_EXPUNGES = new Set(['FETCH', 'STORE', 'SEARCH']);
+const RESCAN_MS = 2000;
 const STATE_TEXT: Record<StateKind, string> = {
   'not-authenticated': 'before login',
   authenticated: 'without a selected mailbox',

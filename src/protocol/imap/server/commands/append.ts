@@ -20,7 +20,7 @@ export const APPEND: CommandSpec<CommandOf<'APPEND'>> = {
       if ((err as { code?: string }).code === 'NO_SUCH_MAILBOX') throw no(`no mailbox ${name}; create it first`, 'TRYCREATE');
       throw err;
     });
-    a.changed(name);
+    a.changed({ folder: name, added: true });
     if (s.mailbox?.name === name) s.dirty = true;
     return { text: 'APPEND completed', code: { code: 'APPENDUID', uidValidity: r.uidValidity, uid: r.uid } };
   },

@@ -25,12 +25,12 @@ export const COPY: CommandSpec<CommandOf<'COPY' | 'MOVE'>> = {
     });
     const source = [...result.uids.keys()];
     const code = source.length ? { code: 'COPYUID' as const, uidValidity: result.uidValidity, source, destination: source.map((u) => result.uids.get(u)!) } : undefined;
-    mb.account.changed(dest);
+    mb.account.changed({ folder: dest, added: true });
     if (dest === mb.name) s.dirty = true;
     if (cmd.name === 'COPY') return { text: 'COPY completed', ...(code ? { code } : {}) };
     if (code) s.send(untaggedStatus('OK', 'moved', code));
     announceExpunged(s, source);
-    mb.account.changed(mb.name);
+    mb.account.changed({ folder: mb.name, expunged: source });
     return { text: 'MOVE completed' };
   },
 };

@@ -13,7 +13,13 @@ import { resolveTargets } from './messages.ts';
 import { SELECTED, type CommandOf, type CommandSpec } from './spec.ts';
 
 const NEEDS_MESSAGE = new Set(['ENVELOPE', 'BODYSTRUCTURE', 'BODY', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT', 'BODY[]']);
+/** The whole message (BODY[], RFC822) needs no MIME parse. */
+const WHOLE = (a: FetchAtt): boolean => a.kind === 'RFC822' || (a.kind === 'BODY[]' && a.section.part.length === 0 && !a.section.text);
 const SETS_SEEN = (a: FetchAtt): boolean => (a.kind === 'BODY[]' && !a.peek) || a.kind === 'RFC822' || a.kind === 'RFC822.TEXT';
+
+function partialOf(raw: Buffer, p: { offset: number; length: number } | undefined): Buffer {
+  return p ? raw.subarray(Math.min(p.offset, raw.length), Math.min(raw.length, p.offset + p.length)) : raw;
+}
 
 export const FETCH: CommandSpec<CommandOf<'FETCH'>> = {
   states: SELECTED,
@@ -22,7 +28,9 @@ export const FETCH: CommandSpec<CommandOf<'FETCH'>> = {
     const targets = resolveTargets(mb, cmd.sequence, cmd.uid);
     const atts = cmd.uid && !cmd.items.some((a) => a.kind === 'UID') ? [{ kind: 'UID' } as FetchAtt, ...cmd.items] : cmd.items;
     const needsMessage = atts.some((a) => NEEDS_MESSAGE.has(a.kind));
+    const needsMime = atts.some((a) => NEEDS_MESSAGE.has(a.kind) && !WHOLE(a));
     const marksSeen = !mb.readOnly && atts.some(SETS_SEEN);
+    const seenUpdates: Array<{ uid: number; flags: ReadonlySet<string> }> = [];
     for (const t of targets) {
       const info = mb.info.get(t.uid);
       if (!info) continue;
@@ -33,6 +41,7 @@ export const FETCH: CommandSpec<CommandOf<'FETCH'>> = {
         if (u) {
           flags = u.flags;
           mb.noteFlags(t.uid, flags);
+          seenUpdates.push(u);
           flagsChanged = true;
         }
       }
@@ -41,7 +50,7 @@ export const FETCH: CommandSpec<CommandOf<'FETCH'>> = {
       if (needsMessage) {
         raw = await mb.account.readMessage(mb.name, t.uid).catch(() => undefined);
         if (!raw) continue; // expunged by another session meanwhile: say nothing about it (§7.4.1)
-        mime = parseMime(raw);
+        if (needsMime) mime = parseMime(raw);
       }
       const items: FetchResponseItem[] = [];
       for (const a of atts) {
@@ -57,14 +66,14 @@ export const FETCH: CommandSpec<CommandOf<'FETCH'>> = {
           case 'RFC822.HEADER': items.push({ item: 'RFC822.HEADER', data: sectionBytes(raw!, mime!, { part: [], text: 'HEADER' }) }); break;
           case 'RFC822.TEXT': items.push({ item: 'RFC822.TEXT', data: sectionBytes(raw!, mime!, { part: [], text: 'TEXT' }) }); break;
           case 'BODY[]':
-            items.push({ item: 'BODY[]', section: a.section, ...(a.partial ? { origin: a.partial.offset } : {}), data: sectionBytes(raw!, mime!, a.section, a.partial) });
+            items.push({ item: 'BODY[]', section: a.section, ...(a.partial ? { origin: a.partial.offset } : {}), data: mime ? sectionBytes(raw!, mime, a.section, a.partial) : partialOf(raw!, a.partial) });
             break;
         }
       }
       if (flagsChanged && !atts.some((a) => a.kind === 'FLAGS')) items.push({ item: 'FLAGS', flags: flagList({ flags, recent: info.recent }) });
       s.send(fetchData(t.seq, items));
     }
-    if (marksSeen) mb.account.changed(mb.name);
+    if (seenUpdates.length) mb.account.changed({ folder: mb.name, flags: seenUpdates });
     return {};
   },
 };

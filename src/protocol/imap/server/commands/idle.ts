@@ -12,18 +12,19 @@ export const IDLE: CommandSpec<CommandOf<'IDLE'>> = {
     let syncing = false;
     const wake = (): void => {
       if (syncing || !s.mailbox) return;
+      if (!s.dirty && !s.mailbox.hasPending) return;
       syncing = true;
       void s
         .syncMailbox(true)
         .catch((err: unknown) => s.io.log('warn', { err }, 'idle sync failed'))
         .finally(() => {
           syncing = false;
-          if (s.dirty && s.idling) wake();
+          if ((s.dirty || s.mailbox?.hasPending) && s.idling) wake();
         });
     };
     s.idleWake = wake;
     s.send(continuation('idling'));
-    if (s.dirty) wake();
+    wake();
     s.expectLine(cmd.tag, async (raw) => {
       s.idleWake = undefined;
       parseIdleDone(raw);

@@ -59,7 +59,7 @@ const simple = (fn: (a: ImapAccount, name: string) => Promise<void>): CommandSpe
 export const CREATE = simple(async (a, name) => {
   if (isInbox(name)) throw no('INBOX always exists', 'ALREADYEXISTS');
   await a.createFolder(name);
-  a.changed(name);
+  a.changed({ folder: name });
 });
 export const DELETE: CommandSpec<CommandOf<'DELETE'>> = {
   states: AUTHED,
@@ -68,7 +68,7 @@ export const DELETE: CommandSpec<CommandOf<'DELETE'>> = {
     if (isInbox(name)) throw no('INBOX cannot be deleted', 'CANNOT');
     if (s.mailbox?.name === name) throw no('close the mailbox before deleting it', 'INUSE');
     await s.account!.deleteFolder(name);
-    s.account!.changed(name);
+    s.account!.changed({ folder: name });
     return {};
   },
 };
@@ -82,7 +82,7 @@ export const RENAME: CommandSpec<CommandOf<'RENAME'>> = {
     const to = canonical(cmd.newName);
     if (isInbox(to)) throw no('cannot rename onto INBOX', 'ALREADYEXISTS');
     await s.account!.renameFolder(from, to);
-    s.account!.changed(from);
+    s.account!.changed({ folder: from });
     return {};
   },
 };

@@ -22,7 +22,7 @@ export const CLOSE: CommandSpec<CommandOf<'CLOSE'>> = {
     const mb = s.mailbox!;
     if (!mb.readOnly) {
       const gone = await mb.account.expunge(mb.name);
-      if (gone.length) mb.account.changed(mb.name);
+      if (gone.length) mb.account.changed({ folder: mb.name, expunged: gone });
     }
     deselect(s);
     return {};
@@ -56,7 +56,7 @@ export const EXPUNGE: CommandSpec<CommandOf<'EXPUNGE'>> = {
     if (cmd.uid) uids = resolveTargets(mb, cmd.sequence, true).map((t) => t.uid).filter((u) => mb.flags.get(u)?.has('\\Deleted'));
     const gone = await mb.account.expunge(mb.name, uids);
     announceExpunged(s, gone);
-    if (gone.length) mb.account.changed(mb.name);
+    if (gone.length) mb.account.changed({ folder: mb.name, expunged: gone });
     return {};
   },
 };

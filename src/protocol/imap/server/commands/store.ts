@@ -28,7 +28,7 @@ export const STORE: CommandSpec<CommandOf<'STORE'>> = {
       if (cmd.uid) items.unshift({ item: 'UID', value: u.uid });
       s.send(fetchData(seq, items));
     }
-    if (updated.length) mb.account.changed(mb.name);
+    if (updated.length) mb.account.changed({ folder: mb.name, flags: updated });
     return {};
   },
 };
