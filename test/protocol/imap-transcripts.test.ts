@@ -148,6 +148,55 @@ describe('IMAP transcripts', () => {
     expect(await a.cmd('g4', 'NOOP')).toMatch(/^\* 1 EXPUNGE\r\n/); // …and sent at the next NOOP
   });
 
+  it('EXAMINE is read-only; CLOSE expunges \\Deleted, UNSELECT does not; ENABLE lists nothing unsupported', async () => {
+    const c = await login('bob@example.test');
+    await c.cmd('k0', 'CREATE Scratch');
+    for (const s of ['s1', 's2']) await c.cmd('k1', `APPEND Scratch (\\Deleted) {${msg(s).length}+}\r\n${msg(s)}`);
+    expect(await c.cmd('k2', 'EXAMINE Scratch')).toMatch(/k2 OK \[READ-ONLY\] EXAMINE completed\r\n$/);
+    expect(await c.cmd('k3', 'STORE 1 +FLAGS (\\Seen)')).toBe('k3 NO [CANNOT] mailbox is read-only (EXAMINE)\r\n');
+    expect(await c.cmd('k4', 'EXPUNGE')).toBe('k4 NO [READ-ONLY] mailbox is read-only (EXAMINE)\r\n');
+    expect(await c.cmd('k5', 'UNSELECT')).toBe('k5 OK UNSELECT completed\r\n');
+    expect(await c.cmd('k6', 'STATUS Scratch (MESSAGES DELETED)')).toMatch(/\(MESSAGES 2 DELETED 2\)/);
+    await c.cmd('k7', 'SELECT Scratch');
+    expect(await c.cmd('k8', 'CLOSE')).toBe('k8 OK CLOSE completed\r\n'); // no untagged EXPUNGE from CLOSE
+    expect(await c.cmd('k9', 'STATUS Scratch (MESSAGES)')).toMatch(/\(MESSAGES 0\)/);
+    expect(await c.cmd('j1', 'FETCH 1 FLAGS')).toBe('j1 BAD FETCH is not allowed without a selected mailbox\r\n');
+    expect(await c.cmd('j2', 'ENABLE CONDSTORE')).toBe('* ENABLED\r\nj2 OK ENABLE completed\r\n');
+  });
+
+  it('QUOTA: GETQUOTAROOT reports usage and limit; APPEND over the limit gets NO [OVERQUOTA]', async () => {
+    const c = await login('bob@example.test');
+    srv.hooks.quotaBytes = 64 * 1024;
+    try {
+      expect(await c.cmd('q1', 'GETQUOTAROOT INBOX')).toMatch(/^\* QUOTAROOT INBOX ""\r\n\* QUOTA "" \(STORAGE \d+ 64\)\r\nq1 OK/);
+      const big = `Subject: big\r\n\r\n${'x'.repeat(70 * 1024)}\r\n`;
+      expect(await c.cmd('q2', `APPEND INBOX {${big.length}+}\r\n${big}`)).toBe('q2 NO [OVERQUOTA] the message does not fit in the quota\r\n');
+      expect(await c.cmd('q3', 'GETQUOTA "other"')).toBe('q3 NO [NONEXISTENT] no such quota root\r\n');
+    } finally {
+      srv.hooks.quotaBytes = 0;
+    }
+  });
+
+  it('STARTTLS upgrades the connection; LOGIN before it is refused when plaintext is not allowed', async () => {
+    const strict = await startImap(new MemoryStore(), { 'a@example.test': 'secret-pass' }, { allowPlaintextAuth: false });
+    try {
+      const c = await RawImap.open(strict.port);
+      clients.push(c);
+      expect(await c.cmd('s1', 'CAPABILITY')).toMatch(/STARTTLS LOGINDISABLED\r\n/);
+      expect(await c.cmd('s2', 'LOGIN a@example.test secret-pass')).toBe('s2 NO [PRIVACYREQUIRED] use STARTTLS (or port 993) before sending a password\r\n');
+      expect(await c.cmd('s3', 'STARTTLS')).toBe('s3 OK begin TLS negotiation now\r\n');
+      const { connect } = await import('node:tls');
+      const tls = connect({ socket: c.socket, rejectUnauthorized: false });
+      await new Promise<void>((r) => tls.once('secureConnect', () => r()));
+      const t = new RawImap(tls);
+      expect(await t.cmd('s4', 'CAPABILITY')).toMatch(/AUTH=PLAIN\r\ns4 OK/);
+      expect(await t.cmd('s5', 'LOGIN a@example.test secret-pass')).toMatch(/^s5 OK /);
+      tls.destroy();
+    } finally {
+      await strict.server.close();
+    }
+  });
+
   it('limits: an oversized literal gets NO [TOOBIG]; repeated bad commands end the session', async () => {
     const small = await startImap(new MemoryStore(), { 'a@example.test': 'secret-pass' }, { maxLiteralSize: 100 });
     try {

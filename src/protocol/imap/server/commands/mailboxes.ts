@@ -6,7 +6,7 @@
  * Names are Unicode here (the parser decoded modified UTF-7); `/` is the hierarchy separator.
  */
 import { flagsData, listData, messageCountData, statusData } from '../../response-data.ts';
-import { serverWriter, untaggedData, untaggedStatus } from '../../response.ts';
+import { serverWriter, untaggedData, untaggedStatus, type WireValue } from '../../response.ts';
 import { MailboxView } from '../mailbox-view.ts';
 import { no } from '../errors.ts';
 import type { ImapAccount } from '../hooks.ts';
@@ -149,8 +149,8 @@ export const STATUS: CommandSpec<CommandOf<'STATUS'>> = {
 /** One quota root, "" (the whole account), with STORAGE in KiB and MESSAGE counts (RFC 9208 §5). */
 async function quotaResponse(s: ImapSession): Promise<Buffer> {
   const q = await s.account!.quota();
-  const items: Array<string | number> = [];
-  if (q.limitBytes > 0) items.push('STORAGE', Math.ceil(q.usedBytes / 1024), Math.floor(q.limitBytes / 1024));
+  const items: WireValue[] = [];
+  if (q.limitBytes > 0) items.push({ atom: 'STORAGE' }, Math.ceil(q.usedBytes / 1024), Math.floor(q.limitBytes / 1024));
   return untaggedData([{ atom: 'QUOTA' }, '', items]);
 }
 
