@@ -109,7 +109,10 @@ export class MailServices {
         eligible: (rcpts) => rcpts.every((r) => d.holds.isServing(r) || d.view.nodes.has(d.locks.where(r)?.holder ?? '')),
         deliver: async (from, rcpts, message) => {
           const out = await this.router.route(from, rcpts, message);
-          return out.filter((r) => !r.ok).map((r) => r.address);
+          const failed = out.filter((r) => !r.ok);
+          // every recipient refused for good (mailbox full, …): say so at DATA rather than bounce later
+          if (failed.length === out.length && failed.every((r) => r.permanent)) return { pending: [], refusal: failed[0]!.reply };
+          return { pending: failed.map((r) => r.address) };
         },
       },
     });

@@ -24,6 +24,7 @@ import { ClusterOps } from './api/ops.ts';
 import { showQueue } from './api/queue-admin.ts';
 import { StatsCollector } from './stats.ts';
 import { ImapService } from './imap/service.ts';
+import { QuotaLookup } from './delivery/quota.ts';
 import { AccountHolds } from './holds.ts';
 import { AdminServer } from './admin.ts';
 import { NodeMetrics } from './metrics.ts';
@@ -182,7 +183,13 @@ export class MailNode {
 
   /** Maildir delivery that wakes the account's IMAP sessions once the message is on disk. */
   private localDelivery(): MaildirDelivery {
-    const maildir = new MaildirDelivery({ root: this.config.storage.root, checkFence: (dir, token) => assertFence(dir, BigInt(token)) });
+    let quota: QuotaLookup | undefined;
+    const maildir = new MaildirDelivery({
+      root: this.config.storage.root,
+      checkFence: (dir, token) => assertFence(dir, BigInt(token)),
+      // the directory exists once MailServices is constructed; deliveries only start after that
+      quota: (account, dir) => (quota ??= new QuotaLookup(this.mail.directory)).check(account, dir),
+    });
     const deliver = maildir.deliver.bind(maildir);
     maildir.deliver = async (account, token, message) => {
       await deliver(account, token, message);

@@ -137,6 +137,23 @@ describe('IMAP across the cluster', () => {
     console.log(`imap: login during controller failover took ${Date.now() - started} ms`);
   });
 
+  it('quota is enforced on delivery too: a message that does not fit is refused with 552 5.2.2', async () => {
+    const { AccountDirectory } = await import('../../src/accounts/directory.ts');
+    const dir = new AccountDirectory(c.etcd, c.keys);
+    await dir.updateAccount('bob@example.test', { quotaBytes: 2048 });
+    const node = ['mail-0', 'mail-1', 'mail-2'].find((n) => c.node(n).running)!;
+    await c.rpc(node, 'acquire', { account: 'bob@example.test' }); // the holder is known: delivery happens before the reply
+    await new Promise((r) => setTimeout(r, 5500)); // the node's quota cache (5 s) sees the new limit
+    const big = `Subject: big\r\n\r\n${'x'.repeat(4096)}\r\n`;
+    const reply = await send(c, node, { from: 'x@remote.test', to: 'bob@example.test', subject: 'big', raw: big }).then(
+      () => 'accepted',
+      (e: { response?: string }) => e.response ?? String(e),
+    );
+    expect(reply).toMatch(/^552 5\.2\.2 /);
+    await send(c, node, { from: 'x@remote.test', to: 'bob@example.test', subject: 'small', raw: 'Subject: small\r\n\r\nhi\r\n' });
+    await dir.updateAccount('bob@example.test', { quotaBytes: 0 });
+  });
+
   it('a holder killed mid-session drops its clients; a reconnect works on the new holder with the same UIDs', async () => {
     const first = await flow(['mail-0', 'mail-1', 'mail-2'].find((n) => c.node(n).running)!); // opens the account somewhere
     const before = await state(first);

@@ -21,9 +21,9 @@ export interface SpoolDataOptions {
    * Direct delivery when every recipient's holder is known: the message goes into the maildirs
    * (here, or through the holder over LMTP) before 250, with no spool on this node. Returns the
    * recipients that still need the spool (any failure falls back to the queue, which retries or
-   * bounces).
+   * bounces), or, when every recipient was refused permanently, the refusal to answer DATA with.
    */
-  direct?: { eligible: (rcpts: string[]) => boolean; deliver: (from: string, rcpts: string[], message: Buffer) => Promise<string[]> };
+  direct?: { eligible: (rcpts: string[]) => boolean; deliver: (from: string, rcpts: string[], message: Buffer) => Promise<{ pending: string[]; refusal?: string }> };
 }
 
 export function spoolData(
@@ -91,7 +91,9 @@ async function deliverDirect(
   }
   if (stream.sizeExceeded) return cb(smtpError(552, '5.3.4', 'message too big'));
   try {
-    const pending = await o.direct!.deliver(from, rcpts, message);
+    const { pending, refusal } = await o.direct!.deliver(from, rcpts, message);
+    const m = refusal ? /^(5\d\d) (5\.\d{1,3}\.\d{1,3}) (.*)$/.exec(refusal) : undefined;
+    if (m) return cb(smtpError(Number(m[1]), m[2]!, m[3]!));
     if (pending.length > 0) {
       const env = await o.spool.accept(id, '', Readable.from([message]), newEnvelope(from, pending, kind.source, kind.authenticatedAs), Number.MAX_SAFE_INTEGER);
       o.onQueued(env);
