@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CommandReader, formatSequenceSet, parseCommand, parseSequenceSet, serializeCommandBytes, type Command, type RawCommand, type SearchKey, type SequenceSet } from '../../../src/protocol/imap/index.ts';
+import { CommandReader, formatSequenceSet, parseCommand, parseSequenceSet, serializeCommandBytes, type Command, type RawCommand, type SearchKey, type SequenceSet } from '../../../../src/protocol/imap/index.ts';
 
 const tag = fc.stringMatching(/^[A-Za-z0-9.]{1,8}$/);
 const text = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }).filter((s) => !s.includes('\0') && !/[\r\n]/.test(s));
