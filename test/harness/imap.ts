@@ -5,57 +5,27 @@
  */
 import { connect, type Socket } from 'node:net';
 import { generate } from 'selfsigned';
-import type { ImapHooks, LoginRoute } from '../../src/protocol/imap/server/hooks.ts';
 import type { MailStore } from '../../src/storage/types.ts';
-import { parseAccount } from '../../src/util/account.ts';
 import { silentLogger } from '../../src/log/logger.ts';
-import { AccountRegistry } from '../../worker/imap/account-registry.ts';
-import { ChangeBus, SessionAccount } from '../../worker/imap/account.ts';
 import { ImapServer } from '../../worker/imap/server.ts';
+import { StoreImapHooks } from '../../worker/imap/store-hooks.ts';
 
-export class StoreHooks implements ImapHooks {
-  readonly bus = new ChangeBus();
-  readonly registry: AccountRegistry;
-  readonly subs = new Map<string, string[]>();
+/** The single-server hooks with a fixed user map and a quota the test can change. */
+export class StoreHooks extends StoreImapHooks {
   quotaBytes = 0;
-
-  constructor(store: MailStore, private readonly users: Record<string, string>) {
-    this.registry = new AccountRegistry({ store, token: () => undefined, assertServing: () => undefined });
-  }
-
-  async authenticate(user: string, password: string): Promise<string | undefined> {
-    try {
-      const a = parseAccount(user).address;
-      return this.users[a] === password ? a : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
-  async route(): Promise<LoginRoute> {
-    return { kind: 'local' };
-  }
-
-  async openAccount(account: string) {
-    const { store, release } = await this.registry.acquire(account);
-    return new SessionAccount(account, {
-      store,
-      bus: this.bus,
-      subscriptions: { load: async () => this.subs.get(account) ?? [], save: async (l) => void this.subs.set(account, l) },
-      quotaLimitBytes: async () => this.quotaBytes,
-      onClose: release,
-    });
+  constructor(store: MailStore, users: Record<string, string>) {
+    super({ store, checkPassword: async (a, p) => users[a] === p, quotaLimitBytes: async () => this.quotaBytes });
   }
 }
 
-export async function startImap(store: MailStore, users: Record<string, string>, opts: { allowPlaintextAuth?: boolean; maxLiteralSize?: number } = {}) {
+export async function startImap(store: MailStore, users: Record<string, string>, opts: { allowPlaintextAuth?: boolean; maxLiteralSize?: number; maxLineLength?: number; idleTimeoutMs?: number } = {}) {
   const hooks = new StoreHooks(store, users);
   const pems = await generate([{ name: 'commonName', value: 'localhost' }], { keyType: 'ec', curve: 'P-256' });
   const server = new ImapServer({
     hooks,
     tls: { key: pems.private, cert: pems.cert },
     allowPlaintextAuth: opts.allowPlaintextAuth ?? true,
-    limits: { maxLineLength: 8192, maxLiteralSize: opts.maxLiteralSize ?? 1024 * 1024, maxBadCommands: 5, idleTimeoutMs: 30 * 60_000 },
+    limits: { maxLineLength: opts.maxLineLength ?? 8192, maxLiteralSize: opts.maxLiteralSize ?? 1024 * 1024, maxBadCommands: 5, idleTimeoutMs: opts.idleTimeoutMs ?? 30 * 60_000 },
     serverName: 'test',
     peer: { node: 'test', secret: 'x'.repeat(32) },
     log: silentLogger,

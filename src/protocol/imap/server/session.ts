@@ -151,7 +151,16 @@ export class ImapSession {
     if (!mb) return;
     if (this.dirty || (poll && Date.now() - mb.syncedAt > RESCAN_MS)) {
       this.dirty = false;
-      this.send(await mb.sync(allowExpunge));
+      let updates: Buffer[];
+      try {
+        updates = await mb.sync(allowExpunge);
+      } catch (err) {
+        // Another session deleted or renamed the selected mailbox. The client cannot be moved out
+        // of the selected state unasked, so the session ends, as Dovecot and Cyrus do.
+        if ((err as { code?: unknown }).code !== 'NO_SUCH_MAILBOX') throw err;
+        return this.bye('the selected mailbox was deleted or renamed by another session');
+      }
+      this.send(updates);
     } else if (mb.hasPending) this.send(mb.flushPending(allowExpunge));
   }
 

@@ -1,0 +1,73 @@
+/**
+ * ImapHooks for one server over any MailStore (maildir in production, memory in protocol tests):
+ * every login is served here, all sessions of an account share one open AccountStore, and an
+ * in-process ChangeBus tells an account's sessions of each other's changes. The cluster node uses
+ * NodeImapHooks instead (routing through the lock service); both build sessions the same way.
+ *
+ * Delivery: whoever puts mail into an account's folder outside IMAP calls `delivered(account)`;
+ * its sessions reread the folder (`* n EXISTS`, at once for those in IDLE). Without that call
+ * sessions still see new mail at their next NOOP / IDLE rescan (at most every 2 s).
+ */
+import type { ImapAccount, ImapHooks, LoginRoute } from '../../src/protocol/imap/server/hooks.ts';
+import type { MailStore } from '../../src/storage/types.ts';
+import { parseAccount } from '../../src/util/account.ts';
+import { AccountRegistry } from './account-registry.ts';
+import { ChangeBus, SessionAccount, type SubscriptionFile } from './account.ts';
+
+export interface StoreHooksOptions {
+  store: MailStore;
+  /** The normalised account name when the password is right. Rejecting = a temporary failure. */
+  checkPassword: (account: string, password: string) => Promise<boolean>;
+  /** Where the session for a logged-in account runs (default: here). The decision point for a proxy. */
+  routeLogin?: (account: string) => Promise<LoginRoute>;
+  /** The account's quota in bytes, 0 = none (default: none). */
+  quotaLimitBytes?: (account: string) => Promise<number>;
+  /** Where subscriptions live (default: in memory, lost at restart). */
+  subscriptions?: (account: string) => SubscriptionFile;
+}
+
+function memorySubscriptions(): (account: string) => SubscriptionFile {
+  const all = new Map<string, string[]>();
+  return (account) => ({ load: async () => all.get(account) ?? [], save: async (names) => void all.set(account, names) });
+}
+
+export class StoreImapHooks implements ImapHooks {
+  readonly bus = new ChangeBus();
+  readonly registry: AccountRegistry;
+  private readonly subscriptions: (account: string) => SubscriptionFile;
+
+  constructor(private readonly o: StoreHooksOptions) {
+    this.registry = new AccountRegistry({ store: o.store, token: () => undefined, assertServing: () => undefined });
+    this.subscriptions = o.subscriptions ?? memorySubscriptions();
+  }
+
+  async authenticate(user: string, password: string): Promise<string | undefined> {
+    let account: string;
+    try {
+      account = parseAccount(user).address;
+    } catch {
+      return undefined; // not an account name: the same reply as a wrong password
+    }
+    return (await this.o.checkPassword(account, password)) ? account : undefined;
+  }
+
+  route(account: string): Promise<LoginRoute> {
+    return this.o.routeLogin?.(account) ?? Promise.resolve({ kind: 'local' });
+  }
+
+  async openAccount(account: string): Promise<ImapAccount> {
+    const { store, release } = await this.registry.acquire(account);
+    return new SessionAccount(account, {
+      store,
+      bus: this.bus,
+      subscriptions: this.subscriptions(account),
+      quotaLimitBytes: () => this.o.quotaLimitBytes?.(account) ?? Promise.resolve(0),
+      onClose: release,
+    });
+  }
+
+  /** New mail is in `folder` of `account` (put there outside IMAP): wake the account's sessions. */
+  delivered(account: string, folder = 'INBOX'): void {
+    this.bus.notify(account, { folder, added: true });
+  }
+}
