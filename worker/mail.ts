@@ -29,6 +29,8 @@ import { newEnvelope, newQueueId, type Envelope } from '../src/queue/spool.ts';
 import { Readable } from 'node:stream';
 
 export interface MailDeps {
+  /** Called with the reply code of each recipient refused on port 25 (metrics). */
+  onSmtpRefused?: (code: number) => void;
   config: Readonly<Config>;
   etcd: Etcd3;
   keys: Keys;
@@ -103,6 +105,7 @@ export class MailServices {
       greetPauseMs: config.smtp.greetPauseMs,
       log: log.child({ component: 'smtp' }),
       onQueued: (env) => this.queues.enqueue(env),
+      onRefused: (code) => d.onSmtpRefused?.(code),
       direct: {
         // Every recipient is open somewhere right now: deliver before 250, locally or over LMTP to
         // the holder (which fsyncs into the maildir before it answers); no spool on this node.

@@ -24,6 +24,7 @@ export class NodeMetrics {
   readonly deliveries: Counter;
   readonly selfFences: Counter;
   readonly smtpRefusals: Counter;
+  readonly connectionsRefused: Counter;
 
   constructor(node: string, s: MetricsSources) {
     this.registry.setDefaultLabels({ node });
@@ -64,6 +65,7 @@ export class NodeMetrics {
     });
     this.deliveries = new Counter({ name: 'mailcluster_deliveries_total', help: 'Delivery outcomes per recipient', labelNames: ['result'], registers: r });
     this.selfFences = new Counter({ name: 'mailcluster_self_fenced_total', help: 'Times this node fenced itself after missing keep-alives', registers: r });
+    this.connectionsRefused = new Counter({ name: 'mailcluster_connections_refused_total', help: 'Client connections refused (limits)', labelNames: ['protocol', 'reason'], registers: r });
     this.smtpRefusals = new Counter({ name: 'mailcluster_smtp_refusals_total', help: 'SMTP recipients refused', labelNames: ['code'], registers: r });
   }
 }

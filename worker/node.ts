@@ -141,11 +141,15 @@ export class MailNode {
       session: this.session,
       local: this.localDelivery(),
       log,
+      onSmtpRefused: (code) => this.metrics.smtpRefusals.inc({ code: String(code) }),
       onOutcomes: (outs) => {
         for (const o of outs) this.metrics.deliveries.inc({ result: o.ok ? 'delivered' : o.permanent ? 'failed' : 'deferred' });
       },
     });
-    this.imap = new ImapService({ config, directory: this.mail.directory, locks: this.locks, view: this.view, holds: this.holds, log });
+    this.imap = new ImapService({
+      config, directory: this.mail.directory, locks: this.locks, view: this.view, holds: this.holds, log,
+      onRefused: (protocol, reason) => this.metrics.connectionsRefused.inc({ protocol, reason }),
+    });
     this.stats = new StatsCollector({ storageRoot: config.storage.root, sessions: () => this.sessions(), queueDepth: () => this.mail.queues.depth });
     this.metrics = new NodeMetrics(name, {
       leading: () => this.controller?.leading ?? false,

@@ -72,9 +72,11 @@ export const configSchema = z.object({
       maxBadCommands: z.number().int().min(1).default(20),
       /** Sessions silent this long are logged out (RFC 3501 §5.4: at least 30 minutes); IDLE is exempt. */
       idleTimeoutSeconds: z.number().int().min(60).default(1800),
+      /** Connections per node (served and proxied); more are refused with `* BYE`. */
+      maxConnections: z.number().int().min(1).default(10_000),
     })
     .strict()
-    .default({ allowPlaintextAuth: false, maxLineBytes: 65536, maxLiteralBytes: 52428800, maxBadCommands: 20, idleTimeoutSeconds: 1800 }),
+    .default({ allowPlaintextAuth: false, maxLineBytes: 65536, maxLiteralBytes: 52428800, maxBadCommands: 20, idleTimeoutSeconds: 1800, maxConnections: 10_000 }),
   tls: z
     .object({
       /** PEM certificate chain and key for client-facing TLS; empty = a self-signed pair made at start. */

@@ -45,6 +45,18 @@ describe('operator CLI on a live cluster', () => {
     expect((await c.etcd.get(c.keys.drain('mail-1')).string())).toBeNull();
   });
 
+  it('/metrics counts refused recipients and open sessions per protocol', async () => {
+    const { send } = await import('../harness/mail.ts');
+    const refused = await send(c, 'mail-1', { from: 'x@remote.test', to: 'someone@not-served.test', subject: 'x' }).then(() => 'accepted', (e: { response?: string }) => e.response ?? '');
+    expect(refused).toMatch(/^554 5\.7\.1 /);
+    const text = await (await fetch(`http://127.0.0.1:${c.node('mail-1').env.MAILCLUSTER_PORTS_ADMIN}/metrics`)).text();
+    expect(text).toMatch(/^mailcluster_smtp_refusals_total\{[^}]*code="554"[^}]*\} 1$/m);
+    expect(text).toMatch(/^mailcluster_sessions\{[^}]*protocol="imap"[^}]*\} 0$/m);
+    expect(text).toMatch(/^mailcluster_sessions\{[^}]*protocol="proxied"[^}]*\} 0$/m);
+    expect(text).toMatch(/^# TYPE mailcluster_connections_refused_total counter$/m);
+    expect(text).toMatch(/^mailcluster_queue_oldest_seconds\{[^}]*\} 0$/m);
+  });
+
   it('move opens an account on the node asked for, with a higher fencing token', async () => {
     const [a] = accounts(1, 'mover');
     const first = await c.rpc('mail-1', 'acquire', { account: a! });

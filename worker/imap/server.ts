@@ -20,6 +20,9 @@ export interface ImapServerOptions {
   serverName: string;
   peer: { node: string; secret: string };
   log: Logger;
+  /** Connections beyond this are refused with `* BYE` (counted by onRefused). */
+  maxConnections?: number;
+  onRefused?: (reason: string) => void;
 }
 
 export class ImapServer {
@@ -36,6 +39,12 @@ export class ImapServer {
   /** Listens on port (0 = any); `implicitTls` for 993. Resolves with the bound port. */
   async listen(port: number, host: string, implicitTls = false): Promise<number> {
     const onSocket = (socket: Socket, secure: boolean): void => {
+      if (this.connections.size >= (this.o.maxConnections ?? Infinity)) {
+        this.o.onRefused?.('too many connections');
+        socket.end('* BYE [UNAVAILABLE] too many connections on this server; try again later\r\n');
+        setTimeout(() => socket.destroy(), 1000).unref();
+        return;
+      }
       this.sockets.add(socket);
       socket.setNoDelay(true);
       const conn = new ImapConnection(

@@ -46,6 +46,7 @@ export interface ImapServiceDeps {
   view: ClusterView;
   holds: AccountHolds;
   log: Logger;
+  onRefused?: (protocol: string, reason: string) => void;
 }
 
 export class ImapService {
@@ -89,6 +90,8 @@ export class ImapService {
       serverName: config.node.name,
       peer: { node: config.node.name, secret: config.cluster.secret },
       log: log.child({ component: 'imap' }),
+      maxConnections: config.imap.maxConnections,
+      onRefused: (reason) => this.d.onRefused?.('imap', reason),
     });
     const imap = await this.server.listen(config.ports.imap, host);
     const imaps = await this.server.listen(config.ports.imaps, host, true);

@@ -25,6 +25,8 @@ export interface InboundOptions {
   /** Called after a message is durably queued (the 250 is on its way). */
   onQueued: (env: Envelope) => void;
   direct?: SpoolDataOptions['direct'];
+  /** Called with the reply code of every refused recipient (metrics). */
+  onRefused?: (code: number) => void;
 }
 
 /** Validates an RCPT TO address for local delivery; returns the normalised account. */
@@ -63,7 +65,11 @@ export function createInboundServer(o: InboundOptions): SMTPServer {
       checkLocalRecipient(o.directory, addr).then(
         () => cb(),
         (err: unknown) => {
-          if ((err as { responseCode?: number }).responseCode) return cb(err as Error);
+          const code = (err as { responseCode?: number }).responseCode;
+          if (code) {
+            o.onRefused?.(code);
+            return cb(err as Error);
+          }
           o.log.warn({ err }, 'recipient check failed');
           cb(smtpError(451, '4.3.0', 'temporary failure, try again later'));
         },

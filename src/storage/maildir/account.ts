@@ -102,10 +102,15 @@ export class MaildirAccount implements AccountStore {
     );
   }
 
-  /** Reads outside the queue; retries once if a flag change renamed the file meanwhile. */
+  /**
+   * Reads outside the queue. A UID the index already knows is read without rescanning the folder
+   * (UIDs never change and the file name is current: only this store renames); an unknown UID, or
+   * a file renamed meanwhile, is retried once after a rescan.
+   */
   async readMessage(folder: string, uid: number): Promise<Buffer> {
     for (let attempt = 0; ; attempt++) {
-      const path = await this.withFolder(folder, async (f) => f.pathOf(uid));
+      const known = attempt === 0 ? await this.run(() => this.on(normaliseFolderName(folder), async (f) => f.pathOf(uid))).catch(() => undefined) : undefined;
+      const path = known ?? (await this.withFolder(folder, async (f) => f.pathOf(uid)));
       try {
         return await readFile(path);
       } catch (err) {
