@@ -67,8 +67,9 @@ export class ImapServer {
     };
     let server: Server;
     if (implicitTls) {
-      if (!this.secureContext) throw new Error('implicit TLS needs a certificate');
-      server = createTlsServer({ secureContext: this.secureContext }, (s) => onSocket(s, true));
+      if (!this.o.tls) throw new Error('implicit TLS needs a certificate');
+      // tls.createServer ignores a `secureContext` option: it needs the key and certificate themselves
+      server = createTlsServer({ key: this.o.tls.key, cert: this.o.tls.cert }, (s) => onSocket(s, true));
     } else server = createServer((s) => onSocket(s, false));
     server.on('error', (err) => this.o.log.error({ err }, 'imap listener error'));
     await new Promise<void>((resolve, reject) => {
