@@ -5,6 +5,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { generate } from 'selfsigned';
+import type { LoginRoute } from '../../src/protocol/imap/server/hooks.ts';
 import type { MailStore } from '../../src/storage/types.ts';
 import { silentLogger } from '../../src/log/logger.ts';
 import { ImapServer } from '../../worker/imap/server.ts';
@@ -13,21 +14,27 @@ import { StoreImapHooks } from '../../worker/imap/store-hooks.ts';
 /** The single-server hooks with a fixed user map and a quota the test can change. */
 export class StoreHooks extends StoreImapHooks {
   quotaBytes = 0;
-  constructor(store: MailStore, users: Record<string, string>) {
-    super({ store, checkPassword: async (a, p) => users[a] === p, quotaLimitBytes: async () => this.quotaBytes });
+  constructor(store: MailStore, users: Record<string, string>, routeLogin?: (account: string) => Promise<LoginRoute>) {
+    super({ store, checkPassword: async (a, p) => users[a] === p, quotaLimitBytes: async () => this.quotaBytes, ...(routeLogin ? { routeLogin } : {}) });
   }
 }
 
-export async function startImap(store: MailStore, users: Record<string, string>, opts: { allowPlaintextAuth?: boolean; maxLiteralSize?: number; maxLineLength?: number; idleTimeoutMs?: number } = {}) {
-  const hooks = new StoreHooks(store, users);
+export interface StartImapOptions {
+  allowPlaintextAuth?: boolean;
+  maxLiteralSize?: number;
+  maxLineLength?: number;
+  idleTimeoutMs?: number;
+  routeLogin?: (account: string) => Promise<LoginRoute>;
+}
+
+export async function startImap(store: MailStore, users: Record<string, string>, opts: StartImapOptions = {}) {
+  const hooks = new StoreHooks(store, users, opts.routeLogin);
   const pems = await generate([{ name: 'commonName', value: 'localhost' }], { keyType: 'ec', curve: 'P-256' });
   const server = new ImapServer({
     hooks,
     tls: { key: pems.private, cert: pems.cert },
     allowPlaintextAuth: opts.allowPlaintextAuth ?? true,
-    limits: { maxLineLength: opts.maxLineLength ?? 8192, maxLiteralSize: opts.maxLiteralSize ?? 1024 * 1024, maxBadCommands: 5, idleTimeoutMs: opts.idleTimeoutMs ?? 30 * 60_000 },
-    serverName: 'test',
-    peer: { node: 'test', secret: 'x'.repeat(32) },
+    limits: { maxLineLength: opts.maxLineLength ?? 8192, maxLiteralSize: opts.maxLiteralSize ?? 1024 * 1024, maxBadCommands: 5, ...(opts.idleTimeoutMs ? { idleTimeoutMs: opts.idleTimeoutMs } : {}) },
     log: silentLogger,
   });
   const port = await server.listen(0, '127.0.0.1');

@@ -7,6 +7,7 @@
  * (RFC 3501 wants it for one session only; RFC 9051 drops it).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LoginRoute } from '../../src/protocol/imap/server/hooks.ts';
 import { MemoryStore } from '../../src/storage/memory/store.ts';
 import { RawImap, startImap } from '../harness/imap.ts';
 
@@ -128,6 +129,27 @@ describe('server side ends of a session', () => {
     const [a] = await pair();
     expect(await a.cmd('x1', `SEARCH TEXT ${'y'.repeat(9000)}`)).toBe('x1 BAD Line too long\r\n');
     expect(await a.cmd('x2', 'NOOP')).toBe('x2 OK NOOP completed\r\n');
+  });
+});
+
+describe('where a login runs (routeLogin)', () => {
+  it('a route that is unavailable, or a proxy on a server without peer credentials, is NO [UNAVAILABLE] and the client may retry', async () => {
+    const routes = new Map<string, LoginRoute>([
+      ['busy@example.test', { kind: 'unavailable', reason: 'mailbox not available now; please retry' }],
+      ['elsewhere@example.test', { kind: 'proxy', host: '127.0.0.1', port: 1 }],
+    ]);
+    const users = { 'busy@example.test': 'secret-pass', 'elsewhere@example.test': 'secret-pass', 'here@example.test': 'secret-pass' };
+    const routed = await startImap(new MemoryStore(), users, { routeLogin: async (a) => routes.get(a) ?? { kind: 'local' } });
+    try {
+      const c = await RawImap.open(routed.port);
+      clients.push(c);
+      expect(await c.cmd('r1', 'LOGIN busy@example.test secret-pass')).toBe('r1 NO [UNAVAILABLE] mailbox not available now; please retry\r\n');
+      expect(await c.cmd('r2', 'LOGIN elsewhere@example.test secret-pass')).toMatch(/^r2 NO \[UNAVAILABLE\] /);
+      expect(await c.cmd('r3', 'LOGIN here@example.test secret-pass')).toMatch(/^r3 OK /);
+      expect(routed.server.sessionCount()).toBe(1);
+    } finally {
+      await routed.server.close();
+    }
   });
 });
 

@@ -20,8 +20,8 @@ export interface ConnectionOptions {
   session: Omit<SessionOptions, 'maxBadCommands'>;
   limits: ConnectionLimits;
   secureContext?: SecureContext;
-  /** For backend logins when proxying: this node's name and the cluster secret. */
-  peer: { node: string; secret: string };
+  /** For backend logins when proxying: this node's name and the cluster secret (none: cannot proxy). */
+  peer?: { node: string; secret: string };
   log: Logger;
   onProxied: (delta: 1 | -1) => void;
 }
@@ -124,9 +124,11 @@ export class ImapConnection {
   }
 
   private async proxy(route: Extract<LoginRoute, { kind: 'proxy' }>, tag: string, account: string): Promise<void> {
+    const peer = this.o.peer;
+    if (!peer) throw Object.assign(new Error('this server does not proxy sessions'), { code: 'NOT_SERVING' });
     let backend;
     try {
-      backend = await openBackend({ host: route.host, port: route.port }, { tag, account, secret: this.o.peer.secret, node: this.o.peer.node });
+      backend = await openBackend({ host: route.host, port: route.port }, { tag, account, secret: peer.secret, node: peer.node });
     } catch (err) {
       if (err instanceof ProxyError) {
         this.o.log.warn({ account, holder: `${route.host}:${route.port}`, reason: err.message }, 'imap proxy login failed');

@@ -1,9 +1,15 @@
 /**
- * The node's IMAP listeners: 143 (STARTTLS) and 993 (implicit TLS), every connection an
- * ImapConnection. `closeAccount` ends the local sessions of an account with `* BYE reason`
- * (drain, move, self-fencing, the node losing the grant). Sessions are counted for status and
- * metrics: `imap` for sessions served here, `proxied` for connections spliced to a holder.
+ * An IMAP server: listeners for 143 (STARTTLS) and 993 (implicit TLS), every connection an
+ * ImapConnection running one ImapSession, with a pino child logger per session (`id`, `address`).
+ * It knows nothing of storage or the cluster: all of that is behind `hooks` (StoreImapHooks for a
+ * single server, NodeImapHooks on a cluster node, where `hooks.route` decides per login whether
+ * the session runs here or is proxied to the account's holder).
+ *
+ * `closeAccount` ends the local sessions of an account with `* BYE reason` (drain, move,
+ * self-fencing, the node losing the grant). Sessions are counted for status and metrics: served
+ * here, and connections spliced to a holder (`proxied`).
  */
+import { hostname } from 'node:os';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, createServer as createTlsServer, type SecureContext } from 'node:tls';
 import type { AddressInfo } from 'node:net';
@@ -12,13 +18,21 @@ import type { ImapHooks } from '../../src/protocol/imap/server/hooks.ts';
 import { ImapConnection, type ConnectionLimits } from './connection.ts';
 import { isPeerPassword } from './peer-login.ts';
 
+/** RFC 3501 §5.4: an autologout timer must be at least 30 minutes. */
+export const DEFAULT_LIMITS: ConnectionLimits = { maxLineLength: 65536, maxLiteralSize: 50 * 1024 * 1024, maxBadCommands: 20, idleTimeoutMs: 30 * 60_000 };
+
 export interface ImapServerOptions {
   hooks: ImapHooks;
+  /** Certificate for STARTTLS and port 993; without it neither is offered. */
   tls?: { key: string | Buffer; cert: string | Buffer };
-  allowPlaintextAuth: boolean;
-  limits: ConnectionLimits;
-  serverName: string;
-  peer: { node: string; secret: string };
+  /** Accept user passwords before TLS (default false: `LOGINDISABLED` until STARTTLS). */
+  allowPlaintextAuth?: boolean;
+  /** Per-connection limits; missing ones take DEFAULT_LIMITS. */
+  limits?: Partial<ConnectionLimits>;
+  /** Shown in the ID response (default: the host name). */
+  serverName?: string;
+  /** This node's name and the cluster secret, needed to proxy logins to a holder; without it a proxy route fails as unavailable. */
+  peer?: { node: string; secret: string };
   log: Logger;
   /** Connections beyond this are refused with `* BYE` (counted by onRefused). */
   maxConnections?: number;
@@ -31,12 +45,18 @@ export class ImapServer {
   private readonly sockets = new Set<Socket>();
   private readonly secureContext: SecureContext | undefined;
   private proxiedCount = 0;
+  private nextId = 0;
+  private readonly limits: ConnectionLimits;
 
   constructor(private readonly o: ImapServerOptions) {
     this.secureContext = o.tls ? createSecureContext({ key: o.tls.key, cert: o.tls.cert }) : undefined;
+    this.limits = { ...DEFAULT_LIMITS, ...o.limits };
   }
 
-  /** Listens on port (0 = any); `implicitTls` for 993. Resolves with the bound port. */
+  /**
+   * Listens on port (0 = any); `implicitTls` for 993 (needs `tls`). Resolves with the bound port;
+   * rejects when the port cannot be bound. May be called once per listener.
+   */
   async listen(port: number, host: string, implicitTls = false): Promise<number> {
     const onSocket = (socket: Socket, secure: boolean): void => {
       if (this.connections.size >= (this.o.maxConnections ?? Infinity)) {
@@ -51,11 +71,11 @@ export class ImapServer {
         socket,
         secure,
         {
-          session: { hooks: this.o.hooks, allowPlaintextAuth: this.o.allowPlaintextAuth, isPeerPassword, serverName: this.o.serverName },
-          limits: this.o.limits,
+          session: { hooks: this.o.hooks, allowPlaintextAuth: this.o.allowPlaintextAuth ?? false, isPeerPassword, serverName: this.o.serverName ?? hostname() },
+          limits: this.limits,
           secureContext: this.secureContext,
-          peer: this.o.peer,
-          log: this.o.log,
+          ...(this.o.peer ? { peer: this.o.peer } : {}),
+          log: this.o.log.child({ id: `imap-${++this.nextId}`, address: socket.remoteAddress }),
           onProxied: (d) => (this.proxiedCount += d),
         },
         () => {
@@ -91,12 +111,18 @@ export class ImapServer {
     return n;
   }
 
+  /** Sessions served here (logged in or not), excluding connections handed to a proxy. */
+  sessionCount(): number {
+    return this.sessions().imap;
+  }
+
   sessions(): { imap: number; proxied: number } {
     let local = 0;
     for (const c of this.connections) if (!c.proxied && c.session.state.kind !== 'logout') local++;
     return { imap: local, proxied: this.proxiedCount };
   }
 
+  /** Says `* BYE` to every local session, stops listening and drops every connection (proxied ones too). */
   async close(): Promise<void> {
     for (const c of this.connections) if (!c.proxied) c.session.bye('server shutting down');
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));

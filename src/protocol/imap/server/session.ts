@@ -172,6 +172,7 @@ export class ImapSession {
   /** Ends the session: `* BYE reason`, then the connection closes. */
   bye(reason: string): void {
     if (this.state.kind === 'logout') return;
+    this.io.log('info', { account: this.account?.name, reason }, 'imap session ended by the server');
     this.send(untaggedStatus('BYE', reason));
     this.logout();
     this.io.close();

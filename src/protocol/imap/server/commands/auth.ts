@@ -23,6 +23,7 @@ async function login(s: ImapSession, tag: string, user: string, password: string
   if (!s.io.secure && !s.o.allowPlaintextAuth && !peer) throw no('use STARTTLS (or port 993) before sending a password', 'PRIVACYREQUIRED');
   const account = await s.o.hooks.authenticate(user, password);
   if (!account) {
+    s.io.log('info', { account: user.slice(0, 256) }, 'imap login failed'); // never the password
     await new Promise((r) => setTimeout(r, 200)); // blunt password guessing a little
     throw no('wrong user name or password', 'AUTHENTICATIONFAILED');
   }
@@ -43,6 +44,7 @@ async function login(s: ImapSession, tag: string, user: string, password: string
     }
   }
   s.authenticated(await s.o.hooks.openAccount(account));
+  s.io.log('info', { account }, 'imap login');
   return { text: 'logged in', code: { code: 'CAPABILITY', capabilities: capabilities(s) } };
 }
 
