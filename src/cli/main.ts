@@ -15,6 +15,7 @@ import { runMove } from './verbs/move.ts';
 import { runWatch } from './verbs/watch.ts';
 import { registerQueueVerbs } from './verbs/queue.ts';
 import { AdminClient } from './admin-client.ts';
+import { adminToken } from '../cluster/admin-token.ts';
 
 const program = new Command('mailcluster')
   .version(VERSION)
@@ -67,6 +68,12 @@ program
     process.stdout.write(`${n} forgotten\n`);
   }));
 registerQueueVerbs(program, global, guarded);
+program
+  .command('admin-token')
+  .description('print the admin API / dashboard token this config gives (admin.token, or derived from the secret)')
+  .action(guarded(() => {
+    process.stdout.write(`${adminToken(clientConfig(global()))}\n`);
+  }));
 program.command('step-down').description('the controller resigns (planned failover)').action(guarded(() => runStepDown(global())));
 program.command('printconf').description('print the effective configuration, secrets redacted').option('--env', 'list every MAILCLUSTER_* variable instead').action(guarded((o: { env?: boolean }) => runPrintconf({ ...global(), ...o })));
 program.command('init').description('generate a cluster secret').action(guarded(() => runInit()));

@@ -122,6 +122,16 @@ describe('mailcluster dev and the operator CLI', () => {
     expect(stdout).toContain('<redacted>');
   });
 
+  it('prints the dashboard URL with the admin token, which admin-token prints and the dashboard accepts', async () => {
+    const m = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/dashboard)#token=(\S+)/.exec(out);
+    expect(m).not.toBeNull();
+    expect(out).toContain(`admin token: ${m![2]}`);
+    expect((await cli('admin-token')).stdout.trim()).toBe(m![2]);
+    expect((await fetch(m![1]!)).status).toBe(200);
+    const api = m![1]!.replace('/dashboard', '/api/v1/status');
+    expect((await fetch(api, { headers: { authorization: `Bearer ${m![2]}` } })).status).toBe(200);
+  });
+
   it('SIGTERM stops every process it started', async () => {
     const pids = childrenOf(dev.pid!);
     expect(pids.length).toBeGreaterThanOrEqual(4); // etcd + 3 nodes
