@@ -38,3 +38,15 @@ export function toImapError(err: unknown): { error: ImapError; internal: boolean
   if (known) return { error: new ImapError('NO', known.text, known.code), internal: false };
   return { error: new ImapError('NO', 'internal server error', 'SERVERBUG'), internal: true };
 }
+
+/**
+ * For the target of APPEND, COPY and MOVE: a missing mailbox is `NO [TRYCREATE]` (RFC 3501
+ * §6.3.11, §6.4.7) so the client may CREATE it and retry; other errors pass through unchanged.
+ * Use as `.catch(asDestination(name))`.
+ */
+export function asDestination(mailbox: string): (err: unknown) => never {
+  return (err) => {
+    if ((err as { code?: unknown } | undefined)?.code === 'NO_SUCH_MAILBOX') throw no(`no mailbox ${mailbox}; create it first`, 'TRYCREATE');
+    throw err;
+  };
+}

@@ -4,7 +4,7 @@
  * The reply comes only once the message and its UID are on disk. A missing mailbox is
  * `NO [TRYCREATE]`; a message that would exceed the account's quota is `NO [OVERQUOTA]`.
  */
-import { no } from '../errors.ts';
+import { asDestination, no } from '../errors.ts';
 import { AUTHED, type CommandOf, type CommandSpec } from './spec.ts';
 
 export const APPEND: CommandSpec<CommandOf<'APPEND'>> = {
@@ -16,10 +16,7 @@ export const APPEND: CommandSpec<CommandOf<'APPEND'>> = {
     const q = await a.quota();
     if (q.limitBytes > 0 && q.usedBytes + cmd.message.length > q.limitBytes) throw no('the message does not fit in the quota', 'OVERQUOTA');
     const flags = (cmd.flags ?? []).filter((f) => f.toLowerCase() !== '\\recent');
-    const r = await a.appendMessage(name, cmd.message, flags, cmd.date).catch((err: unknown) => {
-      if ((err as { code?: string }).code === 'NO_SUCH_MAILBOX') throw no(`no mailbox ${name}; create it first`, 'TRYCREATE');
-      throw err;
-    });
+    const r = await a.appendMessage(name, cmd.message, flags, cmd.date).catch(asDestination(name));
     a.changed({ folder: name, added: true });
     if (s.mailbox?.name === name) s.dirty = true;
     return { text: 'APPEND completed', code: { code: 'APPENDUID', uidValidity: r.uidValidity, uid: r.uid } };

@@ -5,7 +5,7 @@
  * A missing destination is `NO [TRYCREATE]` (the client may CREATE and retry).
  */
 import { untaggedStatus } from '../../response.ts';
-import { no } from '../errors.ts';
+import { asDestination, no } from '../errors.ts';
 import { announceExpunged } from './selected.ts';
 import { resolveTargets } from './messages.ts';
 import { SELECTED, type CommandOf, type CommandSpec } from './spec.ts';
@@ -19,10 +19,7 @@ export const COPY: CommandSpec<CommandOf<'COPY' | 'MOVE'>> = {
     const targets = resolveTargets(mb, cmd.sequence, cmd.uid);
     if (targets.length === 0) return { text: `${cmd.name} completed (nothing to do)` };
     const uids = targets.map((t) => t.uid);
-    const result = await (cmd.name === 'MOVE' ? mb.account.moveMessages(mb.name, uids, dest) : mb.account.copyMessages(mb.name, uids, dest)).catch((err: unknown) => {
-      if ((err as { code?: string }).code === 'NO_SUCH_MAILBOX') throw no(`no mailbox ${dest}; create it first`, 'TRYCREATE');
-      throw err;
-    });
+    const result = await (cmd.name === 'MOVE' ? mb.account.moveMessages(mb.name, uids, dest) : mb.account.copyMessages(mb.name, uids, dest)).catch(asDestination(dest));
     const source = [...result.uids.keys()];
     const code = source.length ? { code: 'COPYUID' as const, uidValidity: result.uidValidity, source, destination: source.map((u) => result.uids.get(u)!) } : undefined;
     mb.account.changed({ folder: dest, added: true });
