@@ -9,17 +9,18 @@ import { AUTHED, type CommandOf, type CommandSpec } from './spec.ts';
 export const IDLE: CommandSpec<CommandOf<'IDLE'>> = {
   states: AUTHED,
   async run(s, cmd) {
-    let syncing = false;
+    // The sync that is writing updates now, if any. DONE waits for it, so no untagged update (an
+    // EXPUNGE above all, RFC 3501 §7.4.1) can follow the tagged reply, outside any command.
+    let inflight: Promise<void> | undefined;
     const wake = (): void => {
-      if (syncing || !s.mailbox) return;
+      if (inflight || !s.mailbox || !s.idling) return;
       if (!s.dirty && !s.mailbox.hasPending) return;
-      syncing = true;
-      void s
+      inflight = s
         .syncMailbox(true)
         .catch((err: unknown) => s.io.log('warn', { err }, 'idle sync failed'))
         .finally(() => {
-          syncing = false;
-          if ((s.dirty || s.mailbox?.hasPending) && s.idling) wake();
+          inflight = undefined;
+          if (s.dirty || s.mailbox?.hasPending) wake();
         });
     };
     s.idleWake = wake;
@@ -27,6 +28,7 @@ export const IDLE: CommandSpec<CommandOf<'IDLE'>> = {
     wake();
     s.expectLine(cmd.tag, async (raw) => {
       s.idleWake = undefined;
+      while (inflight) await inflight;
       parseIdleDone(raw);
       return { text: 'IDLE terminated' };
     });
