@@ -1,45 +1,65 @@
 /**
- * The Kubernetes manifests: the overlay renders, every object validates against the Kubernetes
- * API schemas (kubernetes-models), every MAILCLUSTER_* variable they set is one the config schema
- * knows and the whole environment loads as a node config, every named port is the port the node
- * binds for it, probes hit the paths the admin server serves, and the Dockerfile is built as the
- * manifests expect (non-root, production dependencies, the mailcluster entry point).
+ * The Kubernetes manifests, statically: both overlays render, every object validates against the
+ * Kubernetes API schemas (kubernetes-models), every MAILCLUSTER_* variable they set is one the
+ * config schema knows and the pod environment loads as a node config, every container port is the
+ * port the node binds for it (and every port the node binds has one), Services and NetworkPolicy
+ * name only those ports and keep the internal ones internal, the grace period covers the preStop
+ * drain, and the Dockerfile is built as the manifests expect. The probes and the preStop command
+ * are exercised against running nodes in boot.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { envKeys } from '../../src/config/env.ts';
 import { loadConfig } from '../../src/config/loader.ts';
-import { DEPLOY, find, podEnvOf, render, type K8sObject } from './render.ts';
+import { DEPLOY, find, mailContainer, podEnvOf, render, type K8sObject } from './render.ts';
 
-const objs = render();
+const objs = render('overlays/test');
+const external = render('overlays/external-etcd');
 const mail = find(objs, 'StatefulSet', 'mail') as K8sObject & { spec: any };
-const container = mail.spec.template.spec.containers[0];
+const container = mailContainer(objs);
+const portNames = container.ports.map((p) => p.name);
+/** Ports only the cluster's own pods may reach (they also require the cluster secret). */
+const INTERNAL = ['rpc', 'lmtp', 'admin'];
+const kindsOf = (os: K8sObject[]): string[] => os.map((o) => `${o.kind}/${o.metadata.name.replace(/-[a-z0-9]{10}$/, '')}`).sort();
 
-const podEnv = (pod: string): Record<string, string> => podEnvOf(objs, pod);
-
-async function modelFor(o: K8sObject): Promise<new (data: unknown) => { validate(): void }> {
+type Model = new (data: unknown) => { validate(): void };
+async function modelFor(o: K8sObject): Promise<Model> {
   const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];
-  const mod = (await import(`kubernetes-models/${group ? `${group}/` : ''}${version}/${o.kind}`)) as Record<string, new (data: unknown) => { validate(): void }>;
+  const path = `kubernetes-models/${group ? `${group}/` : ''}${version}/${o.kind}`;
+  const mod = (await import(/* @vite-ignore */ path)) as Record<string, Model>;
   return mod[o.kind]!;
 }
 
 describe('Kubernetes manifests', () => {
-  it('render from the test overlay with every part the deployment needs', () => {
-    const kinds = objs.map((o) => `${o.kind}/${o.metadata.name.replace(/-[a-z0-9]{10}$/, '')}`).sort();
-    expect(kinds).toEqual([
+  it('the test overlay renders with every part the deployment needs', () => {
+    expect(kindsOf(objs)).toEqual([
       'ConfigMap/mailcluster-config', 'Namespace/mailcluster-test', 'NetworkPolicy/etcd', 'NetworkPolicy/mail', 'PersistentVolumeClaim/mail-shared',
       'PodDisruptionBudget/etcd', 'PodDisruptionBudget/mail', 'Secret/mailcluster-secret', 'Service/etcd', 'Service/mail', 'Service/mail-admin', 'Service/mail-public',
       'StatefulSet/etcd', 'StatefulSet/mail',
     ]);
     expect(mail.spec).toMatchObject({ replicas: 3, podManagementPolicy: 'Parallel', serviceName: 'mail' });
-    expect(find(objs, 'Service', 'mail')).toMatchObject({ spec: { clusterIP: 'None' } });
+    expect(find(objs, 'Service', 'mail')).toMatchObject({ spec: { clusterIP: 'None', publishNotReadyAddresses: true } });
     expect(find(objs, 'PersistentVolumeClaim', 'mail-shared')).toMatchObject({ spec: { accessModes: ['ReadWriteMany'] } });
-    expect(find(objs, 'Service', 'mail-public')).toMatchObject({ spec: { externalTrafficPolicy: 'Local' } });
+    expect(find(objs, 'Service', 'mail-public')).toMatchObject({ spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Local' } });
+    expect(find(objs, 'StatefulSet', 'etcd')).toMatchObject({ spec: { replicas: 3, serviceName: 'etcd' } });
+    expect(find(objs, 'PodDisruptionBudget', 'mail')).toMatchObject({ spec: { maxUnavailable: 1 } });
+  });
+
+  it('the external-etcd overlay renders the nodes without an etcd, pointed at the given endpoints', () => {
+    expect(kindsOf(external)).toEqual([
+      'ConfigMap/mailcluster-config', 'NetworkPolicy/mail', 'PersistentVolumeClaim/mail-shared', 'PodDisruptionBudget/mail',
+      'Service/mail', 'Service/mail-admin', 'Service/mail-public', 'StatefulSet/mail',
+    ]);
+    const data = (find(external, 'ConfigMap', 'mailcluster-config') as any).data as Record<string, string>;
+    expect(data.MAILCLUSTER_ETCD_ENDPOINTS).toMatch(/^http:\/\/etcd-a\.infra\.svc:2379,/);
+    expect(loadConfig({ env: { ...data, MAILCLUSTER_NODE_NAME: 'mail-0', MAILCLUSTER_CLUSTER_SECRET: 'x'.repeat(32) }, purpose: 'node' }).etcd.endpoints).toHaveLength(3);
+    // the Secret is created by the operator, under the name the StatefulSet expects
+    expect(mailContainer(external).envFrom).toContainEqual({ secretRef: { name: 'mailcluster-secret' } });
   });
 
   it('every object validates against the Kubernetes API schemas', async () => {
-    for (const o of objs) {
+    for (const o of [...objs, ...external]) {
       const Model = await modelFor(o);
       expect(() => new Model(o).validate(), `${o.kind}/${o.metadata.name}`).not.toThrow();
     }
@@ -48,47 +68,79 @@ describe('Kubernetes manifests', () => {
     expect(() => new Model({ ...mail, spec: { ...mail.spec, replicas: 'three' } }).validate()).toThrow();
   });
 
-  it('sets only variables the config schema knows, and the environment loads as a node config', () => {
+  it('sets only variables the config schema knows, and the pod environment loads as a node config', () => {
     const known = new Set(envKeys().map((k) => k.name));
-    const env = podEnv('mail-1');
-    const unknown = Object.keys(env).filter((n) => n.startsWith('MAILCLUSTER_') && !known.has(n));
+    const env = podEnvOf(objs, 'mail-1');
+    const configMap = (find(objs, 'ConfigMap', 'mailcluster-config') as any).data as Record<string, string>;
+    const unknown = Object.keys({ ...configMap, ...env }).filter((n) => n.startsWith('MAILCLUSTER_') && !known.has(n));
     expect(unknown).toEqual([]);
     expect(Object.keys(env).filter((n) => !n.startsWith('MAILCLUSTER_'))).toEqual(['POD_NAMESPACE']);
     const config = loadConfig({ env, purpose: 'node' });
     expect(config.node.name).toBe('mail-1');
     expect(config.node.advertiseAddress).toBe('mail-1.mail.mailcluster-test.svc.cluster.local');
+    expect(config.node.bindAddress).toBe('0.0.0.0');
     expect(config.cluster.secret.length).toBeGreaterThanOrEqual(32);
     expect(config.node.undrainOnStart).toBe(true);
+    expect(config.etcd.endpoints.every((e) => /^http:\/\/etcd-\d\.etcd\.mailcluster-test\.svc:2379$/.test(e))).toBe(true);
   });
 
-  it('names each port as the node binds it, and Services target named ports that exist', () => {
-    const config = loadConfig({ env: podEnv('mail-0'), purpose: 'node' });
-    const ports = container.ports as Array<{ name: string; containerPort: number }>;
-    for (const p of ports) expect([p.name, p.containerPort]).toEqual([p.name, (config.ports as Record<string, number>)[p.name]]);
-    expect(ports.map((p) => p.name).sort()).toEqual(Object.keys(config.ports).sort());
+  it('names each container port as the node binds it, one for every port the node binds', () => {
+    const config = loadConfig({ env: podEnvOf(objs, 'mail-0'), purpose: 'node' });
+    const bound = config.ports as Record<string, number>;
+    for (const p of container.ports) expect([p.name, p.containerPort]).toEqual([p.name, bound[p.name]]);
+    // A new listener in the schema (POP3: pop3/pop3s) fails here until the manifests expose it:
+    // add it to the ConfigMap, the container ports, mail-public and the NetworkPolicy.
+    expect(portNames.slice().sort(), 'container ports vs config ports').toEqual(Object.keys(bound).sort());
+  });
+
+  it('Services target existing container ports; clients reach only client ports, internal ports only mail pods', () => {
     for (const svc of objs.filter((o) => o.kind === 'Service' && o.metadata.name.startsWith('mail'))) {
-      for (const sp of (svc as any).spec.ports as Array<{ targetPort: string }>) expect(ports.map((p) => p.name)).toContain(sp.targetPort);
+      for (const sp of (svc as any).spec.ports as Array<{ targetPort: string }>) expect(portNames, svc.metadata.name).toContain(sp.targetPort);
     }
+    const publicPorts = ((find(objs, 'Service', 'mail-public') as any).spec.ports as Array<{ port: number; targetPort: string }>);
+    const clientNames = portNames.filter((n) => !INTERNAL.includes(n));
+    expect(publicPorts.map((p) => p.targetPort).sort()).toEqual(clientNames.slice().sort());
+    expect(Object.fromEntries(publicPorts.map((p) => [p.targetPort, p.port]))).toMatchObject({ smtp: 25, submissions: 465, submission: 587, imap: 143, imaps: 993 });
+
+    const rules = (find(objs, 'NetworkPolicy', 'mail') as any).spec.ingress as Array<{ from?: unknown[]; ports: Array<{ port: string }> }>;
+    const open = rules.filter((r) => !r.from).flatMap((r) => r.ports.map((p) => p.port));
+    const restricted = rules.filter((r) => r.from);
+    expect(open.sort()).toEqual(clientNames.slice().sort());
+    expect(restricted).toHaveLength(1);
+    expect(restricted[0]!.from).toEqual([{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mailcluster' } } }]);
+    expect(restricted[0]!.ports.map((p) => p.port).sort()).toEqual(INTERNAL.slice().sort());
   });
 
-  it('probes use /healthz and /readyz on the admin port; preStop drains the pod by its name', () => {
+  it('probes use the admin port; the grace period outlasts the preStop drain; containers are restricted', () => {
     expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'admin' });
+    expect(container.startupProbe.httpGet).toEqual({ path: '/healthz', port: 'admin' });
     expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'admin' });
-    expect(container.lifecycle.preStop.exec.command.join(' ')).toMatch(/mailcluster\.js drain "\$MAILCLUSTER_NODE_NAME" --wait --timeout (\d+)/);
-    const drainTimeout = Number(/--timeout (\d+)/.exec(container.lifecycle.preStop.exec.command.join(' '))![1]);
-    expect(mail.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(drainTimeout - 150); // overlay shortens it for tests
+    const preStop = (container.lifecycle.preStop.exec.command as string[]).join(' ');
+    expect(preStop).toMatch(/mailcluster\.js drain "\$MAILCLUSTER_NODE_NAME" --wait --timeout \d+/);
+    const drainSeconds = Number(/--timeout (\d+)/.exec(preStop)![1]);
+    // after the drain the kubelet sends SIGTERM: leave the node 30 s to close its listeners and revoke its lease
+    expect(mail.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(drainSeconds + 30);
     expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
-    expect(mail.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true });
+    expect(mail.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(container.resources.requests).toBeDefined();
+    expect(container.resources.limits.memory).toBeDefined();
   });
 
   it('the Dockerfile is multi-stage, production-only, non-root, with mailcluster as entry point', () => {
     const df = readFileSync(join(DEPLOY, 'docker', 'Dockerfile'), 'utf8');
-    expect(df.match(/^FROM node:24/gm)).toHaveLength(2);
-    expect(df).toMatch(/npm ci --omit=dev/);
+    expect(df.match(/^FROM node:24\S* AS \w+$/gm)).toHaveLength(2);
+    expect(df).toMatch(/^RUN npm ci --omit=dev/m);
+    expect(df).toMatch(/^COPY --from=deps \/app\/node_modules/m);
     expect(df).toMatch(/^USER 10001/m);
-    expect(df).toMatch(/^ENTRYPOINT \["node", "bin\/mailcluster.js"\]/m);
+    expect(df).toMatch(/^ENTRYPOINT \["node", "bin\/mailcluster.js"\]$/m);
+    expect(df).toMatch(/^CMD \["node"\]$/m);
+    // every source directory the node imports is in the image; tests and deploy files are not
+    for (const d of ['bin', 'src', 'controller', 'worker']) expect(df).toMatch(new RegExp(`^COPY ${d} \\./${d}$`, 'm'));
     expect(mail.spec.template.spec.securityContext.runAsUser).toBe(10001);
+    expect(container.args).toEqual(['node']);
+    // tsx runs the TypeScript sources in production: it must not be a dev dependency
+    expect(JSON.parse(readFileSync(join(DEPLOY, '..', 'package.json'), 'utf8')).dependencies.tsx).toBeDefined();
     const ignore = readFileSync(join(DEPLOY, '..', '.dockerignore'), 'utf8');
-    expect(ignore).toMatch(/^node_modules$/m);
+    for (const line of ['node_modules', '.git', 'test', 'data']) expect(ignore).toMatch(new RegExp(`^${line.replace('.', '\\.')}$`, 'm'));
   });
 });

@@ -1,43 +1,74 @@
 /**
- * Renders the kustomize overlay with kubectl (`kubectl kustomize`), installing Debian's
- * kubernetes-client when kubectl is missing and we are root; fails loudly otherwise.
+ * Renders a kustomize overlay with `kubectl kustomize` ($KUBECTL, else kubectl on PATH), installing
+ * Debian's kubernetes-client (kubectl 1.20, kustomize v2.0.3: the oldest we support) when kubectl
+ * is missing and we are root; throws otherwise, so the deploy tests fail loudly, never skip.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 
 export const DEPLOY = join(import.meta.dirname, '..', '..', 'deploy');
+const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 
 function ensureKubectl(): void {
-  if (spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0) return;
+  if (spawnSync(KUBECTL, ['version', '--client'], { stdio: 'ignore' }).status === 0) return;
   if (process.getuid?.() !== 0) throw new Error('the deploy tests need kubectl: apt-get install kubernetes-client (as root)');
-  execFileSync('apt-get', ['install', '-y', '-qq', 'kubernetes-client'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', 'kubernetes-client'], { stdio: 'inherit', env });
 }
 
 export interface K8sObject { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown }
 
 export function render(overlay = 'overlays/test'): K8sObject[] {
   ensureKubectl();
-  const out = execFileSync('kubectl', ['kustomize', join(DEPLOY, 'kubernetes', overlay)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = execFileSync(KUBECTL, ['kustomize', join(DEPLOY, 'kubernetes', overlay)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return parseAllDocuments(out).map((d) => d.toJS() as K8sObject).filter(Boolean);
 }
 
+/** The object of that kind and name; generated names (`name-<hash>`) match their base name. */
 export function find(objs: K8sObject[], kind: string, name: string): K8sObject {
-  const o = objs.find((x) => x.kind === kind && (x.metadata.name === name || x.metadata.name.startsWith(`${name}-`)));
+  const o = objs.find((x) => x.kind === kind && (x.metadata.name === name || new RegExp(`^${name}-[a-z0-9]{10}$`).test(x.metadata.name)));
   if (!o) throw new Error(`no ${kind} ${name} in the rendered manifests`);
   return o;
 }
 
-/** The environment the StatefulSet gives pod `podName`: ConfigMap, Secret, downward API and $(VAR) references resolved. */
+interface EnvVar { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }
+export interface Container {
+  env: EnvVar[];
+  envFrom: Array<{ configMapRef?: { name: string }; secretRef?: { name: string } }>;
+  ports: Array<{ name: string; containerPort: number }>;
+  [k: string]: any;
+}
+
+export function mailContainer(objs: K8sObject[]): Container {
+  return (find(objs, 'StatefulSet', 'mail') as any).spec.template.spec.containers[0] as Container;
+}
+
+/**
+ * The environment the kubelet gives the mail container of pod `podName`, computed as Kubernetes
+ * does: `envFrom` sources in order (ConfigMap data, Secret data base64-decoded), then `env` in
+ * order; downward-API fields metadata.name / metadata.namespace; `$(VAR)` expanded from variables
+ * defined before it, `$$` an escaped `$`, an unknown reference left as written.
+ */
 export function podEnvOf(objs: K8sObject[], podName: string, namespace = 'mailcluster-test'): Record<string, string> {
-  const mail = find(objs, 'StatefulSet', 'mail') as K8sObject & { spec: { template: { spec: { containers: Array<{ env: Array<{ name: string; value?: string; valueFrom?: { fieldRef: { fieldPath: string } } }> }> } } } };
-  const configMap = find(objs, 'ConfigMap', 'mailcluster-config') as K8sObject & { data: Record<string, string> };
-  const secret = find(objs, 'Secret', 'mailcluster-secret') as K8sObject & { data: Record<string, string> };
-  const env: Record<string, string> = { ...configMap.data };
-  for (const [k, v] of Object.entries(secret.data)) env[k] = Buffer.from(v, 'base64').toString('utf8');
-  for (const e of mail.spec.template.spec.containers[0]!.env) {
-    if (e.valueFrom) env[e.name] = e.valueFrom.fieldRef.fieldPath === 'metadata.name' ? podName : namespace;
-    else env[e.name] = e.value!.replace(/\$\(([A-Z_]+)\)/g, (_, n: string) => env[n] ?? '');
+  const c = mailContainer(objs);
+  const env: Record<string, string> = {};
+  for (const src of c.envFrom) {
+    if (src.configMapRef) Object.assign(env, (find(objs, 'ConfigMap', src.configMapRef.name) as any).data);
+    if (src.secretRef) {
+      for (const [k, v] of Object.entries((find(objs, 'Secret', src.secretRef.name) as any).data as Record<string, string>)) env[k] = Buffer.from(v, 'base64').toString('utf8');
+    }
+  }
+  const fields: Record<string, string> = { 'metadata.name': podName, 'metadata.namespace': namespace };
+  for (const e of c.env) {
+    if (e.valueFrom) {
+      const path = e.valueFrom.fieldRef?.fieldPath ?? '';
+      if (!(path in fields)) throw new Error(`env ${e.name}: unsupported valueFrom ${JSON.stringify(e.valueFrom)}`);
+      env[e.name] = fields[path]!;
+    } else {
+      env[e.name] = (e.value ?? '').replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, n?: string) => (n === undefined ? '$' : (env[n] ?? m)));
+    }
   }
   return env;
 }
