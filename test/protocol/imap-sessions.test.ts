@@ -125,10 +125,13 @@ describe('server side ends of a session', () => {
     expect(srv.server.sessions().imap).toBe(before - 2);
   });
 
-  it('an overlong line is BAD and the session goes on', async () => {
+  it('an overlong line is BAD and the session goes on; too many of them end it', async () => {
     const [a] = await pair();
     expect(await a.cmd('x1', `SEARCH TEXT ${'y'.repeat(9000)}`)).toBe('x1 BAD Line too long\r\n');
     expect(await a.cmd('x2', 'NOOP')).toBe('x2 OK NOOP completed\r\n');
+    for (let i = 3; i < 6; i++) expect(await a.cmd(`x${i}`, `NOOP ${'y'.repeat(9000)}`)).toBe(`x${i} BAD Line too long\r\n`);
+    a.send(`x6 NOOP ${'y'.repeat(9000)}\r\n`); // the fifth bad line ends the session
+    expect(await a.read((x) => x.includes('* BYE'))).toBe('x6 BAD Line too long\r\n* BYE too many bad commands\r\n');
   });
 });
 

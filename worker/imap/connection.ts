@@ -91,6 +91,7 @@ export class ImapConnection {
         const tag = ev.error.tag;
         const text = ev.error.code === 'LITERAL_TOO_BIG' ? `literal too big (at most ${this.o.limits.maxLiteralSize} bytes)` : ev.error.message;
         this.socket.write(tag ? taggedResponse(tag, ev.error.code === 'LITERAL_TOO_BIG' ? 'NO' : 'BAD', text, ev.error.code === 'LITERAL_TOO_BIG' ? { code: 'TOOBIG' } : undefined) : untaggedStatus('BAD', text));
+        if (ev.error.code !== 'LITERAL_TOO_BIG') this.session.countBad(); // endless overlong lines end the session too
       }
     }
     void this.drain();

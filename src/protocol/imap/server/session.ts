@@ -164,7 +164,8 @@ export class ImapSession {
     } else if (mb.hasPending) this.send(mb.flushPending(allowExpunge));
   }
 
-  private countBad(): void {
+  /** Counts one BAD reply (also those the transport sends for dropped lines); at the limit: BYE. */
+  countBad(): void {
     if (++this.badCommands < this.o.maxBadCommands) return;
     this.bye('too many bad commands');
   }
