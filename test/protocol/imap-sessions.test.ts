@@ -3,8 +3,7 @@
  * session's changes and of deliveries (RFC 3501 §5.2, §7.4.1 — sequence numbers stay consistent
  * per session, expunges are never announced during FETCH / STORE / SEARCH), and the server-side
  * ends of a session: closeAccount, the idle timeout (not in IDLE), the line limit, shutdown.
- * \Recent is kept per account by the store, so every session of the account reports it
- * (RFC 3501 wants it for one session only; RFC 9051 drops it).
+ * \Recent goes to the first session that learns of a message, and to no other (RFC 3501 §2.3.2).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoginRoute } from '../../src/protocol/imap/server/hooks.ts';
@@ -51,6 +50,16 @@ describe('changes by other sessions', () => {
     await b.cmd('b2', 'STORE 2 +FLAGS.SILENT (\\Flagged)');
     expect(await a.cmd('a2', 'FETCH 1 UID')).toBe('* 1 FETCH (UID 1)\r\n* 2 FETCH (UID 2 FLAGS (\\Flagged \\Recent))\r\na2 OK FETCH completed\r\n');
     expect(await a.cmd('a3', 'NOOP')).toBe('a3 OK NOOP completed\r\n'); // said once only
+    // A selected first, so the messages are \Recent to A only; EXAMINE takes \Recent from nobody
+    expect(await b.cmd('b3', 'FETCH 1:2 FLAGS')).toBe('* 1 FETCH (FLAGS ())\r\n* 2 FETCH (FLAGS (\\Flagged))\r\nb3 OK FETCH completed\r\n');
+  });
+
+  it('EXAMINE shows \\Recent without taking it from the session that selects next', async () => {
+    const [a, b] = await pair();
+    await append(a, msg('new'));
+    expect(await a.cmd('a1', 'EXAMINE INBOX')).toContain('* 1 RECENT\r\n');
+    expect(await b.cmd('b1', 'SELECT INBOX')).toContain('* 1 RECENT\r\n');
+    expect(await a.cmd('a2', 'EXAMINE INBOX')).toContain('* 0 RECENT\r\n');
   });
 
   it('an expunge by another session is held during FETCH, STORE and SEARCH; numbers stay consistent until NOOP', async () => {

@@ -16,7 +16,13 @@ export interface RegistryOptions {
   assertServing: (account: string) => void;
 }
 
-interface Entry { store: Promise<AccountStore>; refs: number }
+/** What the sessions of one open account share besides the store. */
+export interface SharedAccountState {
+  /** Per folder, the highest UID some session has already been told is `\Recent`. */
+  recentClaimed: Map<string, number>;
+}
+
+interface Entry { store: Promise<AccountStore>; refs: number; shared: SharedAccountState }
 
 export class AccountRegistry {
   private readonly open = new Map<string, Entry>();
@@ -24,12 +30,12 @@ export class AccountRegistry {
   constructor(private readonly o: RegistryOptions) {}
 
   /** A reference to the account's store; call the returned release when the session ends. */
-  async acquire(account: string): Promise<{ store: AccountStore; release: () => void }> {
+  async acquire(account: string): Promise<{ store: AccountStore; shared: SharedAccountState; release: () => void }> {
     let e = this.open.get(account);
     if (!e) {
       const token = this.o.token(account);
       const store = this.o.store.openAccount(parseAccount(account), { ...(token !== undefined ? { fenceToken: BigInt(token) } : {}), beforeCommit: async () => this.o.assertServing(account) });
-      e = { store, refs: 0 };
+      e = { store, refs: 0, shared: { recentClaimed: new Map() } };
       this.open.set(account, e);
       store.catch(() => this.open.get(account) === e && this.open.delete(account));
     }
@@ -40,6 +46,7 @@ export class AccountRegistry {
       let released = false;
       return {
         store,
+        shared: entry.shared,
         release: () => {
           if (released) return;
           released = true;

@@ -7,6 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { AccountStore } from '../../src/storage/types.ts';
+import type { SharedAccountState } from './account-registry.ts';
 import type { ImapAccount, ImapQuota, MailboxChange } from '../../src/protocol/imap/server/hooks.ts';
 
 /** In-process notifications of changes to accounts (all sessions of an account run here). */
@@ -27,6 +28,8 @@ const SPECIAL_USE: Record<string, string> = { sent: '\\Sent', 'sent messages': '
 
 export interface AccountDeps {
   store: AccountStore;
+  /** State shared with the account's other sessions (from AccountRegistry.acquire). */
+  shared: SharedAccountState;
   bus: ChangeBus;
   subscriptions: SubscriptionFile;
   quotaLimitBytes: () => Promise<number>;
@@ -59,6 +62,13 @@ export class SessionAccount implements ImapAccount {
   expunge(folder: string, uids?: number[]): Promise<number[]> { return this.s.expunge(folder, uids); }
   copyMessages(from: string, uids: number[], to: string) { return this.s.copyMessages(from, uids, to); }
   moveMessages(from: string, uids: number[], to: string) { return this.s.moveMessages(from, uids, to); }
+
+  claimRecent(folder: string, uids: readonly number[], peek = false): ReadonlySet<number> {
+    const claimed = this.d.shared.recentClaimed.get(folder) ?? 0;
+    const mine = uids.filter((u) => u > claimed);
+    if (mine.length && !peek) this.d.shared.recentClaimed.set(folder, Math.max(claimed, ...mine));
+    return new Set(mine);
+  }
 
   subscriptions(): Promise<string[]> { return this.d.subscriptions.load(); }
 

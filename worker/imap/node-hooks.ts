@@ -90,11 +90,12 @@ export class NodeImapHooks implements ImapHooks {
   }
 
   async openAccount(account: string): Promise<ImapAccount> {
-    const { store, release } = await this.o.registry.acquire(account);
+    const { store, shared, release } = await this.o.registry.acquire(account);
     const unpin = this.o.holds.pin(account);
     const quota = async (): Promise<number> => (await this.o.directory.getAccount(account))?.quotaBytes ?? 0;
     return new SessionAccount(account, {
       store,
+      shared,
       bus: this.o.bus,
       subscriptions: this.o.subscriptions(account),
       quotaLimitBytes: quota,

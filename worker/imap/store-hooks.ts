@@ -56,9 +56,10 @@ export class StoreImapHooks implements ImapHooks {
   }
 
   async openAccount(account: string): Promise<ImapAccount> {
-    const { store, release } = await this.registry.acquire(account);
+    const { store, shared, release } = await this.registry.acquire(account);
     return new SessionAccount(account, {
       store,
+      shared,
       bus: this.bus,
       subscriptions: this.subscriptions(account),
       quotaLimitBytes: () => this.o.quotaLimitBytes?.(account) ?? Promise.resolve(0),

@@ -49,6 +49,12 @@ export interface ImapAccount {
   subscriptions(): Promise<string[]>;
   setSubscribed(folder: string, subscribed: boolean): Promise<void>;
   quota(): Promise<ImapQuota>;
+  /**
+   * Of `uids` (messages the store reports recent in `folder`), those this session is the first to
+   * be told of: `\Recent` belongs to one session only (RFC 3501 §2.3.2). Later callers get none.
+   * `peek` (EXAMINE, §6.3.2): report them without taking them from other sessions.
+   */
+  claimRecent(folder: string, uids: readonly number[], peek?: boolean): ReadonlySet<number>;
   /** Calls `listener` after any change to the account by another session or a delivery. */
   onChange(listener: (change: MailboxChange) => void): () => void;
   /** Announces a change this session made, so the account's other sessions learn of it now. */

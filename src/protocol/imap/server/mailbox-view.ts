@@ -25,9 +25,23 @@ export class MailboxView {
 
   get exists(): number { return this.uids.length; }
 
+  /**
+   * The store's list with `recent` as this session sees it: only messages it claimed first.
+   * Messages already in the view keep the `recent` they were announced with.
+   */
+  private async current(): Promise<ImapMessage[]> {
+    const list = await this.account.listMessages(this.name);
+    const fresh = list.filter((m) => m.recent && !this.info.has(m.uid)).map((m) => m.uid);
+    const mine = fresh.length ? this.account.claimRecent(this.name, fresh, this.readOnly) : new Set<number>();
+    return list.map((m) => {
+      const recent = this.info.get(m.uid)?.recent ?? mine.has(m.uid);
+      return m.recent === recent ? m : { ...m, recent };
+    });
+  }
+
   /** Loads the current state silently (SELECT announces it itself). */
   async load(): Promise<ImapMessage[]> {
-    const list = await this.account.listMessages(this.name);
+    const list = await this.current();
     this.syncedAt = Date.now();
     this.uids = list.map((m) => m.uid);
     for (const m of list) {
@@ -102,7 +116,7 @@ export class MailboxView {
 
   /** Untagged updates since the last sync; expunges only when `allowExpunge`. */
   async sync(allowExpunge: boolean): Promise<Buffer[]> {
-    const list = await this.account.listMessages(this.name);
+    const list = await this.current();
     this.syncedAt = Date.now();
     this.pendingFlags.clear();
     if (allowExpunge) this.pendingExpunged.clear();
