@@ -1,42 +1,75 @@
 /**
- * Three nodes booted with exactly the environment the StatefulSet gives mail-0..mail-2 (rendered
- * from the test overlay), as separate "pods" on 127.0.0.2–127.0.0.4 with the manifests' own ports.
- * Substitutions, and only these: each pod's headless DNS name and bind address become its
- * loopback address, the etcd endpoints a local etcd, the shared volume a temp directory.
- * They must form one cluster: three registered nodes, one controller, answering the CLI.
+ * Three `mailcluster node` processes started with exactly the environment the StatefulSet gives
+ * pods mail-0..mail-2 (rendered from the test overlay; ConfigMap, Secret, downward API and $(VAR)
+ * references resolved as the kubelet does). On one machine, with tests running in parallel, these
+ * substitutions and only these are made:
+ *   - MAILCLUSTER_NODE_ADVERTISE_ADDRESS  mail-N.mail.<ns>.svc.cluster.local → 127.0.0.(2+N)
+ *     (the headless DNS name, resolved to a per-pod loopback address);
+ *   - MAILCLUSTER_PORTS_*                 each pod gets its own free ports (pods have their own IPs;
+ *     processes on one host do not);
+ *   - MAILCLUSTER_ETCD_ENDPOINTS          a private etcd; MAILCLUSTER_STORAGE_ROOT a temp directory
+ *     shared by the three (the RWX volume).
+ * The bind address stays the manifests' 0.0.0.0, so a CLI run with a pod's environment reaches its
+ * node on 127.0.0.1 exactly as `kubectl exec mail-N -- …` and the preStop hook do.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdProcess } from '../../src/devcluster/etcd-process.ts';
 import { MAILCLUSTER_BIN, NodeProcess } from '../../src/devcluster/node-process.ts';
+import { freePorts } from '../../src/devcluster/ports.ts';
 import type { ClusterStatus } from '../../worker/api/cluster-status.ts';
-import { podEnvOf, render } from './render.ts';
+import { DEPLOY, mailContainer, podEnvOf, render } from './render.ts';
 
 const run = promisify(execFile);
+const REPO = join(DEPLOY, '..'); // the image's WORKDIR /app holds the same bin/ src/ … tree
 const dir = mkdtempSync(join(tmpdir(), 'mailcluster-k8s-boot-'));
+const shared = join(dir, 'shared');
 const etcd = new EtcdProcess(join(dir, 'etcd'));
+const objs = render('overlays/test');
+const container = mailContainer(objs);
 const nodes: NodeProcess[] = [];
 const ip = (i: number): string => `127.0.0.${2 + i}`;
-let manifestEnv: Record<string, string>;
+
+async function podEnv(i: number): Promise<Record<string, string>> {
+  const env = podEnvOf(objs, `mail-${i}`);
+  expect(env.MAILCLUSTER_NODE_ADVERTISE_ADDRESS).toBe(`mail-${i}.mail.mailcluster-test.svc.cluster.local`);
+  env.MAILCLUSTER_NODE_ADVERTISE_ADDRESS = ip(i);
+  const portVars = Object.keys(env).filter((k) => k.startsWith('MAILCLUSTER_PORTS_'));
+  const free = await freePorts(portVars.length);
+  portVars.forEach((k, j) => { env[k] = String(free[j]); });
+  env.MAILCLUSTER_ETCD_ENDPOINTS = etcd.endpoint;
+  env.MAILCLUSTER_STORAGE_ROOT = shared;
+  return env;
+}
+
+/** `kubectl exec mail-N -- node bin/mailcluster.js <args>`: the pod's environment, nothing more. */
+async function inPod(i: number, args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, [MAILCLUSTER_BIN, ...args], { cwd: REPO, env: { ...process.env, ...nodes[i]!.env } });
+  return stdout;
+}
+
+const status = async (i = 1): Promise<ClusterStatus> => JSON.parse(await inPod(i, ['status', '--json'])) as ClusterStatus;
+
+async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await get().catch(() => undefined);
+    if (last !== undefined && ok(last)) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what} not reached within ${ms} ms; last: ${JSON.stringify(last)}`);
+}
 
 beforeAll(async () => {
-  const objs = render();
   await etcd.start();
-  mkdirSync(join(dir, 'shared'), { recursive: true });
-  for (let i = 0; i < 3; i++) {
-    const env = podEnvOf(objs, `mail-${i}`);
-    manifestEnv ??= { ...env };
-    expect(env.MAILCLUSTER_NODE_ADVERTISE_ADDRESS).toBe(`mail-${i}.mail.mailcluster-test.svc.cluster.local`);
-    env.MAILCLUSTER_NODE_ADVERTISE_ADDRESS = ip(i); // the headless DNS name, resolved
-    env.MAILCLUSTER_NODE_BIND_ADDRESS = ip(i); // the pod's own address instead of 0.0.0.0
-    env.MAILCLUSTER_ETCD_ENDPOINTS = etcd.endpoint;
-    env.MAILCLUSTER_STORAGE_ROOT = join(dir, 'shared');
-    nodes.push(new NodeProcess(`mail-${i}`, env, join(dir, `mail-${i}.log`)));
-  }
+  mkdirSync(shared, { recursive: true });
+  for (let i = 0; i < 3; i++) nodes.push(new NodeProcess(`mail-${i}`, await podEnv(i), join(dir, `mail-${i}.log`)));
   await Promise.all(nodes.map((n) => n.start(60_000)));
 }, 120_000);
 
@@ -46,24 +79,53 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('nodes started as the StatefulSet starts them', () => {
+describe('nodes started with the StatefulSet pods\' environment', () => {
   it('form one cluster with one controller, and the CLI inside a pod sees all of it', async () => {
-    // as `kubectl exec mail-1 -- mailcluster status` would: the pod's own env, the local admin port
-    const podEnv = { ...nodes[1]!.env, MAILCLUSTER_ADMIN_URLS: `http://${ip(1)}:${manifestEnv.MAILCLUSTER_PORTS_ADMIN}` };
-    let status: ClusterStatus | undefined;
-    const until = Date.now() + 30_000;
-    while (Date.now() < until) {
-      const { stdout } = await run(process.execPath, [MAILCLUSTER_BIN, 'status', '--json'], { env: { ...process.env, ...podEnv } });
-      status = JSON.parse(stdout) as ClusterStatus;
-      if (status.controller && status.nodes.length === 3) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    expect(status!.nodes.map((n) => [n.name, n.address, n.state])).toEqual([
+    const s = await until('3 nodes and a controller', () => status(1), (v) => !!v.controller && v.nodes.length === 3);
+    expect(s.cluster).toBe('test');
+    expect(s.nodes.map((n) => [n.name, n.address, n.state])).toEqual([
       ['mail-0', ip(0), 'active'],
       ['mail-1', ip(1), 'active'],
       ['mail-2', ip(2), 'active'],
     ]);
-    expect(status!.nodes.filter((n) => n.controller)).toHaveLength(1);
-    expect(status!.nodes[0]!.ports).toMatchObject({ smtp: 2525, imap: 1143, admin: 7480, rpc: 7400 });
+    expect(s.nodes.filter((n) => n.controller).map((n) => n.name)).toEqual([s.controller]);
+    for (const [i, n] of s.nodes.entries()) expect(n.ports).toMatchObject({ smtp: Number(nodes[i]!.env.MAILCLUSTER_PORTS_SMTP), rpc: Number(nodes[i]!.env.MAILCLUSTER_PORTS_RPC) });
   });
+
+  it('every probe in the manifest answers 200 on every pod\'s admin port', async () => {
+    const probes = ['livenessProbe', 'readinessProbe', 'startupProbe'].map((p) => container[p].httpGet as { path: string; port: string });
+    for (const n of nodes) {
+      for (const p of probes) {
+        const port = n.env[`MAILCLUSTER_PORTS_${p.port.toUpperCase()}`];
+        const r = await fetch(`http://127.0.0.1:${port}${p.path}`);
+        expect([n.name, p.path, r.status]).toEqual([n.name, p.path, 200]);
+      }
+    }
+  });
+
+  it('the preStop command drains the pod with its mail kept; the restarted pod serves again', async () => {
+    await inPod(0, ['domain', 'add', 'example.test']);
+    await inPod(0, ['account', 'add', 'alice@example.test', '--password', 'a long password 1']);
+    // mail arriving on mail-2 opens the account there (placement prefers the receiving node)
+    const smtp = nodemailer.createTransport({ host: ip(2), port: Number(nodes[2]!.env.MAILCLUSTER_PORTS_SMTP), secure: false, ignoreTLS: true, name: 'client.test' });
+    await smtp.sendMail({ from: 'bob@elsewhere.test', to: 'alice@example.test', subject: 'before the drain', text: 'kept' });
+    smtp.close();
+    expect(JSON.parse(await inPod(2, ['where', 'alice@example.test', '--json']))).toMatchObject({ holder: 'mail-2' });
+
+    // the kubelet runs the hook's command in the container: the pod's env, WORKDIR /app
+    const [cmd, ...args] = container.lifecycle.preStop.exec.command as string[];
+    const hook = await run(cmd!, args, { cwd: REPO, env: { ...process.env, ...nodes[2]!.env }, timeout: 60_000 });
+    expect(hook.stdout).toMatch(/mail-2 drained: no accounts left/);
+    const drained = await status(0);
+    expect(drained.nodes.find((n) => n.name === 'mail-2')).toMatchObject({ state: 'draining', open: 0 });
+    expect(JSON.parse(await inPod(0, ['where', 'alice@example.test', '--json'])).holder).not.toBe('mail-2');
+
+    // then SIGTERM, and the StatefulSet starts the pod again with the same environment
+    await nodes[2]!.stop();
+    await nodes[2]!.start(60_000);
+    const back = await until('mail-2 active again', () => status(0), (v) => v.nodes.find((n) => n.name === 'mail-2')?.state === 'active');
+    expect(back.nodes.map((n) => n.state)).toEqual(['active', 'active', 'active']);
+    const inbox = join(shared, 'mail', 'example.test', 'alice');
+    expect([...readdirSync(join(inbox, 'new')), ...readdirSync(join(inbox, 'cur'))]).toHaveLength(1);
+  }, 120_000);
 });
