@@ -1,94 +1,44 @@
 /**
- * ENVELOPE (RFC 3501 §7.4.2 / RFC 9051 §7.5.2): date, subject, from, sender, reply-to, to, cc,
- * bcc, in-reply-to, message-id, as a WireValue. Header values are sent as they are in the message
- * (encoded words stay encoded, as the RFC says); sender and reply-to default to from. Addresses
- * are `(name adl mailbox host)`; a group is `(NIL NIL name NIL) … (NIL NIL NIL NIL)`.
+ * ENVELOPE (RFC 3501 §7.4.2, RFC 9051 §7.5.2):
+ *   envelope = "(" env-date SP env-subject SP env-from SP env-sender SP env-reply-to SP env-to SP
+ *              env-cc SP env-bcc SP env-in-reply-to SP env-message-id ")"
+ *   address  = "(" addr-name SP addr-adl SP addr-mailbox SP addr-host ")"
+ * Values are the header fields as written (first occurrence, unfolded): encoded words are not
+ * decoded, 8-bit bytes go out as literals of the same bytes. Sender and Reply-To default to From
+ * when absent or empty (RFC 3501: "the server MUST set"). A field absent is NIL; present but empty
+ * is "" for date, subject, in-reply-to and message-id (as Dovecot), NIL for an address list.
  */
 import type { WireValue } from '../imap/response.ts';
-import { header, type MimePart } from './structure.ts';
+import { parseAddressList } from './address.ts';
+import { fieldValue } from './header.ts';
+import type { MimePart } from './types.ts';
 
-/** Splits an address list on commas outside quotes, comments, angle brackets and groups' phrase. */
-function splitTopLevel(s: string, sep: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  let depth = 0;
-  let angle = false;
-  let group = false; // inside `name: a, b;` commas do not end the item
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (c === '\\' && quoted) {
-      cur += c + (s[++i] ?? '');
-      continue;
-    }
-    if (c === '"') quoted = !quoted;
-    else if (!quoted && c === '(') depth++;
-    else if (!quoted && c === ')') depth = Math.max(0, depth - 1);
-    else if (!quoted && c === '<') angle = true;
-    else if (!quoted && c === '>') angle = false;
-    else if (!quoted && depth === 0 && !angle && c === ':' && sep === ',') group = true;
-    else if (!quoted && depth === 0 && !angle && c === ';') group = false;
-    if (c === sep && !quoted && depth === 0 && !angle && !group) {
-      out.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  out.push(cur);
-  return out;
+/** A binary string as an IMAP string: quoted when 7-bit, else a literal of its bytes. */
+export function nstring(s: string | null | undefined): WireValue {
+  if (s === null || s === undefined) return null;
+  return /[\x80-\xff]/.test(s) ? Buffer.from(s, 'latin1') : s;
 }
 
-const stripComments = (s: string): string => s.replace(/\((?:[^()\\]|\\.)*\)/g, ' ');
-function unquote(s: string): string {
-  const t = s.trim();
-  return t.startsWith('"') && t.endsWith('"') && t.length >= 2 ? t.slice(1, -1).replace(/\\(.)/g, '$1') : t.replace(/\s+/g, ' ');
-}
-
-function mailboxValue(text: string): WireValue | undefined {
-  const t = text.trim();
-  if (!t) return undefined;
-  const angle = /^(.*)<([^>]*)>\s*$/s.exec(t);
-  let name: string | null = null;
-  let addr: string;
-  if (angle) {
-    const phrase = unquote(stripComments(angle[1]!));
-    name = phrase || null;
-    addr = angle[2]!.trim().replace(/^@[^:]*:/, ''); // drop a source route
-  } else {
-    const comment = /\(([^()]*)\)/.exec(t);
-    addr = stripComments(t).trim();
-    if (comment && comment[1]!.trim()) name = comment[1]!.trim();
-  }
-  const at = addr.lastIndexOf('@');
-  const mailbox = at >= 0 ? addr.slice(0, at) : addr;
-  const host = at >= 0 ? addr.slice(at + 1) : null;
-  return [name, null, unquote(mailbox) || null, host || null];
-}
-
-/** An address header as an ENVELOPE address list, NIL when absent or empty. */
-export function addressList(value: string | undefined): WireValue {
-  if (!value || !value.trim()) return null;
-  const out: WireValue[] = [];
-  for (const item of splitTopLevel(value, ',')) {
-    const group = /^\s*((?:"(?:[^"\\]|\\.)*"|[^:"<@])*):(.*?);?\s*$/s.exec(item);
-    if (group) {
-      out.push([null, null, unquote(group[1]!), null]);
-      for (const member of splitTopLevel(group[2]!, ',')) {
-        const m = mailboxValue(member);
-        if (m) out.push(m);
-      }
-      out.push([null, null, null, null]);
-      continue;
-    }
-    const m = mailboxValue(item);
-    if (m) out.push(m);
-  }
-  return out.length ? [{ concat: out }] : null;
+function addresses(value: string | undefined): WireValue {
+  if (value === undefined) return null;
+  const list = parseAddressList(value);
+  if (list.length === 0) return null;
+  return [{ concat: list.map((a) => [nstring(a.name), nstring(a.route), nstring(a.mailbox), nstring(a.host)]) }];
 }
 
 export function envelopeValue(msg: Pick<MimePart, 'fields'>): WireValue {
-  const h = (n: string): string | null => header(msg, n) ?? null;
-  const from = addressList(h('from') ?? undefined);
-  const sender = addressList(h('sender') ?? undefined) ?? from;
-  const replyTo = addressList(h('reply-to') ?? undefined) ?? from;
-  return [h('date'), h('subject'), from, sender, replyTo, addressList(h('to') ?? undefined), addressList(h('cc') ?? undefined), addressList(h('bcc') ?? undefined), h('in-reply-to'), h('message-id')];
+  const h = (name: string): string | undefined => fieldValue(msg.fields, name);
+  const from = addresses(h('from'));
+  return [
+    nstring(h('date')),
+    nstring(h('subject')),
+    from,
+    addresses(h('sender')) ?? from,
+    addresses(h('reply-to')) ?? from,
+    addresses(h('to')),
+    addresses(h('cc')),
+    addresses(h('bcc')),
+    nstring(h('in-reply-to')),
+    nstring(h('message-id')),
+  ];
 }

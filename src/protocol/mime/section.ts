@@ -1,63 +1,77 @@
 /**
  * BODY[section]<partial> (RFC 3501 §6.4.5, RFC 9051 §6.4.5): the bytes a section names.
- *   ""            the whole message          HEADER / TEXT   of the message (or of an rfc822 part)
- *   1.2           a part's body (non-multipart message: part 1 is its body)
- *   1.2.MIME      the part's own MIME header  HEADER.FIELDS (A B) / .NOT   selected header lines
- * Returns null for a section that does not exist (FETCH then returns NIL, as servers do).
- * Partial `<o.n>`: bytes o..o+n of the section; empty when o is past its end.
+ *   []                    the whole message            [HEADER] [TEXT]   of the message
+ *   [1.2]                 a part's body (a non-multipart message's part 1 is its body; the body
+ *                         of a message/rfc822 part is the whole encapsulated message)
+ *   [1.2.MIME]            the part's own MIME header
+ *   [1.2.HEADER] [1.2.TEXT] [1.2.HEADER.FIELDS (A B)] [… .NOT (A B)]
+ *                         of the message inside a message/rfc822 part 1.2; part numbers after a
+ *                         message/rfc822 part number the parts of its message
+ * RFC822.HEADER and RFC822.TEXT are [HEADER] and [TEXT].
+ *
+ * Returns null for a section that does not exist (FETCH sends NIL, as Dovecot and Cyrus do), or
+ * HEADER/TEXT of a part that is not message/rfc822. Sections are views into `raw` except
+ * HEADER.FIELDS[.NOT], built from the matching field lines as written (folding kept), each ended
+ * by a line break, then the blank line (CRLF). Partial `<o.n>`: octets o … o+n-1 of the section,
+ * fewer at its end, empty when o is past it.
  */
 import type { ByteRange, Section } from '../imap/types.ts';
-import { parseFields, type MimePart } from './structure.ts';
+import type { MimeMessage, MimePart } from './types.ts';
 
-/** The part a dotted path names; for a message/rfc822 part, a path continues inside its message. */
-function resolvePart(root: MimePart, path: number[]): MimePart | undefined {
+/** The part a non-empty path names, or undefined. */
+function resolvePart(root: MimeMessage, path: readonly number[]): MimePart | undefined {
   let cur: MimePart = root;
-  for (let i = 0; i < path.length; i++) {
-    const container: MimePart = i > 0 && cur.type === 'message' && cur.message ? cur.message : cur;
-    if (container.type === 'multipart') {
-      const next = container.parts[path[i]! - 1];
+  let isMessage = true; // cur is a message whose body the next number addresses
+  for (const n of path) {
+    if (isMessage && cur.type === 'message' && cur.message && cur !== root) cur = cur.message;
+    if (cur.type === 'multipart') {
+      const next = cur.parts[n - 1];
       if (!next) return undefined;
       cur = next;
-    } else if (path[i] === 1) {
-      cur = container; // a single-part message: part 1 is its body
+    } else if (isMessage && n === 1) {
+      // a single-part message: part 1 is its body (the entity itself)
     } else return undefined;
+    isMessage = cur.type === 'message' && cur.message !== undefined;
   }
   return cur;
 }
 
-function headerLines(raw: Buffer, start: number, end: number): string[] {
-  const text = raw.toString('latin1', start, end);
-  const lines: string[] = [];
-  for (const line of text.split(/(?<=\n)/)) {
-    if (/^[ \t]/.test(line) && lines.length) lines[lines.length - 1] += line;
-    else if (line.trim() !== '') lines.push(line);
-  }
-  return lines;
+export function sectionBytes(raw: Buffer, msg: MimeMessage, section: Section, partial?: ByteRange): Buffer | null {
+  const data = whole(raw, msg, section);
+  if (data === null || partial === undefined) return data;
+  const from = Math.min(partial.offset, data.length);
+  return data.subarray(from, Math.min(data.length, from + partial.length));
 }
 
-export function sectionBytes(raw: Buffer, root: MimePart, section: Section, partial?: ByteRange): Buffer | null {
-  const data = sectionWhole(raw, root, section);
-  if (data === null || !partial) return data;
-  return data.subarray(Math.min(partial.offset, data.length), Math.min(data.length, partial.offset + partial.length));
-}
-
-function sectionWhole(raw: Buffer, root: MimePart, section: Section): Buffer | null {
-  if (section.part.length === 0 && !section.text) return raw;
-  const part = section.part.length ? resolvePart(root, section.part) : root;
+function whole(raw: Buffer, msg: MimeMessage, section: Section): Buffer | null {
+  const part = section.part.length ? resolvePart(msg, section.part) : msg;
   if (!part) return null;
-  if (!section.text) return raw.subarray(part.bodyStart, part.end);
-  if (section.text === 'MIME') return raw.subarray(part.headerStart, part.bodyStart);
-  // HEADER / TEXT / HEADER.FIELDS of a message: the root, or the message inside an rfc822 part
-  const msg = section.part.length === 0 ? root : part.type === 'message' && part.message ? part.message : undefined;
-  if (!msg) return null;
-  if (section.text === 'TEXT') return raw.subarray(msg.bodyStart, msg.end);
-  if (section.text === 'HEADER') return raw.subarray(msg.headerStart, msg.bodyStart);
-  if (section.text !== 'HEADER.FIELDS' && section.text !== 'HEADER.FIELDS.NOT') return null;
-  const wanted = new Set(section.fields.map((f) => f.toLowerCase()));
-  const keep = section.text === 'HEADER.FIELDS';
-  const lines = headerLines(raw, msg.headerStart, msg.bodyStart).filter((l) => {
-    const name = parseFields(l)[0]?.name.toLowerCase();
-    return name !== undefined && wanted.has(name) === keep;
-  });
-  return Buffer.from(`${lines.map((l) => l.replace(/\r?\n$/, '')).join('\r\n')}${lines.length ? '\r\n' : ''}\r\n`, 'latin1');
+  if (section.text === undefined) return section.part.length ? raw.subarray(part.bodyStart, part.end) : raw;
+  if (section.text === 'MIME') return section.part.length ? raw.subarray(part.headerStart, part.bodyStart) : null;
+  const target = section.part.length === 0 ? msg : part.message;
+  if (!target) return null;
+  switch (section.text) {
+    case 'HEADER':
+      return raw.subarray(target.headerStart, target.bodyStart);
+    case 'TEXT':
+      return raw.subarray(target.bodyStart, target.end);
+    default:
+      return headerFields(raw, target, 'fields' in section ? section.fields : [], section.text === 'HEADER.FIELDS');
+  }
 }
+
+/** The fields named (keep) or not named (!keep), in message order, then the blank line. */
+function headerFields(raw: Buffer, part: MimePart, names: readonly string[], keep: boolean): Buffer {
+  const wanted = new Set(names.map((n) => n.toLowerCase()));
+  const chunks: Buffer[] = [];
+  for (const f of part.fields) {
+    if (wanted.has(f.name.toLowerCase()) !== keep) continue;
+    const bytes = raw.subarray(f.start, f.end);
+    chunks.push(bytes);
+    if (bytes[bytes.length - 1] !== 0x0a) chunks.push(CRLF);
+  }
+  chunks.push(CRLF);
+  return Buffer.concat(chunks);
+}
+
+const CRLF = Buffer.from('\r\n');
