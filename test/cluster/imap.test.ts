@@ -29,7 +29,8 @@ async function state(f: ImapFlow): Promise<Array<{ uid: number; flags: string[];
   });
   try {
     const out = [];
-    for await (const m of f.fetch('1:*', { uid: true, flags: true, envelope: true })) out.push({ uid: m.uid, flags: [...(m.flags ?? [])].sort(), subject: m.envelope?.subject });
+    // \Recent is per session (only the first session to see a message gets it): not mailbox state
+    for await (const m of f.fetch('1:*', { uid: true, flags: true, envelope: true })) out.push({ uid: m.uid, flags: [...(m.flags ?? [])].filter((x) => x !== '\\Recent').sort(), subject: m.envelope?.subject });
     return out;
   } finally {
     lock.release();
