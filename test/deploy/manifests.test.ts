@@ -4,15 +4,19 @@
  * config schema knows and the pod environment loads as a node config, every container port is the
  * port the node binds for it (and every port the node binds has one), Services and NetworkPolicy
  * name only those ports and keep the internal ones internal, the grace period covers the preStop
- * drain, and the Dockerfile is built as the manifests expect. The probes and the preStop command
+ * drain, the Secret made as deploy/README.md says gives the nodes their secret, and the
+ * Dockerfile is built as the manifests expect. The probes and the preStop command
  * are exercised against running nodes in boot.test.ts.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { envKeys } from '../../src/config/env.ts';
 import { loadConfig } from '../../src/config/loader.ts';
-import { DEPLOY, find, mailContainer, podEnvOf, render, type K8sObject } from './render.ts';
+import { MAILCLUSTER_BIN } from '../../src/devcluster/node-process.ts';
+import { DEPLOY, KUBECTL, find, mailContainer, parseObjects, podEnvOf, render, type K8sObject } from './render.ts';
 
 const objs = render('overlays/test');
 const external = render('overlays/external-etcd');
@@ -82,6 +86,23 @@ describe('Kubernetes manifests', () => {
     expect(config.cluster.secret.length).toBeGreaterThanOrEqual(32);
     expect(config.node.undrainOnStart).toBe(true);
     expect(config.etcd.endpoints.every((e) => /^http:\/\/etcd-\d\.etcd\.mailcluster-test\.svc:2379$/.test(e))).toBe(true);
+  });
+
+  it('the Secret made as deploy/README.md says, from `mailcluster init`, gives the nodes their secret', () => {
+    expect(readFileSync(join(DEPLOY, 'README.md'), 'utf8')).toMatch(/create secret generic mailcluster-secret \\\n\s+--from-env-file=<\(docker run --rm \S+ init\)/);
+    const tmp = mkdtempSync(join(tmpdir(), 'mailcluster-secret-'));
+    try {
+      const envFile = join(tmp, 'secret.env');
+      writeFileSync(envFile, execFileSync(process.execPath, [MAILCLUSTER_BIN, 'init'], { encoding: 'utf8' }));
+      const made = execFileSync(KUBECTL, ['create', 'secret', 'generic', 'mailcluster-secret', `--from-env-file=${envFile}`, '--dry-run=client', '-o', 'yaml'], { encoding: 'utf8' });
+      const secret = parseObjects(made)[0] as K8sObject & { data: Record<string, string> };
+      expect(Object.keys(secret.data)).toEqual(['MAILCLUSTER_CLUSTER_SECRET']);
+      const value = Buffer.from(secret.data.MAILCLUSTER_CLUSTER_SECRET!, 'base64').toString('utf8');
+      const generated = objs.filter((o) => o.kind !== 'Secret').concat({ ...secret, metadata: { name: find(objs, 'Secret', 'mailcluster-secret').metadata.name } });
+      expect(loadConfig({ env: podEnvOf(generated, 'mail-0'), purpose: 'node' }).cluster.secret).toBe(value);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('names each container port as the node binds it, one for every port the node binds', () => {

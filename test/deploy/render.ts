@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 
 export const DEPLOY = join(import.meta.dirname, '..', '..', 'deploy');
-const KUBECTL = process.env.KUBECTL ?? 'kubectl';
+export const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 
 function ensureKubectl(): void {
   if (spawnSync(KUBECTL, ['version', '--client'], { stdio: 'ignore' }).status === 0) return;
@@ -22,8 +22,12 @@ export interface K8sObject { apiVersion: string; kind: string; metadata: { name:
 
 export function render(overlay = 'overlays/test'): K8sObject[] {
   ensureKubectl();
-  const out = execFileSync(KUBECTL, ['kustomize', join(DEPLOY, 'kubernetes', overlay)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  return parseAllDocuments(out).map((d) => d.toJS() as K8sObject).filter(Boolean);
+  return parseObjects(execFileSync(KUBECTL, ['kustomize', join(DEPLOY, 'kubernetes', overlay)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+/** The objects of a multi-document YAML stream (kubectl output). */
+export function parseObjects(yaml: string): K8sObject[] {
+  return parseAllDocuments(yaml).map((d) => d.toJS() as K8sObject).filter(Boolean);
 }
 
 /** The object of that kind and name; generated names (`name-<hash>`) match their base name. */
