@@ -51,6 +51,12 @@ export interface CopyResult {
   readonly uids: ReadonlyMap<number, number>;
 }
 
+/** RFC 9208 STORAGE and MESSAGE usage: every message in every folder of the account, as stored. */
+export interface QuotaUsage {
+  readonly bytes: number;
+  readonly messages: number;
+}
+
 export interface OpenAccountOptions {
   /**
    * Fencing token of this node's grant (design §4.3). When set, the store checks the account's fence
@@ -105,6 +111,23 @@ export interface AccountStore {
   copyMessages(from: string, uids: readonly number[], to: string): Promise<CopyResult>;
   /** As copyMessages, then the source messages are gone (no copy-then-expunge window on disk). */
   moveMessages(from: string, uids: readonly number[], to: string): Promise<CopyResult>;
+  /**
+   * Subscribed folder names (RFC 3501 §6.3.6–§6.3.9, LSUB), normalised, INBOX first then sorted.
+   * Names need not exist: DELETE and RENAME leave subscriptions alone (RFC 3501 §6.3.6 forbids
+   * removing a name unilaterally); the protocol layer decides whether RENAME carries them along.
+   */
+  listSubscriptions(): Promise<string[]>;
+  /**
+   * Adds or removes one name; idempotent (no write when nothing changes). BAD_MAILBOX_NAME for a
+   * name the store refuses. A metadata commit: fenced like the others, durable on resolve.
+   */
+  setSubscribed(name: string, subscribed: boolean): Promise<void>;
+  /**
+   * Bytes and messages in use across all folders (quota usage; the limit is the caller's, see
+   * quota.ts). Kept current by the store: cheap when nothing changed (maildir: two stats per
+   * folder), and it takes in messages delivered behind the store's back.
+   */
+  quotaUsage(): Promise<QuotaUsage>;
   /** Waits for queued calls; later calls reject with CLOSED. */
   close(): Promise<void>;
 }

@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import type { AccountName } from '../../util/account.ts';
 import { StorageError } from '../errors.ts';
 import { assertFence } from '../fence.ts';
-import { isSameOrInferior, normaliseFolderName } from '../names.ts';
+import { isSameOrInferior, normaliseFolderName, sortFolderNames } from '../names.ts';
 import { SerialQueue } from '../serial.ts';
 import {
   INBOX,
@@ -25,10 +25,12 @@ import {
   type FolderStatus,
   type MessageInfo,
   type OpenAccountOptions,
+  type QuotaUsage,
 } from '../types.ts';
 import { MaildirFolder } from './folder.ts';
 import { errno } from './fsops.ts';
 import { folderDir } from './paths.ts';
+import { readSubscriptions, writeSubscriptions, type Subscriptions } from './subscriptions.ts';
 import { folderExists, listFolderNames, makeFolder, makeParents, removeFolder, renameTree, type TreeContext } from './tree.ts';
 import { nextUidValidity } from './uidvalidity.ts';
 
@@ -37,6 +39,8 @@ export class MaildirAccount implements AccountStore {
   private readonly folders = new Map<string, MaildirFolder>();
   private readonly tree: TreeContext;
   private closed = false;
+  /** The subscriptions file as last read or written (the holder is its only writer). */
+  private subs: Subscriptions | undefined;
 
   constructor(
     readonly account: AccountName,
@@ -140,6 +144,48 @@ export class MaildirAccount implements AccountStore {
     return this.transfer(from, uids, to, 'rename');
   }
 
+  listSubscriptions(): Promise<string[]> {
+    return this.run(async () => sortFolderNames((await this.subscriptions()).names));
+  }
+
+  setSubscribed(name: string, subscribed: boolean): Promise<void> {
+    return this.run(async () => {
+      const n = normaliseFolderName(name);
+      const subs = await this.subscriptions();
+      if (subs.names.has(n) === subscribed) return;
+      const next = new Set(subs.names);
+      if (subscribed) next.add(n);
+      else next.delete(n);
+      await this.gate();
+      this.subs = undefined; // if the write fails, reread the file next time
+      await writeSubscriptions(this.dir, sortFolderNames(next), subs.foreign);
+      this.subs = { names: next, foreign: subs.foreign };
+    });
+  }
+
+  /**
+   * Sums the folders' indexes after syncing each (two stats when unchanged; new deliveries are
+   * taken in, as listMessages does). A folder removed meanwhile counts as empty.
+   */
+  quotaUsage(): Promise<QuotaUsage> {
+    return this.run(async () => {
+      let bytes = 0;
+      let messages = 0;
+      for (const name of await listFolderNames(this.dir)) {
+        const u = await this.on(name, async (f) => {
+          await f.sync();
+          return f.usage();
+        }).catch((err: unknown) => {
+          if (err instanceof StorageError && err.code === 'NO_SUCH_MAILBOX') return { bytes: 0, messages: 0 };
+          throw err;
+        });
+        bytes += u.bytes;
+        messages += u.messages;
+      }
+      return { bytes, messages };
+    });
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.queue.idle();
@@ -154,6 +200,10 @@ export class MaildirAccount implements AccountStore {
       if (how === 'rename') await this.on(f, (src) => src.forget(result.uids.keys()));
       return result;
     });
+  }
+
+  private async subscriptions(): Promise<Subscriptions> {
+    return (this.subs ??= await readSubscriptions(this.dir));
   }
 
   private run<T>(task: () => Promise<T>): Promise<T> {

@@ -70,6 +70,8 @@ export class FolderIndex {
   protected dirty = false;
   protected newMark: { mtimeMs: number; until: number } | undefined;
   protected curMtimeMs: number | undefined;
+  /** Memo of usage(); dropped whenever a record comes, goes or gets its size. */
+  private usageMemo: { bytes: number; messages: number } | undefined;
 
   protected readonly ctx: Required<FolderOptions>;
 
@@ -125,6 +127,16 @@ export class FolderIndex {
       if (r.recent) recent++;
     }
     return { uidValidity: this.uidValidity, uidNext: this.nextUidValue, messages: this.recs.size, unseen, recent };
+  }
+
+  /** Bytes and messages in the folder as of the last sync() (quota usage). O(1) when unchanged. */
+  usage(): { bytes: number; messages: number } {
+    if (!this.usageMemo) {
+      let bytes = 0;
+      for (const r of this.recs.values()) bytes += Math.max(0, r.size);
+      this.usageMemo = { bytes, messages: this.recs.size };
+    }
+    return this.usageMemo;
   }
 
   /** The index as of the last sync(), in UID order. */
@@ -197,6 +209,7 @@ export class FolderIndex {
       const st = await stat(join(this.cur, r.name));
       r.size = parseName(r.name).size ?? st.size;
       r.mtimeMs = st.mtimeMs;
+      this.usageMemo = undefined;
     }
     return { fresh, dropped: gone.length > 0 };
   }
@@ -241,11 +254,13 @@ export class FolderIndex {
   protected put(r: Rec): void {
     this.recs.set(r.uid, r);
     this.byBase.set(r.base, r.uid);
+    this.usageMemo = undefined;
   }
 
   protected drop(r: Rec): void {
     this.recs.delete(r.uid);
     this.byBase.delete(r.base);
+    this.usageMemo = undefined;
   }
 
   protected async writeList(): Promise<void> {

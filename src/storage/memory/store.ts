@@ -20,6 +20,7 @@ import {
   type MailStore,
   type MessageInfo,
   type OpenAccountOptions,
+  type QuotaUsage,
 } from '../types.ts';
 
 interface Msg {
@@ -39,6 +40,7 @@ type Account = Map<string, Folder>;
 
 export class MemoryStore implements MailStore {
   private readonly accounts = new Map<string, Account>();
+  private readonly subscriptions = new Map<string, Set<string>>();
   private lastUidValidity = 0;
 
   constructor(private readonly clock: Clock = systemClock) {}
@@ -50,7 +52,9 @@ export class MemoryStore implements MailStore {
       this.accounts.set(account.address, folders);
     }
     for (const f of folders.values()) for (const m of f.msgs.values()) m.recent = false;
-    return new MemoryAccount(account, folders, options, () => this.newFolder(), () => this.clock.now());
+    let subs = this.subscriptions.get(account.address);
+    if (!subs) this.subscriptions.set(account.address, (subs = new Set()));
+    return new MemoryAccount(account, folders, subs, options, () => this.newFolder(), () => this.clock.now());
   }
 
   private newFolder(): Folder {
@@ -65,6 +69,7 @@ class MemoryAccount implements AccountStore {
   constructor(
     readonly account: AccountName,
     private readonly folders: Account,
+    private readonly subs: Set<string>,
     private readonly o: OpenAccountOptions,
     private readonly newFolder: () => Folder,
     private readonly now: () => number,
@@ -168,6 +173,31 @@ class MemoryAccount implements AccountStore {
 
   async moveMessages(from: string, uids: readonly number[], to: string): Promise<CopyResult> {
     return this.transfer(from, uids, to, true);
+  }
+
+  async listSubscriptions(): Promise<string[]> {
+    this.open();
+    return sortFolderNames(this.subs);
+  }
+
+  async setSubscribed(name: string, subscribed: boolean): Promise<void> {
+    const n = this.name(name);
+    if (this.subs.has(n) === subscribed) return;
+    await this.commit();
+    if (subscribed) this.subs.add(n);
+    else this.subs.delete(n);
+  }
+
+  /** O(messages): this store is for tests. */
+  async quotaUsage(): Promise<QuotaUsage> {
+    this.open();
+    let bytes = 0;
+    let messages = 0;
+    for (const f of this.folders.values()) {
+      for (const m of f.msgs.values()) bytes += m.data.length;
+      messages += f.msgs.size;
+    }
+    return { bytes, messages };
   }
 
   async close(): Promise<void> {
