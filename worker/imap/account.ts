@@ -1,8 +1,8 @@
 /**
  * ImapAccount (the protocol core's view of one account) over a storage AccountStore shared by
- * all of the account's sessions in this process, plus what the store does not keep:
- * subscriptions (Dovecot's maildir `subscriptions` file format), quota (limit from the account
- * directory, usage summed from the folders) and SPECIAL-USE attributes by folder name.
+ * all of the account's sessions in this process. The store keeps subscriptions (Dovecot's
+ * maildir `subscriptions` file) and quota usage; the limit comes from the account directory;
+ * SPECIAL-USE attributes follow folder names.
  * Change notifications go through the per-account ChangeBus; a session is not told of its own.
  */
 import { EventEmitter } from 'node:events';
@@ -31,7 +31,8 @@ export interface AccountDeps {
   /** State shared with the account's other sessions (from AccountRegistry.acquire). */
   shared: SharedAccountState;
   bus: ChangeBus;
-  subscriptions: SubscriptionFile;
+  /** Override where subscriptions live (tests); default: the store's own subscriptions. */
+  subscriptions?: SubscriptionFile;
   quotaLimitBytes: () => Promise<number>;
   /** Called when the session ends (drops its reference to the shared store). */
   onClose: () => void;
@@ -70,25 +71,22 @@ export class SessionAccount implements ImapAccount {
     return new Set(mine);
   }
 
-  subscriptions(): Promise<string[]> { return this.d.subscriptions.load(); }
+  subscriptions(): Promise<string[]> {
+    return this.d.subscriptions ? this.d.subscriptions.load() : this.s.listSubscriptions();
+  }
 
   async setSubscribed(folder: string, subscribed: boolean): Promise<void> {
-    const list = new Set(await this.d.subscriptions.load());
+    const file = this.d.subscriptions;
+    if (!file) return this.s.setSubscribed(folder, subscribed);
+    const list = new Set(await file.load());
     if (subscribed) list.add(folder);
     else list.delete(folder);
-    await this.d.subscriptions.save([...list].sort());
+    await file.save([...list].sort());
   }
 
   async quota(): Promise<ImapQuota> {
-    let usedBytes = 0;
-    let messages = 0;
-    for (const f of await this.s.listFolders()) {
-      for (const m of await this.s.listMessages(f)) {
-        usedBytes += m.size;
-        messages++;
-      }
-    }
-    return { usedBytes, messages, limitBytes: await this.d.quotaLimitBytes() };
+    const [usage, limitBytes] = await Promise.all([this.s.quotaUsage(), this.d.quotaLimitBytes()]);
+    return { usedBytes: usage.bytes, messages: usage.messages, limitBytes };
   }
 
   onChange(listener: (change: MailboxChange) => void): () => void {

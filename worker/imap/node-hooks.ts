@@ -12,7 +12,7 @@ import { RpcError } from '../../src/cluster/rpc/methods.ts';
 import type { ImapAccount, ImapHooks, LoginRoute } from '../../src/protocol/imap/server/hooks.ts';
 import { parseAccount } from '../../src/util/account.ts';
 import type { AccountHolds } from '../holds.ts';
-import { SessionAccount, type ChangeBus, type SubscriptionFile } from './account.ts';
+import { SessionAccount, type ChangeBus } from './account.ts';
 import type { AccountRegistry } from './account-registry.ts';
 import { PeerLoginVerifier } from './peer-login.ts';
 
@@ -26,7 +26,6 @@ export interface NodeHooksOptions {
   holds: AccountHolds;
   registry: AccountRegistry;
   bus: ChangeBus;
-  subscriptions: (account: string) => SubscriptionFile;
   /** How long a login may wait for the account to be opened here (grant seen, fence written). */
   holdTimeoutMs: number;
 }
@@ -97,7 +96,6 @@ export class NodeImapHooks implements ImapHooks {
       store,
       shared,
       bus: this.o.bus,
-      subscriptions: this.o.subscriptions(account),
       quotaLimitBytes: quota,
       onClose: () => {
         unpin();

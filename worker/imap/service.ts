@@ -4,18 +4,15 @@
  * mail is delivered here. When the node stops holding an account (released, moved, drained,
  * self-fenced) its local sessions get `* BYE` with the reason and its store is closed.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Config } from '../../src/config/schema.ts';
 import type { Logger } from '../../src/log/logger.ts';
 import type { AccountDirectory } from '../../src/accounts/directory.ts';
 import type { LockClient } from '../../src/cluster/lock-client.ts';
 import type { ClusterView } from '../../src/cluster/view.ts';
 import { MaildirStore } from '../../src/storage/maildir/store.ts';
-import { accountDir } from '../delivery/maildir-delivery.ts';
 import type { AccountHolds } from '../holds.ts';
 import { AccountRegistry } from './account-registry.ts';
-import { ChangeBus, type SubscriptionFile } from './account.ts';
+import { ChangeBus } from './account.ts';
 import { NodeImapHooks } from './node-hooks.ts';
 import { ImapServer } from './server.ts';
 
@@ -25,19 +22,6 @@ const BYE_REASON: Record<string, string> = {
   'self-fenced': 'this server lost contact with the cluster; please reconnect',
   released: 'mailbox closed on this server; please reconnect',
 };
-
-/** Dovecot-style `subscriptions` file in the account's maildir: one mailbox name per line. */
-function subscriptionFile(root: string, account: string): SubscriptionFile {
-  const file = join(accountDir(root, account), 'subscriptions');
-  return {
-    load: async () => (await readFile(file, 'utf8').catch(() => '')).split('\n').filter((l) => l && !l.startsWith('V\t')),
-    save: async (names) => {
-      await mkdir(accountDir(root, account), { recursive: true });
-      await writeFile(`${file}.tmp`, names.map((n) => `${n}\n`).join(''));
-      await rename(`${file}.tmp`, file);
-    },
-  };
-}
 
 export interface ImapServiceDeps {
   config: Readonly<Config>;
@@ -81,7 +65,6 @@ export class ImapService {
         holds: this.d.holds,
         registry: this.registry,
         bus: this.bus,
-        subscriptions: (account) => subscriptionFile(config.storage.root, account),
         holdTimeoutMs: config.locks.openTimeoutMs,
       }),
       tls,

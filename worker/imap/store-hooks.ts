@@ -22,23 +22,16 @@ export interface StoreHooksOptions {
   routeLogin?: (account: string) => Promise<LoginRoute>;
   /** The account's quota in bytes, 0 = none (default: none). */
   quotaLimitBytes?: (account: string) => Promise<number>;
-  /** Where subscriptions live (default: in memory, lost at restart). */
+  /** Where subscriptions live (default: the store's own). */
   subscriptions?: (account: string) => SubscriptionFile;
-}
-
-function memorySubscriptions(): (account: string) => SubscriptionFile {
-  const all = new Map<string, string[]>();
-  return (account) => ({ load: async () => all.get(account) ?? [], save: async (names) => void all.set(account, names) });
 }
 
 export class StoreImapHooks implements ImapHooks {
   readonly bus = new ChangeBus();
   readonly registry: AccountRegistry;
-  private readonly subscriptions: (account: string) => SubscriptionFile;
 
   constructor(private readonly o: StoreHooksOptions) {
     this.registry = new AccountRegistry({ store: o.store, token: () => undefined, assertServing: () => undefined });
-    this.subscriptions = o.subscriptions ?? memorySubscriptions();
   }
 
   async authenticate(user: string, password: string): Promise<string | undefined> {
@@ -61,7 +54,7 @@ export class StoreImapHooks implements ImapHooks {
       store,
       shared,
       bus: this.bus,
-      subscriptions: this.subscriptions(account),
+      ...(this.o.subscriptions ? { subscriptions: this.o.subscriptions(account) } : {}),
       quotaLimitBytes: () => this.o.quotaLimitBytes?.(account) ?? Promise.resolve(0),
       onClose: release,
     });

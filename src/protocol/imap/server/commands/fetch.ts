@@ -60,8 +60,8 @@ export const FETCH: CommandSpec<CommandOf<'FETCH'>> = {
           case 'INTERNALDATE': items.push({ item: 'INTERNALDATE', date: info.internalDate }); break;
           case 'RFC822.SIZE': items.push({ item: 'RFC822.SIZE', value: info.size }); break;
           case 'ENVELOPE': items.push({ item: 'ENVELOPE', value: envelopeValue(mime!) }); break;
-          case 'BODYSTRUCTURE': items.push({ item: 'BODYSTRUCTURE', value: bodyStructureValue(raw!, mime!, true) }); break;
-          case 'BODY': items.push({ item: 'BODY', value: bodyStructureValue(raw!, mime!, false) }); break;
+          case 'BODYSTRUCTURE': items.push({ item: 'BODYSTRUCTURE', value: bodyStructureValue(mime!, true) }); break;
+          case 'BODY': items.push({ item: 'BODY', value: bodyStructureValue(mime!, false) }); break;
           case 'RFC822': items.push({ item: 'RFC822', data: raw! }); break;
           case 'RFC822.HEADER': items.push({ item: 'RFC822.HEADER', data: sectionBytes(raw!, mime!, { part: [], text: 'HEADER' }) }); break;
           case 'RFC822.TEXT': items.push({ item: 'RFC822.TEXT', data: sectionBytes(raw!, mime!, { part: [], text: 'TEXT' }) }); break;
