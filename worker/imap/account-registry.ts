@@ -7,6 +7,7 @@
  */
 import type { AccountStore, MailStore } from '../../src/storage/types.ts';
 import { parseAccount } from '../../src/util/account.ts';
+import { MessageCache } from './message-cache.ts';
 
 export interface RegistryOptions {
   store: MailStore;
@@ -20,6 +21,8 @@ export interface RegistryOptions {
 export interface SharedAccountState {
   /** Per folder, the highest UID some session has already been told is `\Recent`. */
   recentClaimed: Map<string, number>;
+  /** Bodies read recently by any of the account's sessions. */
+  messages: MessageCache;
 }
 
 interface Entry { store: Promise<AccountStore>; refs: number; shared: SharedAccountState }
@@ -35,7 +38,7 @@ export class AccountRegistry {
     if (!e) {
       const token = this.o.token(account);
       const store = this.o.store.openAccount(parseAccount(account), { ...(token !== undefined ? { fenceToken: BigInt(token) } : {}), beforeCommit: async () => this.o.assertServing(account) });
-      e = { store, refs: 0, shared: { recentClaimed: new Map() } };
+      e = { store, refs: 0, shared: { recentClaimed: new Map(), messages: new MessageCache() } };
       this.open.set(account, e);
       store.catch(() => this.open.get(account) === e && this.open.delete(account));
     }

@@ -53,11 +53,24 @@ export class SessionAccount implements ImapAccount {
   listFolders(): Promise<string[]> { return this.s.listFolders(); }
   specialUse(folder: string): string | undefined { return folder.includes('/') ? undefined : SPECIAL_USE[folder.toLowerCase()]; }
   createFolder(name: string): Promise<void> { return this.s.createFolder(name); }
-  deleteFolder(name: string): Promise<void> { return this.s.deleteFolder(name); }
-  renameFolder(from: string, to: string): Promise<void> { return this.s.renameFolder(from, to); }
+  deleteFolder(name: string): Promise<void> {
+    this.d.shared.messages.clear(); // a new folder of that name restarts its UIDs
+    return this.s.deleteFolder(name).finally(() => this.d.shared.messages.clear());
+  }
+  renameFolder(from: string, to: string): Promise<void> {
+    this.d.shared.messages.clear();
+    return this.s.renameFolder(from, to).finally(() => this.d.shared.messages.clear());
+  }
   status(folder: string) { return this.s.status(folder); }
   listMessages(folder: string) { return this.s.listMessages(folder); }
-  readMessage(folder: string, uid: number): Promise<Buffer> { return this.s.readMessage(folder, uid); }
+  async readMessage(folder: string, uid: number): Promise<Buffer> {
+    const cache = this.d.shared.messages;
+    const hit = cache.get(folder, uid);
+    if (hit) return hit;
+    const data = await this.s.readMessage(folder, uid);
+    cache.put(folder, uid, data);
+    return data;
+  }
   appendMessage(folder: string, data: Buffer, flags: string[], date?: Date) { return this.s.appendMessage(folder, data, flags, date); }
   setFlags(folder: string, uids: number[], flags: string[], mode: 'add' | 'remove' | 'replace') { return this.s.setFlags(folder, uids, flags, mode); }
   expunge(folder: string, uids?: number[]): Promise<number[]> { return this.s.expunge(folder, uids); }

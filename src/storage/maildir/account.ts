@@ -129,7 +129,8 @@ export class MaildirAccount implements AccountStore {
   }
 
   setFlags(folder: string, uids: readonly number[], flags: Iterable<string>, mode: FlagMode): Promise<Array<{ uid: number; flags: ReadonlySet<string> }>> {
-    return this.withFolder(folder, (f) => f.setFlags(uids, flags, mode));
+    // no rescan first: flags change only on UIDs the caller already knows (folder.setFlags loads a cold index)
+    return this.run(() => this.on(normaliseFolderName(folder), (f) => f.setFlags(uids, flags, mode)));
   }
 
   expunge(folder: string, uids?: readonly number[]): Promise<number[]> {

@@ -68,7 +68,8 @@ export class MaildirFolder extends FolderIndex {
     mode: FlagMode = 'replace',
   ): Promise<Array<{ uid: number; flags: ReadonlySet<string> }>> {
     const change = normaliseFlags(flags);
-    await this.sync();
+    // Known UIDs only, and only this store renames files: a loaded index needs no rescan here.
+    if (!this.loaded || this.dirty) await this.sync();
     const results: Array<{ uid: number; flags: ReadonlySet<string> }> = [];
     const renames: Array<[Rec, string]> = [];
     for (const r of this.select(typeof uids === 'number' ? [uids] : uids)) {
