@@ -15,7 +15,7 @@ import { parseAccount, type AccountName } from '../../util/account.ts';
 import { MailboxNameError, StorageError } from '../errors.ts';
 import { INBOX } from '../types.ts';
 import { normaliseFolderName, splitFolderName } from '../names.ts';
-import { decodeMutf7, encodeMutf7 } from './mutf7.ts';
+import { decodeMutf7, encodeMutf7 } from '../../util/mutf7.ts';
 
 const NAME_MAX = 255;
 

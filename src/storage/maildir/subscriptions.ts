@@ -17,7 +17,7 @@ import { writeFileDurable } from '../../util/fsync.ts';
 import { normaliseFolderName } from '../names.ts';
 import { HIERARCHY_SEPARATOR } from '../types.ts';
 import { errno } from './fsops.ts';
-import { decodeMutf7, encodeMutf7 } from './mutf7.ts';
+import { decodeMutf7, encodeMutf7 } from '../../util/mutf7.ts';
 
 export const SUBSCRIPTIONS_FILE = 'subscriptions';
 const V2_HEADER = 'V\t2\n\n';

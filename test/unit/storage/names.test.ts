@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MailboxNameError, StorageError } from '../../../src/storage/errors.ts';
 import { applyFlags, normaliseFlags, normaliseFolderName, parentNames } from '../../../src/storage/names.ts';
-import { decodeMutf7, encodeMutf7 } from '../../../src/storage/maildir/mutf7.ts';
+import { decodeMutf7, encodeMutf7 } from '../../../src/util/mutf7.ts';
 import { folderEntry, folderFromEntry } from '../../../src/storage/maildir/paths.ts';
 
 describe('folder names', () => {
