@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Registry } from 'prom-client';
 import type { Logger } from '../src/log/logger.ts';
 import { tokenMatches } from '../src/cluster/admin-token.ts';
-import { closeHttp, listenHttp } from '../src/util/http.ts';
+import { BodyTooLargeError, closeHttp, listenHttp, readBody } from '../src/util/http.ts';
 import { errorReply, matchRoute, type ApiContext } from './api/routes.ts';
 import { STREAM_HANDLED } from './api/sse.ts';
 import { dashboardHtml } from './dashboard/page.ts';
@@ -31,27 +31,20 @@ function json(res: ServerResponse, status: number, value: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(`${JSON.stringify(value)}\n`);
 }
 
-function readBody(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(Object.assign(new Error('body too large'), { status: 413 }));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => {
-      if (size === 0) return resolve(undefined);
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      } catch {
-        reject(Object.assign(new Error('body is not JSON'), { status: 400 }));
-      }
-    });
-    req.on('error', reject);
-  });
+/** The JSON body of an API request (undefined when empty); errors carry the HTTP status. */
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readBody(req, MAX_BODY);
+  } catch (err) {
+    throw err instanceof BodyTooLargeError ? Object.assign(new Error('body too large'), { status: 413 }) : err;
+  }
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw Object.assign(new Error('body is not JSON'), { status: 400 });
+  }
 }
 
 export class AdminServer {
@@ -98,7 +91,7 @@ export class AdminServer {
       const route = matchRoute(req.method ?? 'GET', url.pathname);
       if (route === undefined) return json(res, 404, { error: { code: 'NOT_FOUND', message: `no route ${url.pathname}` } });
       if (route === 'method') return json(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} not allowed on ${url.pathname}` } });
-      const body = req.method === 'GET' || req.method === 'DELETE' ? undefined : await readBody(req);
+      const body = req.method === 'GET' || req.method === 'DELETE' ? undefined : await readJson(req);
       const result = await route.handler(api, { params: route.params, query: url.searchParams, body, raw: req, res });
       if (result !== STREAM_HANDLED) json(res, 200, result);
     } catch (err) {

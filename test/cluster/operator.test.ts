@@ -41,6 +41,16 @@ describe('operator CLI on a live cluster', () => {
     expect(wrong.status).toBe(401);
     const post = await fetch(`http://127.0.0.1:${port}/api/v1/nodes/mail-1/drain`, { method: 'POST' });
     expect(post.status).toBe(401);
+    // with the token, bad bodies get clear errors and change nothing
+    const { adminToken } = await import('../../src/cluster/admin-token.ts');
+    const auth = { authorization: `Bearer ${adminToken({ admin: { token: '', urls: [], statsIntervalMs: 5000 }, cluster: { name: c.local.cluster, secret: c.local.secret } })}` };
+    const notJson = await fetch(`http://127.0.0.1:${port}/api/v1/accounts`, { method: 'POST', headers: auth, body: '{"address":' });
+    expect([notJson.status, ((await notJson.json()) as { error: { code: string } }).error.code]).toEqual([400, 'BAD_REQUEST']);
+    const huge = await fetch(`http://127.0.0.1:${port}/api/v1/accounts`, { method: 'POST', headers: auth, body: JSON.stringify({ address: 'x'.repeat(100_000) }) }).catch(() => undefined);
+    expect(huge === undefined || huge.status === 413).toBe(true); // 413, or the connection dropped mid-upload
+    const badField = await fetch(`http://127.0.0.1:${port}/api/v1/accounts`, { method: 'POST', headers: auth, body: JSON.stringify({ address: 'a@b.test', password: 'short' }) });
+    expect(badField.status).toBe(400);
+    expect(((await badField.json()) as { error: { message: string } }).error.message).toMatch(/password: must have at least 8 characters/);
     expect(c.local.node('mail-1').running).toBe(true);
     expect((await c.etcd.get(c.keys.drain('mail-1')).string())).toBeNull();
   });
@@ -143,6 +153,9 @@ describe('operator CLI on a live cluster', () => {
       expect(s.nodes.find((n) => n.name === ctl)?.state).toBe('unreachable');
       const table = (await cli('status')).stdout;
       expect(table).toMatch(new RegExp(`^${ctl}\\s+127\\.0\\.0\\.1\\s+symmetric\\s+unreachable`, 'm'));
+      // a dead node can still be undrained (it serves again when it comes back), not drained
+      expect((await cli('undrain', ctl)).stdout).toBe(`${ctl} active again\n`);
+      expect((await cli('drain', ctl)).stderr).toMatch(/no live node named/);
       expect(table).toMatch(new RegExp(`^${elected.node}\\*\\s+127\\.0\\.0\\.1\\s+symmetric \\(controller\\)\\s+active`, 'm'));
 
       // the human form of the same stream, from recent history

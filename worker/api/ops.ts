@@ -67,7 +67,8 @@ export class ClusterOps {
 
   async setDrain(node: string, drain: boolean): Promise<{ node: string; draining: boolean; accounts: number }> {
     const { etcd, keys } = this.d;
-    if (!this.d.view.nodes.has(node)) throw new ApiError(404, 'NO_SUCH_NODE', `no live node named ${node}`);
+    // undrain works for a node that is down too, so it serves again when it comes back
+    if (drain && !this.d.view.nodes.has(node)) throw new ApiError(404, 'NO_SUCH_NODE', `no live node named ${node}`);
     const was = this.d.view.drains.has(node);
     if (drain) await etcd.put(keys.drain(node)).value(JSON.stringify({ since: Date.now() })).exec();
     else await etcd.delete().key(keys.drain(node)).exec();

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from '../../log/logger.ts';
 import { AUTH_HEADER, RequestVerifier } from './auth.ts';
 import { methods, RpcError, type MethodName, type RequestOf, type ResponseOf } from './methods.ts';
-import { closeHttp, listenHttp } from '../../util/http.ts';
+import { BodyTooLargeError, closeHttp, listenHttp, readBody } from '../../util/http.ts';
 
 export type Handlers = { [M in MethodName]: (req: RequestOf<M>) => Promise<ResponseOf<M>> };
 
@@ -36,7 +36,9 @@ export class RpcServer {
     const name = path.startsWith('/rpc/') ? path.slice(5) : '';
     try {
       if (req.method !== 'POST' || !Object.hasOwn(methods, name)) throw new RpcError('NOT_FOUND', 'no such method', false);
-      const body = await readBody(req);
+      const body = await readBody(req, MAX_BODY).catch((err: unknown) => {
+        throw err instanceof BodyTooLargeError ? new RpcError('BAD_REQUEST', 'body too large', false) : err;
+      });
       const refusal = this.verifier.verify(req.headers[AUTH_HEADER] as string | undefined, 'POST', path, body);
       if (refusal) throw new RpcError('UNAUTHENTICATED', refusal, false);
       const method = name as MethodName;
@@ -58,20 +60,4 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new RpcError('BAD_REQUEST', 'body too large', false));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
