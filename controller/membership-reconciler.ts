@@ -46,7 +46,13 @@ export class MembershipReconciler {
   start(): void {
     const kick = (): void => void this.pass();
     this.o.candidate.on('elected', kick);
-    this.o.view.on('node', kick);
+    // node keys are rewritten every few seconds with fresh figures: react only to joins and leaves
+    let live = '';
+    this.o.view.on('node', () => {
+      const now = [...this.o.view.nodes.keys()].sort().join(',');
+      if (now !== live) kick();
+      live = now;
+    });
     this.timer = setInterval(kick, this.o.intervalMs ?? 2000);
     this.timer.unref();
   }
