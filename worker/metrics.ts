@@ -12,8 +12,8 @@ export interface MetricsSources {
   serving: () => boolean;
   /** Open client sessions per protocol; `proxied` counts sessions spliced to another node. */
   sessions: () => Record<string, number>;
-  /** Age of the oldest message in this node's own spool, in seconds (0 when empty). */
-  queueOldestSeconds: () => Promise<number>;
+  /** Age of the oldest message in the spools this node works, in seconds (0 when empty); from memory. */
+  queueOldestSeconds: () => number;
 }
 
 export class NodeMetrics {
@@ -46,9 +46,9 @@ export class NodeMetrics {
     });
     new Gauge({
       name: 'mailcluster_queue_oldest_seconds',
-      help: 'Age of the oldest message in this node\'s spool',
+      help: 'Age of the oldest message in the spools this node works',
       registers: r,
-      async collect() { this.set(await s.queueOldestSeconds()); },
+      collect() { this.set(s.queueOldestSeconds()); },
     });
     this.failovers = new Counter({ name: 'mailcluster_controller_elections_total', help: 'Times this node became controller', registers: r });
     this.failoverGap = new Histogram({

@@ -21,7 +21,6 @@ import { ControllerRole } from '../controller/controller-role.ts';
 import { EventLog } from '../src/cluster/events.ts';
 import { adminToken } from '../src/cluster/admin-token.ts';
 import { ClusterOps } from './api/ops.ts';
-import { showQueue } from './api/queue-admin.ts';
 import { StatsCollector } from './stats.ts';
 import { ImapService } from './imap/service.ts';
 import { QuotaLookup } from './delivery/quota.ts';
@@ -157,9 +156,9 @@ export class MailNode {
       queueDepth: () => this.mail.queues.depth,
       serving: () => this.session.isServing(),
       sessions: () => this.sessions(),
-      queueOldestSeconds: async () => {
-        const oldest = (await showQueue(config.storage.root, name).catch(() => []))[0];
-        return oldest ? (Date.now() - oldest.received) / 1000 : 0;
+      queueOldestSeconds: () => {
+        const oldest = this.mail.queues.oldestReceived;
+        return oldest === undefined ? 0 : (Date.now() - oldest) / 1000;
       },
     });
     this.reportSelfFencing();
@@ -187,19 +186,14 @@ export class MailNode {
 
   /** Maildir delivery that wakes the account's IMAP sessions once the message is on disk. */
   private localDelivery(): MaildirDelivery {
-    let quota: QuotaLookup | undefined;
-    const maildir = new MaildirDelivery({
+    // MailServices (which owns the directory) is built with this delivery, hence the getter
+    const quota = new QuotaLookup(() => this.mail.directory);
+    return new MaildirDelivery({
       root: this.config.storage.root,
       checkFence: (dir, token) => assertFence(dir, BigInt(token)),
-      // the directory exists once MailServices is constructed; deliveries only start after that
-      quota: (account, dir) => (quota ??= new QuotaLookup(this.mail.directory)).check(account, dir),
+      quota: (account, dir) => quota.check(account, dir),
+      onDelivered: (account) => this.imap.delivered(account),
     });
-    const deliver = maildir.deliver.bind(maildir);
-    maildir.deliver = async (account, token, message) => {
-      await deliver(account, token, message);
-      this.imap.delivered(account);
-    };
-    return maildir;
   }
 
   /** Records a self-fencing in the event log once the node has registered again. */

@@ -42,6 +42,8 @@ export interface MaildirDeliveryOptions {
   checkFence?: (dir: string, token: string) => Promise<void>;
   /** Bytes used and quota, for OVERQUOTA; undefined skips the check. */
   quota?: (account: string, dir: string) => Promise<{ used: number; limit: number } | undefined>;
+  /** Called once a message is durable in the account's INBOX (wakes its IMAP sessions). */
+  onDelivered?: (account: string) => void;
 }
 
 export class MaildirDelivery implements LocalDelivery {
@@ -69,5 +71,6 @@ export class MaildirDelivery implements LocalDelivery {
     }
     await rename(tmp, join(dir, 'new', name));
     await fsyncDir(join(dir, 'new'));
+    this.o.onDelivered?.(account);
   }
 }

@@ -24,6 +24,8 @@ export interface QueueRunnerOptions {
 export class QueueRunner {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly inflight = new Map<string, Promise<void>>();
+  /** Every message this runner has scheduled and not finished, by id. */
+  private readonly envs = new Map<string, Envelope>();
   private stopped = false;
   delivered = 0;
 
@@ -31,6 +33,13 @@ export class QueueRunner {
 
   get spool(): Spool { return this.o.spool; }
   get depth(): number { return this.timers.size + this.inflight.size; }
+
+  /** When the oldest message still queued here was received (ms), or undefined when none is. */
+  get oldestReceived(): number | undefined {
+    let oldest: number | undefined;
+    for (const e of this.envs.values()) if (oldest === undefined || e.received < oldest) oldest = e.received;
+    return oldest;
+  }
 
   /** Loads every committed envelope and schedules it. */
   async start(): Promise<number> {
@@ -46,6 +55,7 @@ export class QueueRunner {
     this.stopped = true;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    this.envs.clear();
     await Promise.allSettled(this.inflight.values());
   }
 
@@ -53,12 +63,8 @@ export class QueueRunner {
   flush(): number {
     const waiting = [...this.timers.keys()];
     for (const id of waiting) {
-      clearTimeout(this.timers.get(id));
-      this.timers.delete(id);
-      void this.o.spool.recover().then((envs) => {
-        const env = envs.find((e) => e.id === id);
-        if (env) this.schedule(env, 0);
-      });
+      const env = this.envs.get(id);
+      if (env) this.schedule(env, 0);
     }
     return waiting.length;
   }
@@ -66,11 +72,13 @@ export class QueueRunner {
   private schedule(env: Envelope, delayMs: number): void {
     if (this.stopped || this.inflight.has(env.id)) return;
     clearTimeout(this.timers.get(env.id));
+    this.envs.set(env.id, env);
     const t = setTimeout(() => {
       this.timers.delete(env.id);
       const p = this.attempt(env).then((retryInMs) => {
         this.inflight.delete(env.id);
         if (retryInMs !== undefined) this.schedule(env, retryInMs);
+        else this.envs.delete(env.id);
       });
       this.inflight.set(env.id, p);
     }, delayMs);

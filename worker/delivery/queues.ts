@@ -56,6 +56,12 @@ export class QueueSupervisor {
     return (this.own?.depth ?? 0) + [...this.foreign.values()].reduce((n, f) => n + f.runner.depth, 0);
   }
 
+  /** When the oldest message in the spools this node works was received (ms), or undefined. */
+  get oldestReceived(): number | undefined {
+    const all = [this.own?.oldestReceived, ...[...this.foreign.values()].map((f) => f.runner.oldestReceived)].filter((t): t is number => t !== undefined);
+    return all.length ? Math.min(...all) : undefined;
+  }
+
   /** Retries every waiting message in every spool this node works; returns how many. */
   flush(): number {
     let n = this.own?.flush() ?? 0;

@@ -35,12 +35,12 @@ export async function maildirUsage(dir: string): Promise<number> {
 export class QuotaLookup {
   private readonly limits = new Map<string, { limit: number; until: number }>();
 
-  constructor(private readonly directory: AccountDirectory, private readonly ttlMs = 5000) {}
+  constructor(private readonly directory: () => AccountDirectory, private readonly ttlMs = 5000) {}
 
   async limit(account: string): Promise<number> {
     const hit = this.limits.get(account);
     if (hit && hit.until > Date.now()) return hit.limit;
-    const limit = (await this.directory.getAccount(account))?.quotaBytes ?? 0;
+    const limit = (await this.directory().getAccount(account))?.quotaBytes ?? 0;
     if (this.limits.size > 100_000) this.limits.clear();
     this.limits.set(account, { limit, until: Date.now() + this.ttlMs });
     return limit;

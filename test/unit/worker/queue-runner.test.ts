@@ -1,0 +1,47 @@
+/**
+ * The queue runner on a real spool (temp dir, fsync): a temporary failure waits for its backoff,
+ * `flush` retries it at once from the envelope it holds, and the oldest-message age it reports
+ * (for /metrics) follows what is still queued. The router is a stand-in: only its outcomes matter.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../src/log/logger.ts';
+import { newEnvelope, newQueueId, Spool } from '../../../src/queue/spool.ts';
+import { QueueRunner } from '../../../worker/delivery/queue-runner.ts';
+import type { Router } from '../../../worker/delivery/router.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'mailcluster-queue-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('QueueRunner', () => {
+  it('flush retries a deferred message now; oldestReceived follows the queue', async () => {
+    const spool = new Spool(dir, 'mail-0');
+    await spool.init();
+    let attempts = 0;
+    let up = false;
+    const router = {
+      route: async (_from: string, rcpts: string[]) => {
+        attempts++;
+        return rcpts.map((address) => (up ? { address, ok: true } : { address, ok: false, permanent: false, reply: '451 4.4.0 holder unreachable' }));
+      },
+    } as unknown as Router;
+    const runner = new QueueRunner({ spool, router, log: silentLogger, retryBaseMs: 60_000, retryMaxMs: 60_000, lifetimeMs: 3_600_000 });
+    await runner.start();
+    expect(runner.oldestReceived).toBeUndefined();
+    const env = await spool.accept(newQueueId(), '', Readable.from([Buffer.from('Subject: x\r\n\r\nhi\r\n')]), newEnvelope('a@remote.test', ['u@example.test'], 'inbound'), 1 << 20);
+    runner.enqueue(env);
+    await expect.poll(() => attempts).toBe(1);
+    await expect.poll(() => runner.depth).toBe(1); // deferred for a minute
+    expect(runner.oldestReceived).toBe(env.received);
+    up = true;
+    expect(runner.flush()).toBe(1);
+    await expect.poll(() => attempts).toBe(2);
+    await expect.poll(() => runner.depth).toBe(0);
+    expect(runner.oldestReceived).toBeUndefined();
+    expect(readdirSync(join(dir, 'queue', 'mail-0', 'env'))).toEqual([]);
+    await runner.stop();
+  });
+});
