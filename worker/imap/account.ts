@@ -5,22 +5,33 @@
  * SPECIAL-USE attributes follow folder names.
  * Change notifications go through the per-account ChangeBus; a session is not told of its own.
  */
-import { EventEmitter } from 'node:events';
 import type { AccountStore } from '../../src/storage/types.ts';
 import type { SharedAccountState } from './account-registry.ts';
 import type { ImapAccount, ImapQuota, MailboxChange } from '../../src/protocol/imap/server/hooks.ts';
 
 /** In-process notifications of changes to accounts (all sessions of an account run here). */
-export class ChangeBus extends EventEmitter<{ change: [account: string, change: MailboxChange, origin: object | undefined] }> {
-  constructor() {
-    super();
-    this.setMaxListeners(0);
+/** In-process notifications of changes to accounts, per account: a change costs one call per session of that account. */
+export class ChangeBus {
+  private readonly listeners = new Map<string, Set<ChangeListener>>();
+
+  /** Calls `listener` for every change to `account`; returns the unsubscribe function. */
+  subscribe(account: string, listener: ChangeListener): () => void {
+    let set = this.listeners.get(account);
+    if (!set) this.listeners.set(account, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.listeners.get(account) === set) this.listeners.delete(account);
+    };
   }
-  /** A delivery or another session changed `folder` of `account`. */
+
+  /** A delivery or a session (`origin`) changed `folder` of `account`. */
   notify(account: string, change: MailboxChange = { folder: 'INBOX', added: true }, origin?: object): void {
-    this.emit('change', account, change, origin);
+    for (const l of this.listeners.get(account) ?? []) l(change, origin);
   }
 }
+
+type ChangeListener = (change: MailboxChange, origin: object | undefined) => void;
 
 export interface SubscriptionFile { load(): Promise<string[]>; save(names: string[]): Promise<void> }
 
@@ -40,13 +51,13 @@ export interface AccountDeps {
 
 export class SessionAccount implements ImapAccount {
   private readonly listeners = new Set<(change: MailboxChange) => void>();
-  private readonly onBus = (account: string, change: MailboxChange, origin: object | undefined): void => {
-    if (account !== this.name || origin === this) return;
-    for (const l of this.listeners) l(change);
-  };
+  private readonly unsubscribe: () => void;
 
   constructor(readonly name: string, private readonly d: AccountDeps) {
-    d.bus.on('change', this.onBus);
+    this.unsubscribe = d.bus.subscribe(name, (change, origin) => {
+      if (origin === this) return; // a session is not told of its own changes
+      for (const l of this.listeners) l(change);
+    });
   }
 
   private get s(): AccountStore { return this.d.store; }
@@ -110,7 +121,7 @@ export class SessionAccount implements ImapAccount {
   changed(change: MailboxChange): void { this.d.bus.notify(this.name, change, this); }
 
   async close(): Promise<void> {
-    this.d.bus.off('change', this.onBus);
+    this.unsubscribe();
     this.listeners.clear();
     this.d.onClose();
   }
