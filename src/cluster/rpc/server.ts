@@ -42,7 +42,13 @@ export class RpcServer {
       const refusal = this.verifier.verify(req.headers[AUTH_HEADER] as string | undefined, 'POST', path, body);
       if (refusal) throw new RpcError('UNAUTHENTICATED', refusal, false);
       const method = name as MethodName;
-      const parsed = methods[method].request.safeParse(JSON.parse(body || '{}'));
+      let json: unknown;
+      try {
+        json = JSON.parse(body || '{}');
+      } catch {
+        throw new RpcError('BAD_REQUEST', 'body is not JSON', false); // not retryable: resending will not help
+      }
+      const parsed = methods[method].request.safeParse(json);
       if (!parsed.success) throw new RpcError('BAD_REQUEST', parsed.error.issues.map((i) => i.message).join('; '), false);
       const handler = this.handlers[method] as (r: unknown) => Promise<unknown>;
       const result = methods[method].response.parse(await handler(parsed.data));
