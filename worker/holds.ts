@@ -163,8 +163,14 @@ export class AccountHolds extends EventEmitter<HoldsEvents> {
     return this.closedTokens.get(account) === token;
   }
 
-  private close(h: Hold, reason: string, servingUntil: number): void {
+  /**
+   * Ends holding `h`. `servingUntil` is when serving stopped, never later than the session's
+   * serving window: a paused process that wakes may see the grant's deletion before its own
+   * watchdog fences it, and it stopped serving when the window closed, not when it noticed.
+   */
+  private close(h: Hold, reason: string, until: number): void {
     if (this.held.get(h.account) !== h) return;
+    const servingUntil = Math.min(until, this.o.session.servingUntil);
     this.held.delete(h.account);
     if (this.closedTokens.size > 10_000) this.closedTokens.clear();
     this.closedTokens.set(h.account, h.token);
