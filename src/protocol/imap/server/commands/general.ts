@@ -9,7 +9,7 @@ import { ANY, AUTHED, type CommandOf, type CommandSpec } from './spec.ts';
 
 /** Capabilities advertised: only what is implemented; auth ones depend on TLS state. */
 export function capabilities(s: ImapSession): string[] {
-  const caps = ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'CHILDREN', 'SPECIAL-USE', 'QUOTA', 'QUOTA=RES-STORAGE', 'QUOTA=RES-MESSAGE'];
+  const caps = ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'ESEARCH', 'CHILDREN', 'SPECIAL-USE', 'QUOTA', 'QUOTA=RES-STORAGE', 'QUOTA=RES-MESSAGE'];
   if (s.state.kind === 'not-authenticated') {
     if (!s.io.secure && s.io.startTls) caps.push('STARTTLS');
     if (!s.io.secure && !s.o.allowPlaintextAuth) caps.push('LOGINDISABLED');

@@ -1,19 +1,35 @@
 /**
- * SEARCH (RFC 3501 §6.4.4; ESEARCH RETURN RFC 4731): `SEARCH [CHARSET x] key…` and UID SEARCH.
- * Charsets: UTF-8 and US-ASCII (others: `NO [BADCHARSET (UTF-8 US-ASCII)]`). The message bytes
- * are read only for keys that need them. Results: `* SEARCH n…`, or `* ESEARCH` with RETURN.
+ * SEARCH (RFC 3501 §6.4.4; ESEARCH RETURN RFC 4731): `SEARCH [RETURN (opt…)] [CHARSET x] key…`
+ * and UID SEARCH. Charsets: UTF-8 and US-ASCII (others: `NO [BADCHARSET (UTF-8 US-ASCII)]`). The
+ * message bytes are read only for keys that need them. Results: `* SEARCH n…`, or with RETURN one
+ * `* ESEARCH (TAG "t") [UID] [MIN n] [MAX n] [ALL set] [COUNT n]`: `RETURN ()` means ALL; MIN,
+ * MAX and ALL are left out when nothing matched, COUNT never is (RFC 4731 §3.1).
+ * Refused with BAD: RETURN options other than MIN MAX ALL COUNT (RFC 4466 §2.6.1), SAVE among
+ * them — SEARCHRES (RFC 5182) is not implemented.
  */
 import { matchesSearch, parseMime, type SearchContext } from '../../../mime/index.ts';
 import { esearchData, searchData } from '../../response-data.ts';
 import type { SearchKey } from '../../types.ts';
-import { no } from '../errors.ts';
+import { bad, no } from '../errors.ts';
 import { SELECTED, type CommandOf, type CommandSpec } from './spec.ts';
 
 const CHARSETS = ['UTF-8', 'US-ASCII'];
+const RETURN_OPTIONS: ReadonlySet<string> = new Set(['MIN', 'MAX', 'ALL', 'COUNT']);
+
+/** The RETURN options asked for (upper-cased; `()` is ALL); throws BAD for one not implemented. */
+function returnOptions(options: readonly string[]): Set<string> {
+  const opts = new Set(options.map((o) => o.toUpperCase()));
+  for (const o of opts) {
+    if (o === 'SAVE') throw bad('SEARCHRES (RETURN SAVE) is not supported');
+    if (!RETURN_OPTIONS.has(o)) throw bad(`unknown RETURN option ${o}`);
+  }
+  return opts.size ? opts : new Set(['ALL']);
+}
 
 export const SEARCH: CommandSpec<CommandOf<'SEARCH'>> = {
   states: SELECTED,
   async run(s, cmd) {
+    const opts = cmd.returnOptions && returnOptions(cmd.returnOptions);
     if (cmd.charset && !CHARSETS.includes(cmd.charset.toUpperCase())) {
       throw no(`charset ${cmd.charset} is not supported; use UTF-8`, 'BADCHARSET');
     }
@@ -33,8 +49,7 @@ export const SEARCH: CommandSpec<CommandOf<'SEARCH'>> = {
       const hit = await matchesSearch(key, ctx).catch(() => false); // an expunged message matches nothing
       if (hit) hits.push(cmd.uid ? uid : i + 1);
     }
-    if (cmd.returnOptions) {
-      const opts = new Set(cmd.returnOptions.length ? cmd.returnOptions.map((o) => o.toUpperCase()) : ['ALL']);
+    if (opts) {
       s.send(esearchData({
         tag: cmd.tag, uid: cmd.uid,
         ...(opts.has('MIN') && hits.length ? { min: hits[0]! } : {}),
