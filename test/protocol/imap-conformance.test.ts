@@ -70,3 +70,16 @@ describe('ESEARCH (RFC 4731)', () => {
     expect(await c.cmd('e3', 'NOOP')).toBe('e3 OK NOOP completed\r\n');
   });
 });
+
+describe('SEARCHRES `$` (RFC 5182) is not implemented', () => {
+  it('is not advertised, and `$` anywhere in a command is a plain BAD', async () => {
+    const { c } = await login();
+    await append(c, 'INBOX', msg('one'));
+    expect(await c.cmd('r0', 'CAPABILITY')).not.toContain('SEARCHRES');
+    await c.cmd('s0', 'SELECT INBOX');
+    expect(await c.cmd('r1', 'SEARCH $')).toBe('r1 BAD SEARCHRES ($) is not supported\r\n');
+    expect(await c.cmd('r2', 'UID SEARCH OR SEEN (UID $ ALL)')).toBe('r2 BAD SEARCHRES ($) is not supported\r\n');
+    expect(await c.cmd('r3', 'UID FETCH $ FLAGS')).toBe('r3 BAD SEARCHRES ($) is not supported\r\n');
+    expect(await c.cmd('r4', 'SEARCH ALL')).toBe('* SEARCH 1\r\nr4 OK SEARCH completed\r\n');
+  });
+});

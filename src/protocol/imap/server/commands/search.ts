@@ -5,7 +5,7 @@
  * `* ESEARCH (TAG "t") [UID] [MIN n] [MAX n] [ALL set] [COUNT n]`: `RETURN ()` means ALL; MIN,
  * MAX and ALL are left out when nothing matched, COUNT never is (RFC 4731 §3.1).
  * Refused with BAD: RETURN options other than MIN MAX ALL COUNT (RFC 4466 §2.6.1), SAVE among
- * them — SEARCHRES (RFC 5182) is not implemented.
+ * them, and `$` anywhere in the criteria — SEARCHRES (RFC 5182) is not implemented (nor advertised).
  */
 import { matchesSearch, parseMime, type SearchContext } from '../../../mime/index.ts';
 import { esearchData, searchData } from '../../response-data.ts';
@@ -26,15 +26,27 @@ function returnOptions(options: readonly string[]): Set<string> {
   return opts.size ? opts : new Set(['ALL']);
 }
 
+/** Whether `key` refers to the saved search result `$` (a sequence set of SEQ or UID, at any depth). */
+function usesSavedResult(key: SearchKey): boolean {
+  switch (key.key) {
+    case 'SEQ': case 'UID': return key.set === '$';
+    case 'NOT': return usesSavedResult(key.operand);
+    case 'OR': return usesSavedResult(key.left) || usesSavedResult(key.right);
+    case 'AND': return key.operands.some(usesSavedResult);
+    default: return false;
+  }
+}
+
 export const SEARCH: CommandSpec<CommandOf<'SEARCH'>> = {
   states: SELECTED,
   async run(s, cmd) {
     const opts = cmd.returnOptions && returnOptions(cmd.returnOptions);
+    const key: SearchKey = cmd.criteria.length === 1 ? cmd.criteria[0]! : { key: 'AND', operands: cmd.criteria };
+    if (usesSavedResult(key)) throw bad('SEARCHRES ($) is not supported');
     if (cmd.charset && !CHARSETS.includes(cmd.charset.toUpperCase())) {
       throw no(`charset ${cmd.charset} is not supported; use UTF-8`, 'BADCHARSET');
     }
     const mb = s.mailbox!;
-    const key: SearchKey = cmd.criteria.length === 1 ? cmd.criteria[0]! : { key: 'AND', operands: cmd.criteria };
     const maxUid = mb.uids[mb.uids.length - 1] ?? 0;
     const hits: number[] = [];
     for (let i = 0; i < mb.uids.length; i++) {
