@@ -22,6 +22,7 @@ import type { NodeSession } from '../src/cluster/session.ts';
 import { createInboundServer } from './smtp/inbound.ts';
 import { createLmtpServer, listen } from './lmtp/server.ts';
 import { createSubmissionServer } from './smtp/submission.ts';
+import { closeGracefully } from './smtp/graceful-close.ts';
 import { Relay } from './delivery/relay.ts';
 import { loadTls } from './tls.ts';
 import { buildDsn } from '../src/mime/dsn.ts';
@@ -187,9 +188,15 @@ export class MailServices {
     this.queues.start();
   }
 
+  /**
+   * Stops accepting; sessions between transactions are closed at once and the others get
+   * `node.shutdownGraceMs` (closeGracefully). Our pooled LMTP connections to peers are closed
+   * first so that a peer stopping at the same time need not wait for them.
+   */
   async stop(): Promise<void> {
-    await Promise.allSettled([this.inbound, this.lmtp, ...this.submission].map((srv) => new Promise<void>((r) => srv.close(() => r()))));
-    await this.queues.stop();
     this.router.close();
+    const grace = this.deps.config.node.shutdownGraceMs;
+    await Promise.allSettled([this.inbound, this.lmtp, ...this.submission].map((srv) => closeGracefully(srv, grace)));
+    await this.queues.stop();
   }
 }

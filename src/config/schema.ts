@@ -37,6 +37,12 @@ export const configSchema = z.object({
        * before a restart (rolling upgrade) and the restarted pod should serve again.
        */
       undrainOnStart: z.boolean().default(false),
+      /**
+       * On SIGTERM, how long SMTP, LMTP and submission sessions get to finish the transaction under
+       * way before they are closed with `421`; idle pooled connections are closed at its end too.
+       * The whole shutdown takes at most this plus a few seconds, then the lease is revoked.
+       */
+      shutdownGraceMs: z.number().int().min(0).max(300_000).default(5000),
     })
     .strict(),
   ports: z

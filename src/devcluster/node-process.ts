@@ -28,7 +28,9 @@ export class NodeProcess {
   async start(timeoutMs = 30_000): Promise<void> {
     this.exitCode = undefined;
     this.logFile = this.logPath ? createWriteStream(this.logPath, { flags: 'a' }) : undefined;
-    const child = spawn(process.execPath, [MAILCLUSTER_BIN, 'node'], {
+    // CPU_PROFILE_DIR: each node writes a V8 CPU profile there when it exits cleanly (stop()).
+    const profile = process.env.CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROFILE_DIR}`] : [];
+    const child = spawn(process.execPath, [...profile, MAILCLUSTER_BIN, 'node'], {
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -4,6 +4,7 @@
  * Bad input gets the right reply and writes nothing outside the accounts.
  */
 import { readdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCluster, type TestCluster } from '../harness/cluster.ts';
@@ -84,5 +85,25 @@ describe('SMTP intake and routed delivery', () => {
     expect(readdirSync(join(shared, 'mail', 'example.test')).every((d) => /^u\d$/.test(d))).toBe(true);
     await new Promise((r) => setTimeout(r, 500));
     expect(inbox(c, 'u0@example.test').some((m) => subjectOf(m) === 'big')).toBe(false);
+  });
+
+  // Last: it stops a node. Before graceful closing, peers' pooled LMTP connections and idle
+  // clients kept smtp-server waiting 30 s, so SIGTERM ended in SIGKILL with the lease unrevoked.
+  it('SIGTERM closes idle SMTP and pooled LMTP sessions with 421, exits cleanly and frees its accounts at once', async () => {
+    const node = c.node('mail-2');
+    const idle = connect({ host: '127.0.0.1', port: Number(node.env.MAILCLUSTER_PORTS_SMTP) });
+    let said = '';
+    idle.on('data', (d: Buffer) => (said += d.toString()));
+    await expect.poll(() => said, { timeout: 5000 }).toMatch(/^220 /);
+    idle.write('EHLO idle.test\r\n');
+    await expect.poll(() => said, { timeout: 5000 }).toMatch(/250 /);
+    const closed = new Promise<void>((r) => idle.once('close', () => r()));
+    await node.stop();
+    await closed;
+    expect(said).toMatch(/\r\n421 4\.3\.2 /);
+    expect(node.exitCode).toBe(0); // exited by itself, not killed after the harness's 10 s
+    // The lease was revoked on the way out: u2 (held there) opens on another node without waiting for expiry.
+    const g = await c.rpc('mail-0', 'acquire', { account: users[2]! });
+    expect(g.holder).toBe('mail-0');
   });
 });

@@ -13,7 +13,8 @@ export async function runNode(opts: GlobalOptions): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ reason: signal }, 'node stopping');
-    const force = setTimeout(() => process.exit(1), 15_000);
+    // A stop stuck past the session grace (plus time to revoke the lease) exits anyway.
+    const force = setTimeout(() => process.exit(1), config.node.shutdownGraceMs + 10_000);
     force.unref();
     void node.stop().finally(() => {
       log.info({}, 'node stopped');
