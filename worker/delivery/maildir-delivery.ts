@@ -7,7 +7,7 @@
  * the normalised name and checked to stay inside `<root>/mail`.
  */
 import { hostname } from 'node:os';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { parseAccount } from '../../src/util/account.ts';
 import { fsyncDir } from '../../src/util/fsync.ts';
@@ -46,6 +46,17 @@ export interface MaildirDeliveryOptions {
   onDelivered?: (account: string) => void;
 }
 
+/** Creates `tmp` in `dir`/tmp; the first delivery to a new account creates the Maildir first. */
+async function openNew(dir: string, tmp: string): Promise<FileHandle> {
+  try {
+    return await open(tmp, 'wx', 0o640);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    for (const sub of ['tmp', 'new', 'cur']) await mkdir(join(dir, sub), { recursive: true });
+    return open(tmp, 'wx', 0o640);
+  }
+}
+
 export class MaildirDelivery implements LocalDelivery {
   constructor(private readonly o: MaildirDeliveryOptions) {}
 
@@ -53,10 +64,9 @@ export class MaildirDelivery implements LocalDelivery {
     const dir = accountDir(this.o.root, account);
     const q = await this.o.quota?.(account, dir);
     if (q && q.limit > 0 && q.used + message.length > q.limit) throw new DeliveryError(true, '552 5.2.2 mailbox full');
-    for (const sub of ['tmp', 'new', 'cur']) await mkdir(join(dir, sub), { recursive: true });
     const name = uniqueName(message.length);
     const tmp = join(dir, 'tmp', name);
-    const h = await open(tmp, 'wx', 0o640);
+    const h = await openNew(dir, tmp);
     try {
       await h.writeFile(message);
       await h.sync();
@@ -69,7 +79,11 @@ export class MaildirDelivery implements LocalDelivery {
       await unlink(tmp).catch(() => undefined);
       throw err;
     }
-    await rename(tmp, join(dir, 'new', name));
+    await rename(tmp, join(dir, 'new', name)).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      await mkdir(join(dir, 'new'), { recursive: true }); // a Maildir left without new/
+      await rename(tmp, join(dir, 'new', name));
+    });
     await fsyncDir(join(dir, 'new'));
     this.o.onDelivered?.(account);
   }
