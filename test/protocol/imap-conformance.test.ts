@@ -22,10 +22,12 @@ async function login(user = `c${nextUser++}@example.test`): Promise<{ c: RawImap
 }
 const msg = (subject: string, body = 'hello'): Buffer =>
   Buffer.from(`From: Bob <bob@example.test>\r\nTo: alice@example.test\r\nSubject: ${subject}\r\nDate: Tue, 3 Nov 2026 10:00:00 +0000\r\n\r\n${body}\r\n`);
-/** APPENDs exact bytes (8-bit allowed) with a non-synchronizing literal. */
-async function append(c: RawImap, mailbox: string, m: Buffer): Promise<void> {
+/** APPENDs exact bytes (8-bit allowed) with a non-synchronizing literal; returns the reply. */
+async function append(c: RawImap, mailbox: string, m: Buffer): Promise<string> {
   c.socket.write(Buffer.concat([Buffer.from(`ap APPEND ${mailbox} {${m.length}+}\r\n`), m, Buffer.from('\r\n')]));
-  expect(await c.until('ap')).toMatch(/^ap OK /);
+  const reply = await c.until('ap');
+  expect(reply).toMatch(/(^|\r\n)ap OK /);
+  return reply;
 }
 
 beforeAll(async () => {
@@ -81,5 +83,48 @@ describe('SEARCHRES `$` (RFC 5182) is not implemented', () => {
     expect(await c.cmd('r2', 'UID SEARCH OR SEEN (UID $ ALL)')).toBe('r2 BAD SEARCHRES ($) is not supported\r\n');
     expect(await c.cmd('r3', 'UID FETCH $ FLAGS')).toBe('r3 BAD SEARCHRES ($) is not supported\r\n');
     expect(await c.cmd('r4', 'SEARCH ALL')).toBe('* SEARCH 1\r\nr4 OK SEARCH completed\r\n');
+  });
+});
+
+describe('RENAME of the selected mailbox', () => {
+  it('keeps the session on the renamed mailbox: same UIDs and flags, later commands work on the new name', async () => {
+    const { c, user } = await login();
+    await c.cmd('n0', 'CREATE Work');
+    for (const s of ['w1', 'w2']) await append(c, 'Work', msg(s));
+    await c.cmd('n1', 'SELECT Work');
+    expect(await c.cmd('n2', 'RENAME Work Done')).toBe('n2 OK RENAME completed\r\n');
+    expect(await c.cmd('n3', 'UID FETCH 1:* FLAGS')).toBe('* 1 FETCH (UID 1 FLAGS (\\Recent))\r\n* 2 FETCH (UID 2 FLAGS (\\Recent))\r\nn3 OK FETCH completed\r\n');
+    expect(await c.cmd('n4', 'STORE 2 +FLAGS (\\Seen)')).toBe('* 2 FETCH (FLAGS (\\Seen \\Recent))\r\nn4 OK STORE completed\r\n');
+    expect(await c.cmd('n5', 'SEARCH SUBJECT w1')).toBe('* SEARCH 1\r\nn5 OK SEARCH completed\r\n');
+    // a delivery to the new name reaches this session
+    const { c: other } = await login(user);
+    await append(other, 'Done', msg('w3'));
+    expect(await c.cmd('n6', 'NOOP')).toMatch(/^\* 3 EXISTS\r\n\* \d+ RECENT\r\nn6 OK NOOP completed\r\n$/);
+    await new Promise((r) => setTimeout(r, 2100)); // past the NOOP rescan interval: the store is read again
+    expect(await c.cmd('n7', 'NOOP')).toBe('n7 OK NOOP completed\r\n');
+    expect(await c.cmd('n8', 'CLOSE')).toBe('n8 OK CLOSE completed\r\n');
+    expect(await c.cmd('n9', 'STATUS Done (MESSAGES UNSEEN)')).toMatch(/^\* STATUS Done \(MESSAGES 3 UNSEEN 2\)\r\n/);
+  });
+
+  it('follows a rename of a parent of the selected mailbox', async () => {
+    const { c } = await login();
+    await c.cmd('p0', 'CREATE Projects/2026');
+    await append(c, 'Projects/2026', msg('p1'));
+    await c.cmd('p1', 'EXAMINE Projects/2026');
+    expect(await c.cmd('p2', 'RENAME Projects Archive')).toBe('p2 OK RENAME completed\r\n');
+    expect(await c.cmd('p3', 'FETCH 1 BODY.PEEK[HEADER.FIELDS (SUBJECT)]')).toBe('* 1 FETCH (BODY[HEADER.FIELDS (SUBJECT)] {15}\r\nSubject: p1\r\n\r\n)\r\np3 OK FETCH completed\r\n');
+    expect(await c.cmd('p4', 'UNSELECT')).toBe('p4 OK UNSELECT completed\r\n');
+  });
+
+  it('RENAME INBOX while INBOX is selected: its messages move out, the session sees them expunged and stays on INBOX', async () => {
+    const { c } = await login();
+    for (const s of ['i1', 'i2']) await append(c, 'INBOX', msg(s));
+    await c.cmd('i0', 'SELECT INBOX');
+    expect(await c.cmd('i1', 'RENAME INBOX Old')).toBe('* 2 EXPUNGE\r\n* 1 EXPUNGE\r\ni1 OK RENAME completed\r\n');
+    expect(await c.cmd('i2', 'UID SEARCH ALL')).toBe('* SEARCH\r\ni2 OK SEARCH completed\r\n');
+    expect(await c.cmd('i3', 'STATUS Old (MESSAGES)')).toMatch(/^\* STATUS Old \(MESSAGES 2\)\r\n/);
+    expect(await c.cmd('i4', 'STATUS INBOX (MESSAGES)')).toMatch(/^\* STATUS INBOX \(MESSAGES 0\)\r\n/);
+    expect(await append(c, 'INBOX', msg('i3'))).toMatch(/^\* 1 EXISTS\r\n/);
+    expect(await c.cmd('i5', 'UID FETCH 1:* UID')).toBe('* 1 FETCH (UID 3)\r\ni5 OK FETCH completed\r\n');
   });
 });

@@ -21,7 +21,22 @@ export class MailboxView {
   private readonly pendingFlags = new Map<number, ReadonlySet<string>>();
   private readonly pendingExpunged = new Set<number>();
 
-  constructor(readonly account: ImapAccount, readonly name: string, readonly uidValidity: number, readonly readOnly: boolean) {}
+  private folder: string;
+
+  constructor(readonly account: ImapAccount, name: string, readonly uidValidity: number, readonly readOnly: boolean) {
+    this.folder = name;
+  }
+
+  /** The folder's name in the store; changes only through renamed(). */
+  get name(): string { return this.folder; }
+
+  /**
+   * Follows a RENAME this session made of the folder or of one of its parents. A rename keeps
+   * UIDVALIDITY, UIDs and flags, so the view stays valid as it is; only the name changes.
+   */
+  renamed(to: string): void {
+    this.folder = to;
+  }
 
   get exists(): number { return this.uids.length; }
 

@@ -83,9 +83,31 @@ export const RENAME: CommandSpec<CommandOf<'RENAME'>> = {
     if (isInbox(to)) throw no('cannot rename onto INBOX', 'ALREADYEXISTS');
     await s.account!.renameFolder(from, to);
     s.account!.changed({ folder: from });
+    followRename(s, from, to);
     return {};
   },
 };
+
+/**
+ * RENAME of the selected mailbox, or of one of its parents, is allowed (RFC 3501 §6.3.5, RFC 9051
+ * §6.3.6). The session stays selected on the new name, as Dovecot does: the rename keeps
+ * UIDVALIDITY, UIDs and flags, so every number the client holds stays valid and there is nothing
+ * to announce. Deselecting is not an option: the client did not ask to leave the selected state,
+ * and RFC 9051 §7.1 defines `OK [CLOSED]` only as the boundary SELECT/EXAMINE draws when one
+ * mailbox replaces another. INBOX is special: its messages move to the new name and INBOX stays,
+ * empty, so a session on INBOX stays there and gets `* n EXPUNGE` for them before the tagged OK
+ * (RENAME is not a command during which expunges are held back, §7.4.1). Inferiors of INBOX are
+ * not renamed with it.
+ */
+function followRename(s: ImapSession, from: string, to: string): void {
+  const mb = s.mailbox;
+  if (!mb) return;
+  if (from === 'INBOX') {
+    if (mb.name === 'INBOX') s.dirty = true;
+  } else if (mb.name === from || mb.name.startsWith(`${from}/`)) {
+    mb.renamed(to + mb.name.slice(from.length));
+  }
+}
 
 /** LIST pattern match: `*` any characters, `%` any except the separator (RFC 3501 §6.3.8). */
 export function listMatcher(reference: string, pattern: string): (name: string) => boolean {
