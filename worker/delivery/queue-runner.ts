@@ -69,6 +69,23 @@ export class QueueRunner {
     return waiting.length;
   }
 
+  /**
+   * Retries now every waiting message with `account` among its pending recipients: called when
+   * the account's grant goes away (its holder stopped, died or moved it), so mail that waited for
+   * an unreachable holder is routed to the next one instead of sleeping out its backoff.
+   * Returns how many were rescheduled.
+   */
+  retryFor(account: string): number {
+    let n = 0;
+    for (const id of [...this.timers.keys()]) {
+      const env = this.envs.get(id);
+      if (!env?.recipients.some((r) => r.state === 'pending' && r.address === account)) continue;
+      this.schedule(env, 0);
+      n++;
+    }
+    return n;
+  }
+
   private schedule(env: Envelope, delayMs: number): void {
     if (this.stopped || this.inflight.has(env.id)) return;
     clearTimeout(this.timers.get(env.id));

@@ -38,6 +38,10 @@ export class QueueSupervisor {
   start(): void {
     this.o.session.on('fenced', () => void this.stopAll('self-fenced'));
     this.o.view.on('changed', () => void this.reconcile());
+    this.o.view.on('released', (g) => {
+      const n = this.runners().reduce((sum, r) => sum + r.retryFor(g.account), 0);
+      if (n) this.o.log.info({ account: g.account, count: n }, 'holder gone: queued mail retried now');
+    });
     this.timer = setInterval(() => void this.releaseDrained(), this.o.checkIntervalMs);
     this.timer.unref();
     void this.reconcile();
@@ -64,13 +68,15 @@ export class QueueSupervisor {
 
   /** Retries every waiting message in every spool this node works; returns how many. */
   flush(): number {
-    let n = this.own?.flush() ?? 0;
-    for (const f of this.foreign.values()) n += f.runner.flush();
-    return n;
+    return this.runners().reduce((n, r) => n + r.flush(), 0);
+  }
+
+  private runners(): QueueRunner[] {
+    return [...(this.own ? [this.own] : []), ...[...this.foreign.values()].map((f) => f.runner)];
   }
 
   private async stopAll(reason: string): Promise<void> {
-    const runners = [...(this.own ? [this.own] : []), ...[...this.foreign.values()].map((f) => f.runner)];
+    const runners = this.runners();
     this.own = undefined;
     this.foreign.clear();
     if (runners.length) this.o.log.warn({ reason, count: runners.length }, 'queue runners stopped');

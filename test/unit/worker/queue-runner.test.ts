@@ -44,4 +44,31 @@ describe('QueueRunner', () => {
     expect(readdirSync(join(dir, 'queue', 'mail-0', 'env'))).toEqual([]);
     await runner.stop();
   });
+
+  it('retryFor(account) retries at once only the messages waiting for that account', async () => {
+    const spool = new Spool(dir, 'mail-1');
+    await spool.init();
+    const routed: string[][] = [];
+    let up = false;
+    const router = {
+      route: async (_from: string, rcpts: string[]) => {
+        routed.push(rcpts);
+        return rcpts.map((address) => (up ? { address, ok: true } : { address, ok: false, permanent: false, reply: '451 4.4.0 holder unreachable' }));
+      },
+    } as unknown as Router;
+    const runner = new QueueRunner({ spool, router, log: silentLogger, retryBaseMs: 60_000, retryMaxMs: 60_000, lifetimeMs: 3_600_000 });
+    await runner.start();
+    for (const to of ['a@example.test', 'b@example.test']) {
+      runner.enqueue(await spool.accept(newQueueId(), '', Readable.from([Buffer.from('Subject: x\r\n\r\nhi\r\n')]), newEnvelope('s@remote.test', [to], 'inbound'), 1 << 20));
+    }
+    await expect.poll(() => routed.length).toBe(2);
+    await expect.poll(() => runner.depth).toBe(2);
+    up = true;
+    expect(runner.retryFor('c@example.test')).toBe(0);
+    expect(runner.retryFor('a@example.test')).toBe(1);
+    await expect.poll(() => routed.length).toBe(3);
+    expect(routed[2]).toEqual(['a@example.test']);
+    await expect.poll(() => runner.depth).toBe(1); // b still waits for its backoff
+    await runner.stop();
+  });
 });
