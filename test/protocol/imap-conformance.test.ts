@@ -128,3 +128,28 @@ describe('RENAME of the selected mailbox', () => {
     expect(await c.cmd('i5', 'UID FETCH 1:* UID')).toBe('* 1 FETCH (UID 3)\r\ni5 OK FETCH completed\r\n');
   });
 });
+
+describe('LSUB (RFC 3501 §6.3.9)', () => {
+  it('lists subscribed names that do not exist (\\Noselect), and % gives an unsubscribed parent as \\Noselect', async () => {
+    const { c } = await login();
+    await c.cmd('u0', 'CREATE Gone');
+    await c.cmd('u1', 'SUBSCRIBE Gone');
+    await c.cmd('u2', 'DELETE Gone');
+    await c.cmd('u3', 'SUBSCRIBE Never');
+    await c.cmd('u4', 'CREATE Lists/Weekly');
+    await c.cmd('u5', 'SUBSCRIBE Lists/Weekly');
+    await c.cmd('u6', 'SUBSCRIBE INBOX');
+    expect(await c.cmd('u7', 'LSUB "" *')).toBe(
+      '* LSUB (\\HasNoChildren) "/" INBOX\r\n* LSUB (\\Noselect \\HasNoChildren) "/" Gone\r\n* LSUB (\\HasNoChildren) "/" Lists/Weekly\r\n' +
+        '* LSUB (\\Noselect \\HasNoChildren) "/" Never\r\nu7 OK LSUB completed\r\n',
+    );
+    expect(await c.cmd('u8', 'LSUB "" %')).toBe(
+      '* LSUB (\\HasNoChildren) "/" INBOX\r\n* LSUB (\\Noselect \\HasNoChildren) "/" Gone\r\n* LSUB (\\Noselect \\HasChildren) "/" Lists\r\n' +
+        '* LSUB (\\Noselect \\HasNoChildren) "/" Never\r\nu8 OK LSUB completed\r\n',
+    );
+    expect(await c.cmd('u9', 'LSUB Lists/ %')).toBe('* LSUB (\\HasNoChildren) "/" Lists/Weekly\r\nu9 OK LSUB completed\r\n');
+    expect(await c.cmd('v0', 'LIST "" *')).not.toMatch(/Gone|Never/);
+    await c.cmd('v1', 'UNSUBSCRIBE Gone');
+    expect(await c.cmd('v2', 'LSUB "" G*')).toBe('v2 OK LSUB completed\r\n');
+  });
+});

@@ -2,7 +2,8 @@
 import type { CommandSpec } from './spec.ts';
 import { CAPABILITY, ENABLE, ID, LOGOUT, NAMESPACE, NOOP } from './general.ts';
 import { AUTHENTICATE, LOGIN, STARTTLS } from './auth.ts';
-import { CREATE, DELETE, GETQUOTA, GETQUOTAROOT, LIST, RENAME, SELECT, STATUS, SUBSCRIBE, UNSUBSCRIBE } from './mailboxes.ts';
+import { CREATE, DELETE, GETQUOTA, GETQUOTAROOT, RENAME, SELECT, STATUS, SUBSCRIBE, UNSUBSCRIBE } from './mailboxes.ts';
+import { LIST } from './list.ts';
 import { APPEND } from './append.ts';
 import { CHECK, CLOSE, EXPUNGE, UNSELECT } from './selected.ts';
 import { FETCH } from './fetch.ts';

@@ -1,11 +1,11 @@
 /**
- * Mailbox commands (RFC 3501 §6.3; SPECIAL-USE RFC 6154; CHILDREN RFC 3348; QUOTA RFC 9208):
+ * Mailbox commands (RFC 3501 §6.3; QUOTA RFC 9208):
  *   SELECT / EXAMINE mailbox     CREATE / DELETE mailbox     RENAME old new
- *   SUBSCRIBE / UNSUBSCRIBE mailbox     LIST / LSUB reference pattern     STATUS mailbox (items)
- *   GETQUOTAROOT mailbox     GETQUOTA root
+ *   SUBSCRIBE / UNSUBSCRIBE mailbox     STATUS mailbox (items)     GETQUOTAROOT mailbox     GETQUOTA root
+ * LIST and LSUB are in list.ts.
  * Names are Unicode here (the parser decoded modified UTF-7); `/` is the hierarchy separator.
  */
-import { flagsData, listData, messageCountData, statusData } from '../../response-data.ts';
+import { flagsData, messageCountData, statusData } from '../../response-data.ts';
 import { serverWriter, untaggedData, untaggedStatus, type WireValue } from '../../response.ts';
 import { MailboxView } from '../mailbox-view.ts';
 import { no } from '../errors.ts';
@@ -14,8 +14,9 @@ import type { ImapSession } from '../session.ts';
 import { AUTHED, type CommandOf, type CommandSpec } from './spec.ts';
 
 const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
-const isInbox = (name: string): boolean => name.toUpperCase() === 'INBOX';
-const canonical = (name: string): string => (isInbox(name) ? 'INBOX' : name);
+export const isInbox = (name: string): boolean => name.toUpperCase() === 'INBOX';
+/** INBOX in any case is INBOX (RFC 3501 §5.1); other names are case-sensitive. */
+export const canonical = (name: string): string => (isInbox(name) ? 'INBOX' : name);
 
 export const SELECT: CommandSpec<CommandOf<'SELECT' | 'EXAMINE'>> = {
   states: AUTHED,
@@ -108,42 +109,6 @@ function followRename(s: ImapSession, from: string, to: string): void {
     mb.renamed(to + mb.name.slice(from.length));
   }
 }
-
-/** LIST pattern match: `*` any characters, `%` any except the separator (RFC 3501 §6.3.8). */
-export function listMatcher(reference: string, pattern: string): (name: string) => boolean {
-  const full = reference && !pattern.startsWith('/') ? `${reference.replace(/\/?$/, '/')}${pattern}`.replace(/^\/+/, '') : pattern;
-  const re = new RegExp(`^${full.split('').map((c) => (c === '*' ? '.*' : c === '%' ? '[^/]*' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('')}$`, 'u');
-  return (name: string) => re.test(name) || (isInbox(name) && re.test(name.toUpperCase())) || (isInbox(name) && /^inbox$/i.test(full));
-}
-
-export const LIST: CommandSpec<CommandOf<'LIST' | 'LSUB'>> = {
-  states: AUTHED,
-  async run(s, cmd) {
-    const a = s.account!;
-    if (cmd.name === 'LIST' && cmd.pattern === '') {
-      s.send(listData('LIST', { attributes: ['\\Noselect'], delimiter: '/', name: '' }));
-      return {};
-    }
-    const folders = await a.listFolders();
-    const existing = new Set(folders);
-    // parents that do not exist as folders are listed \Noselect (they have children)
-    const all = new Set(folders);
-    for (const f of folders) for (let i = f.indexOf('/'); i > 0; i = f.indexOf('/', i + 1)) all.add(f.slice(0, i));
-    const subscribed = cmd.name === 'LSUB' ? new Set(await a.subscriptions()) : undefined;
-    const match = listMatcher(cmd.reference, cmd.pattern);
-    const names = [...all].sort((x, y) => (isInbox(x) ? -1 : isInbox(y) ? 1 : x.localeCompare(y)));
-    for (const name of names) {
-      if (!match(name) || (subscribed && !subscribed.has(name))) continue;
-      const hasChildren = names.some((n) => n.startsWith(`${name}/`));
-      const attributes = [hasChildren ? '\\HasChildren' : '\\HasNoChildren'];
-      if (!existing.has(name)) attributes.unshift('\\Noselect');
-      const use = a.specialUse(name);
-      if (use && cmd.name === 'LIST') attributes.push(use);
-      s.send(listData(cmd.name, { attributes, delimiter: '/', name }));
-    }
-    return {};
-  },
-};
 
 export const STATUS: CommandSpec<CommandOf<'STATUS'>> = {
   states: AUTHED,
