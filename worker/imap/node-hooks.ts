@@ -1,20 +1,17 @@
 /**
- * The IMAP hooks of a cluster node: users authenticate against the account directory (cluster
- * peers with one-time tokens); `route` asks the lock service where the account is open — opening
- * it here when nobody has it, waiting through a controller failover rather than refusing — and
- * sessions for accounts held elsewhere are proxied to the holder's IMAP port.
+ * The IMAP hooks of a cluster node: authentication and routing are the node's ClusterLogin
+ * (worker/routing/login.ts: the account directory, IMAP peer tokens, the lock service, waiting
+ * through a controller failover rather than refusing; sessions for accounts held elsewhere are
+ * proxied to the holder's IMAP port); accounts served here share the node's open stores.
  */
-import { createHmac, randomBytes } from 'node:crypto';
 import type { AccountDirectory } from '../../src/accounts/directory.ts';
 import type { LockClient } from '../../src/cluster/lock-client.ts';
 import type { ClusterView } from '../../src/cluster/view.ts';
-import { RpcError } from '../../src/cluster/rpc/methods.ts';
 import type { ImapAccount, ImapHooks, LoginRoute } from '../../src/protocol/imap/server/hooks.ts';
-import { parseAccount } from '../../src/util/account.ts';
 import type { AccountHolds } from '../holds.ts';
+import { ClusterLogin } from '../routing/login.ts';
 import { SessionAccount, type ChangeBus } from './account.ts';
 import type { AccountRegistry } from './account-registry.ts';
-import { PeerLoginVerifier } from './peer-login.ts';
 
 export interface NodeHooksOptions {
   nodeName: string;
@@ -30,62 +27,19 @@ export interface NodeHooksOptions {
   holdTimeoutMs: number;
 }
 
-/** Successful logins are remembered this long (as Dovecot's auth_cache_ttl): no scrypt per login. */
-const AUTH_CACHE_MS = 60_000;
-
 export class NodeImapHooks implements ImapHooks {
-  private readonly peers: PeerLoginVerifier;
-  /** account → HMAC of the password that last succeeded (keyed per process), and until when. */
-  private readonly authCache = new Map<string, { mac: string; until: number }>();
-  private readonly cacheKey = randomBytes(32);
+  private readonly login: ClusterLogin;
 
   constructor(private readonly o: NodeHooksOptions) {
-    this.peers = new PeerLoginVerifier(o.secret);
+    this.login = new ClusterLogin({ ...o, protocol: 'IMAP', port: 'imap' });
   }
 
-  async authenticate(user: string, password: string): Promise<string | undefined> {
-    let account: string;
-    try {
-      account = parseAccount(user).address;
-    } catch {
-      return undefined;
-    }
-    if (this.peers.verify(account, password) !== undefined) return account;
-    if (password.startsWith('peer:')) return undefined;
-    const mac = createHmac('sha256', this.cacheKey).update(`${account}\0${password}`).digest('base64');
-    const hit = this.authCache.get(account);
-    if (hit && hit.until > Date.now() && hit.mac === mac) return account;
-    const ok = await this.o.directory.authenticate(account, password);
-    if (ok) {
-      if (this.authCache.size > 100_000) this.authCache.clear();
-      this.authCache.set(account, { mac, until: Date.now() + AUTH_CACHE_MS });
-    } else this.authCache.delete(account);
-    return ok;
+  authenticate(user: string, password: string): Promise<string | undefined> {
+    return this.login.authenticate(user, password);
   }
 
-  async route(account: string): Promise<LoginRoute> {
-    const deadline = Date.now() + this.o.holdTimeoutMs;
-    for (;;) {
-      let grant;
-      try {
-        grant = await this.o.locks.open(account);
-      } catch (err) {
-        return { kind: 'unavailable', reason: err instanceof RpcError ? `mailbox not available now (${err.code}); please retry` : 'mailbox not available now; please retry' };
-      }
-      if (grant.holder !== this.o.nodeName || this.o.frontend) {
-        const holder = this.o.view.nodes.get(grant.holder);
-        const port = holder?.value.ports.imap;
-        if (!holder || !port) return { kind: 'unavailable', reason: 'the server holding this mailbox is not reachable; please retry' };
-        return { kind: 'proxy', host: holder.value.address, port };
-      }
-      // Granted to us: it is being opened (wait for it), or it was just closed here for a move or
-      // drain and the controller is about to release it (wait for the grant to change, then route again).
-      const held = !this.o.holds.closedUnder(account, grant.token) && await this.o.holds.waitHeld(account, grant.token, Math.min(3000, Math.max(1, deadline - Date.now()))).then(() => true, () => false);
-      if (held) return { kind: 'local' };
-      if (Date.now() >= deadline) return { kind: 'unavailable', reason: 'mailbox not available now; please retry' };
-      const token = grant.token;
-      await this.o.view.waitFor(() => this.o.view.grant(account)?.token !== token, Math.max(1, deadline - Date.now())).catch(() => undefined);
-    }
+  route(account: string): Promise<LoginRoute> {
+    return this.login.route(account);
   }
 
   async openAccount(account: string): Promise<ImapAccount> {

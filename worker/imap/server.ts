@@ -10,13 +10,14 @@
  * here, and connections spliced to a holder (`proxied`).
  */
 import { hostname } from 'node:os';
-import { createServer, type Server, type Socket } from 'node:net';
-import { createSecureContext, createServer as createTlsServer, type SecureContext } from 'node:tls';
+import type { Server, Socket } from 'node:net';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../src/log/logger.ts';
 import type { ImapHooks } from '../../src/protocol/imap/server/hooks.ts';
 import { ImapConnection, type ConnectionLimits } from './connection.ts';
-import { isPeerPassword } from './peer-login.ts';
+import { isPeerPassword } from '../routing/peer-login.ts';
+import { bindClientListener } from '../client-listener.ts';
 
 /** RFC 3501 §5.4: an autologout timer must be at least 30 minutes. */
 export const DEFAULT_LIMITS: ConnectionLimits = { maxLineLength: 65536, maxLiteralSize: 50 * 1024 * 1024, maxBadCommands: 20, idleTimeoutMs: 30 * 60_000 };
@@ -85,17 +86,7 @@ export class ImapServer {
       );
       this.connections.add(conn);
     };
-    let server: Server;
-    if (implicitTls) {
-      if (!this.o.tls) throw new Error('implicit TLS needs a certificate');
-      // tls.createServer ignores a `secureContext` option: it needs the key and certificate themselves
-      server = createTlsServer({ key: this.o.tls.key, cert: this.o.tls.cert }, (s) => onSocket(s, true));
-    } else server = createServer((s) => onSocket(s, false));
-    server.on('error', (err) => this.o.log.error({ err }, 'imap listener error'));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
+    const server = await bindClientListener({ port, host, implicitTls, tls: this.o.tls, onSocket, log: this.o.log, protocol: 'imap' });
     this.servers.push(server);
     return (server.address() as AddressInfo).port;
   }

@@ -15,13 +15,7 @@ import { AccountRegistry } from './account-registry.ts';
 import { ChangeBus } from './account.ts';
 import { NodeImapHooks } from './node-hooks.ts';
 import { ImapServer } from './server.ts';
-
-const BYE_REASON: Record<string, string> = {
-  'node draining': 'this server is being drained; please reconnect',
-  'moved by the operator': 'your mailbox moved to another server; please reconnect',
-  'self-fenced': 'this server lost contact with the cluster; please reconnect',
-  released: 'mailbox closed on this server; please reconnect',
-};
+import { closeReason } from '../routing/close-reasons.ts';
 
 export interface ImapServiceDeps {
   config: Readonly<Config>;
@@ -35,7 +29,8 @@ export interface ImapServiceDeps {
 
 export class ImapService {
   readonly bus = new ChangeBus();
-  private readonly registry: AccountRegistry;
+  /** The node's open account stores, shared with POP3 (one store per account per process). */
+  readonly registry: AccountRegistry;
   private server: ImapServer | undefined;
 
   constructor(private readonly d: ImapServiceDeps) {
@@ -45,7 +40,7 @@ export class ImapService {
       assertServing: (account) => void d.holds.assertServing(account),
     });
     d.holds.on('closed', ({ hold, reason }) => {
-      const n = this.server?.closeAccount(hold.account, BYE_REASON[reason] ?? `mailbox closed (${reason}); please reconnect`) ?? 0;
+      const n = this.server?.closeAccount(hold.account, closeReason(reason)) ?? 0;
       if (n) d.log.info({ account: hold.account, sessions: n, reason }, 'imap sessions closed');
       void this.registry.closeAccount(hold.account);
     });

@@ -1,0 +1,66 @@
+/**
+ * The login half of a client-session proxy (design §5), for any line-based protocol: connects to
+ * the holder and runs a short dialogue, one line at a time, until the protocol's `step` says the
+ * peer login succeeded or failed.
+ *
+ * Contract: resolves with the connected socket (bytes after the final line are kept in it, for
+ * the splice) and the reply `step` chose to relay to the client; rejects with ProxyError when the
+ * holder is unreachable, closes, refuses, or does not finish within `timeoutMs` — then the socket
+ * is destroyed and nothing was spliced.
+ */
+import { connect, type Socket } from 'node:net';
+
+export class ProxyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProxyError';
+  }
+}
+
+export interface BackendTarget { host: string; port: number }
+
+/** What to do after one line (CRLF included) from the holder; `write` sends to the holder. */
+export type DialogueStep = { kind: 'continue' } | { kind: 'done'; reply: Buffer } | { kind: 'fail'; why: string };
+
+export async function backendDialogue(target: BackendTarget, timeoutMs: number, step: (line: Buffer, write: (data: string) => void) => DialogueStep): Promise<{ socket: Socket; reply: Buffer }> {
+  const socket = connect({ host: target.host, port: target.port, noDelay: true });
+  try {
+    return await new Promise<{ socket: Socket; reply: Buffer }>((resolve, reject) => {
+      let buffer = Buffer.alloc(0);
+      const timer = setTimeout(() => fail(`holder ${target.host}:${target.port} did not answer in ${timeoutMs} ms`), timeoutMs);
+      const fail = (why: string): void => {
+        cleanup();
+        reject(new ProxyError(why));
+      };
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        socket.off('data', onData);
+        socket.off('error', onError);
+        socket.off('close', onClose);
+      };
+      const onError = (err: Error): void => fail(`holder unreachable: ${err.message}`);
+      const onClose = (): void => fail('holder closed the connection');
+      const write = (data: string): void => void socket.write(data);
+      const onData = (chunk: Buffer): void => {
+        buffer = Buffer.concat([buffer, chunk]);
+        for (let eol = buffer.indexOf('\r\n'); eol >= 0; eol = buffer.indexOf('\r\n')) {
+          const line = buffer.subarray(0, eol + 2);
+          buffer = buffer.subarray(eol + 2);
+          const next = step(line, write);
+          if (next.kind === 'fail') return fail(next.why);
+          if (next.kind === 'done') {
+            cleanup();
+            if (buffer.length) socket.unshift(buffer);
+            return resolve({ socket, reply: next.reply });
+          }
+        }
+      };
+      socket.on('data', onData);
+      socket.on('error', onError);
+      socket.on('close', onClose);
+    });
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  }
+}
