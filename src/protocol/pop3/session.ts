@@ -114,6 +114,17 @@ export class Pop3Session {
     return undefined;
   }
 
+  /** The reader dropped a line longer than `limit` octets: `-ERR`, and it counts as a bad command. */
+  lineTooLong(limit: number): void {
+    if (this.state.kind === 'closed') return;
+    if (this.waiting) {
+      this.waiting = undefined; // an overlong SASL response cancels the exchange
+      this.io.setMaxLine(this.o.maxLineLength);
+    }
+    this.send(err(`line too long (at most ${limit} octets)`));
+    this.countBad();
+  }
+
   /** Counts one bad command; at the limit the session signs off. */
   countBad(): void {
     if (++this.badCommands >= this.o.maxBadCommands && this.state.kind !== 'closed') this.signOff(err(`too many bad commands; ${SIGN_OFF}`));

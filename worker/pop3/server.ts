@@ -1,0 +1,111 @@
+/**
+ * A POP3 server: listeners for 110 (STLS) and 995 (implicit TLS), every connection a
+ * Pop3Connection running one Pop3Session, with a pino child logger per session (`id`, `address`).
+ * It knows nothing of storage or the cluster: all of that is behind `hooks` (StorePop3Hooks for a
+ * single server, NodePop3Hooks on a cluster node, where `hooks.route` decides per login whether
+ * the session runs here or is proxied to the account's holder).
+ *
+ * `closeAccount` ends the local sessions of an account with `-ERR [SYS/TEMP] reason` (drain, move,
+ * self-fencing, the node losing the grant); nothing they marked is deleted. Sessions are counted
+ * for status and metrics: served here, and connections spliced to a holder (`proxied`).
+ */
+import type { Server, Socket, AddressInfo } from 'node:net';
+import { createSecureContext, type SecureContext } from 'node:tls';
+import type { Logger } from '../../src/log/logger.ts';
+import type { Pop3Hooks } from '../../src/protocol/pop3/hooks.ts';
+import { err, SIGN_OFF } from '../../src/protocol/pop3/response.ts';
+import { isPeerPassword } from '../routing/peer-login.ts';
+import { bindClientListener } from '../client-listener.ts';
+import { Pop3Connection, type Pop3Limits } from './connection.ts';
+
+/** RFC 2449 §4: command lines up to 255 octets; RFC 1939 §3: autologout after at least 10 minutes. */
+export const DEFAULT_POP3_LIMITS: Pop3Limits = { maxLineLength: 255, maxBadCommands: 20, idleTimeoutMs: 10 * 60_000 };
+
+export interface Pop3ServerOptions {
+  hooks: Pop3Hooks;
+  /** Certificate for STLS and port 995; without it neither is offered. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
+  /** Accept user passwords before TLS (default false: USER and AUTH PLAIN refused until STLS). */
+  allowPlaintextAuth?: boolean;
+  /** Per-connection limits; missing ones take DEFAULT_POP3_LIMITS. */
+  limits?: Partial<Pop3Limits>;
+  /** This node's name and the cluster secret, needed to proxy logins to a holder. */
+  peer?: { node: string; secret: string };
+  log: Logger;
+  /** Connections beyond this are refused with `-ERR [SYS/TEMP]` (counted by onRefused). */
+  maxConnections?: number;
+  onRefused?: (reason: string) => void;
+}
+
+export class Pop3Server {
+  private readonly servers: Server[] = [];
+  private readonly connections = new Set<Pop3Connection>();
+  private readonly sockets = new Set<Socket>();
+  private readonly secureContext: SecureContext | undefined;
+  private readonly limits: Pop3Limits;
+  private proxiedCount = 0;
+  private nextId = 0;
+
+  constructor(private readonly o: Pop3ServerOptions) {
+    this.secureContext = o.tls ? createSecureContext({ key: o.tls.key, cert: o.tls.cert }) : undefined;
+    this.limits = { ...DEFAULT_POP3_LIMITS, ...o.limits };
+  }
+
+  /** Listens on port (0 = any); `implicitTls` for 995 (needs `tls`). Resolves with the bound port. */
+  async listen(port: number, host: string, implicitTls = false): Promise<number> {
+    const onSocket = (socket: Socket, secure: boolean): void => {
+      if (this.connections.size >= (this.o.maxConnections ?? Infinity)) {
+        this.o.onRefused?.('too many connections');
+        socket.end(err(`too many connections on this server; try again later; ${SIGN_OFF}`, 'SYS/TEMP'));
+        setTimeout(() => socket.destroy(), 1000).unref();
+        return;
+      }
+      this.sockets.add(socket);
+      socket.setNoDelay(true);
+      const conn = new Pop3Connection(
+        socket,
+        secure,
+        {
+          session: { hooks: this.o.hooks, allowPlaintextAuth: this.o.allowPlaintextAuth ?? false, isPeerPassword },
+          limits: this.limits,
+          ...(this.secureContext ? { secureContext: this.secureContext } : {}),
+          ...(this.o.peer ? { peer: this.o.peer } : {}),
+          log: this.o.log.child({ id: `pop3-${++this.nextId}`, address: socket.remoteAddress }),
+          onProxied: (d) => (this.proxiedCount += d),
+        },
+        () => {
+          this.connections.delete(conn);
+          this.sockets.delete(socket);
+        },
+      );
+      this.connections.add(conn);
+    };
+    const server = await bindClientListener({ port, host, implicitTls, tls: this.o.tls, onSocket, log: this.o.log, protocol: 'pop3' });
+    this.servers.push(server);
+    return (server.address() as AddressInfo).port;
+  }
+
+  /** Ends every local session of `account` with `-ERR [SYS/TEMP] reason`; returns how many. */
+  closeAccount(account: string, reason: string): number {
+    let n = 0;
+    for (const c of this.connections) {
+      if (c.proxied || c.session.account !== account) continue;
+      c.session.terminate(reason, 'SYS/TEMP');
+      n++;
+    }
+    return n;
+  }
+
+  sessions(): { pop3: number; proxied: number } {
+    let local = 0;
+    for (const c of this.connections) if (!c.proxied && c.session.state.kind !== 'closed') local++;
+    return { pop3: local, proxied: this.proxiedCount };
+  }
+
+  /** Ends every local session, stops listening and drops every connection (proxied ones too). */
+  async close(): Promise<void> {
+    for (const c of this.connections) if (!c.proxied) c.session.terminate('server shutting down', 'SYS/TEMP');
+    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    for (const s of this.sockets) s.destroy();
+  }
+}
