@@ -153,3 +153,28 @@ describe('LSUB (RFC 3501 §6.3.9)', () => {
     expect(await c.cmd('v2', 'LSUB "" G*')).toBe('v2 OK LSUB completed\r\n');
   });
 });
+
+describe('SEARCH on undeclared 8-bit text (RFC 3501 §6.4.4)', () => {
+  it('takes 8-bit headers and bodies as UTF-8, bytes that are not UTF-8 as latin1', async () => {
+    const { c } = await login();
+    const raw = Buffer.concat([
+      Buffer.from('From: Jürgen <j@example.test>\r\nSubject: Grüße aus Köln\r\n\r\nDie Straße '),
+      Buffer.from([0xff]), // one stray byte must not turn the whole body into latin1
+      Buffer.from(' ist gesperrt. Stra'),
+      Buffer.from([0xdf]), // latin1 ß
+      Buffer.from('enbahn\r\n'),
+    ]);
+    await append(c, 'INBOX', raw);
+    await append(c, 'INBOX', msg('plain'));
+    await c.cmd('s0', 'SELECT INBOX');
+    expect(await c.cmd('t1', 'SEARCH SUBJECT "GRÜSSE"')).toBe('* SEARCH\r\nt1 OK SEARCH completed\r\n'); // ß is not SS
+    expect(await c.cmd('t2', 'SEARCH SUBJECT "grüße aus köln"')).toBe('* SEARCH 1\r\nt2 OK SEARCH completed\r\n');
+    expect(await c.cmd('t3', 'SEARCH FROM "JÜRGEN"')).toBe('* SEARCH 1\r\nt3 OK SEARCH completed\r\n');
+    expect(await c.cmd('t4', 'SEARCH BODY "die straße"')).toBe('* SEARCH 1\r\nt4 OK SEARCH completed\r\n');
+    expect(await c.cmd('t5', 'SEARCH BODY "straßenbahn"')).toBe('* SEARCH 1\r\nt5 OK SEARCH completed\r\n');
+    c.send(`t6 SEARCH CHARSET UTF-8 TEXT {${Buffer.byteLength('köln')}}\r\n`);
+    expect(await c.read((b) => b.endsWith('\r\n'))).toBe('+ go ahead\r\n');
+    c.send('köln\r\n');
+    expect(await c.until('t6')).toBe('* SEARCH 1\r\nt6 OK SEARCH completed\r\n');
+  });
+});

@@ -2,12 +2,14 @@
  * Decoded text for SEARCH (RFC 3501 §6.4.4: matching is on the decoded, charset-converted text):
  * header values with RFC 2047 encoded words decoded (libmime), bodies of text parts with their
  * transfer encoding (base64, quoted-printable) undone and charset converted to Unicode.
- * Undeclared 8-bit text is taken as UTF-8 when valid, else latin1. Never throws.
+ * Undeclared 8-bit text (and text declared US-ASCII or UTF-8) is UTF-8 where its bytes are
+ * well-formed UTF-8 and latin1 elsewhere (utf8-or-latin1.ts). Never throws.
  */
 import libmime from 'libmime';
 import { decode as decodeCharset } from 'libmime/lib/charset.js';
 import { binaryToText } from './header.ts';
 import type { HeaderField, MimePart } from './types.ts';
+import { utf8OrLatin1 } from './utf8-or-latin1.ts';
 
 /** A header value as Unicode text. */
 export function decodeHeaderValue(value: string): string {
@@ -40,11 +42,11 @@ export function decodeBody(raw: Buffer, part: MimePart): Buffer {
 }
 
 function bytesToText(bytes: Buffer, charset: string | undefined): string {
-  if (!charset || /^(us-ascii|utf-?8)$/i.test(charset)) return binaryToText(bytes.toString('latin1'));
+  if (!charset || /^(us-ascii|utf-?8)$/i.test(charset)) return utf8OrLatin1(bytes);
   try {
     return decodeCharset(bytes, charset);
   } catch {
-    return binaryToText(bytes.toString('latin1'));
+    return utf8OrLatin1(bytes);
   }
 }
 

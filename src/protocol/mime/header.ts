@@ -3,6 +3,7 @@
  * ends, lines without a colon (skipped), a block without the blank line (runs to the end).
  */
 import type { HeaderField } from './types.ts';
+import { utf8OrLatin1 } from './utf8-or-latin1.ts';
 
 /** Fields kept per header block; the rest of a larger block is still header, just not indexed. */
 export const MAX_FIELDS = 2000;
@@ -59,13 +60,8 @@ export function fieldValue(fields: readonly HeaderField[], name: string): string
   return undefined;
 }
 
-/** A binary string (one char per byte) as Unicode: UTF-8 when the bytes are valid UTF-8, else latin1. */
+/** A binary string (one char per byte) as Unicode: UTF-8 where the bytes are, latin1 elsewhere (utf8-or-latin1.ts). */
 export function binaryToText(s: string): string {
   if (!/[\x80-\xff]/.test(s)) return s;
-  const bytes = Buffer.from(s, 'latin1');
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return s;
-  }
+  return utf8OrLatin1(Buffer.from(s, 'latin1'));
 }

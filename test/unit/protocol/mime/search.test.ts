@@ -116,6 +116,14 @@ describe('search keys on the message text', () => {
     ['alternative.eml', { key: 'TEXT', value: 'lunch?' }, true],
     ['alternative.eml', { key: 'TEXT', value: 'café' }, true],
     ['alternative.eml', { key: 'TEXT', value: 'zebra' }, false],
+    // undeclared 8-bit: UTF-8 where the bytes are, latin1 for the stray bytes, in headers and body
+    ['8bit-undeclared.eml', { key: 'SUBJECT', value: 'grüße aus köln' }, true],
+    ['8bit-undeclared.eml', { key: 'FROM', value: 'JÜRGEN GROß' }, true],
+    ['8bit-undeclared.eml', { key: 'HEADER', field: 'subject', value: 'Köln ÿ!' }, true],
+    ['8bit-undeclared.eml', { key: 'BODY', value: 'straße ist' }, true],
+    ['8bit-undeclared.eml', { key: 'BODY', value: 'über die straßenbahn' }, true],
+    ['8bit-undeclared.eml', { key: 'TEXT', value: 'Grüße' }, true],
+    ['8bit-undeclared.eml', { key: 'BODY', value: 'Stra\u00c3\u009fe' }, false], // not the bytes read as latin1
     // SENT*: the day written in Date:, zone disregarded (Tue, 3 Nov 2026 23:30:00 -0800 is 4 Nov UTC)
     ['alternative.eml', { key: 'SENTON', date: d(3) }, true],
     ['alternative.eml', { key: 'SENTBEFORE', date: d(4) }, true],
