@@ -23,6 +23,7 @@ import { adminToken } from '../src/cluster/admin-token.ts';
 import { ClusterOps } from './api/ops.ts';
 import { StatsCollector } from './stats.ts';
 import { ImapService } from './imap/service.ts';
+import { Pop3Service } from './pop3/service.ts';
 import { QuotaLookup } from './delivery/quota.ts';
 import { AccountHolds } from './holds.ts';
 import { AdminServer } from './admin.ts';
@@ -57,6 +58,7 @@ export class MailNode {
   readonly events: EventLog;
   readonly stats: StatsCollector;
   readonly imap: ImapService;
+  readonly pop3: Pop3Service;
   private statsTimer: NodeJS.Timeout | undefined;
   readonly mail: MailServices;
   readonly metrics: NodeMetrics;
@@ -149,6 +151,10 @@ export class MailNode {
       config, directory: this.mail.directory, locks: this.locks, view: this.view, holds: this.holds, log,
       onRefused: (protocol, reason) => this.metrics.connectionsRefused.inc({ protocol, reason }),
     });
+    this.pop3 = new Pop3Service({
+      config, directory: this.mail.directory, locks: this.locks, view: this.view, holds: this.holds, registry: this.imap.registry, bus: this.imap.bus, log,
+      onRefused: (protocol, reason) => this.metrics.connectionsRefused.inc({ protocol, reason }),
+    });
     this.stats = new StatsCollector({ storageRoot: config.storage.root, sessions: () => this.sessions(), queueDepth: () => this.mail.queues.depth });
     this.metrics = new NodeMetrics(name, {
       leading: () => this.controller?.leading ?? false,
@@ -181,7 +187,9 @@ export class MailNode {
 
   /** Open client sessions per protocol, for status, the dashboard and /metrics. */
   sessions(): Record<string, number> {
-    return { ...this.mail.sessions(), ...this.imap.sessions() };
+    const imap = this.imap.sessions();
+    const pop3 = this.pop3.sessions();
+    return { ...this.mail.sessions(), imap: imap.imap, pop3: pop3.pop3, proxied: imap.proxied + pop3.proxied };
   }
 
   /** Maildir delivery that wakes the account's IMAP sessions once the message is on disk. */
@@ -244,6 +252,7 @@ export class MailNode {
     this.ports.admin = await this.admin.listen(this.config.ports.admin, bindAddress);
     Object.assign(this.ports, await this.mail.listen(this.config.ports, bindAddress));
     Object.assign(this.ports, await this.imap.listen(this.mail.tls!, bindAddress));
+    Object.assign(this.ports, await this.pop3.listen(this.mail.tls!, bindAddress));
     await this.view.start();
     this.holds.start();
     await this.session.start();
@@ -262,7 +271,7 @@ export class MailNode {
   async stop(): Promise<void> {
     clearInterval(this.storageTimer);
     clearInterval(this.statsTimer);
-    await this.imap.stop();
+    await Promise.all([this.imap.stop(), this.pop3.stop()]);
     await this.mail.stop();
     this.holds.stop();
     await this.controller?.stop();

@@ -63,9 +63,13 @@ export const configSchema = z.object({
       imap: port.default(143),
       /** IMAP over implicit TLS (RFC 8314). */
       imaps: port.default(993),
+      /** POP3 with STLS (RFC 1939, RFC 2595). */
+      pop3: port.default(110),
+      /** POP3 over implicit TLS (RFC 8314). */
+      pop3s: port.default(995),
     })
     .strict()
-    .default({ rpc: 7400, admin: 7480, smtp: 25, lmtp: 7424, submission: 587, submissions: 465, imap: 143, imaps: 993 }),
+    .default({ rpc: 7400, admin: 7480, smtp: 25, lmtp: 7424, submission: 587, submissions: 465, imap: 143, imaps: 993, pop3: 110, pop3s: 995 }),
   imap: z
     .object({
       /** Accept user passwords on unencrypted IMAP (before STARTTLS). Off in production; `mailcluster dev` turns it on. */
@@ -83,6 +87,21 @@ export const configSchema = z.object({
     })
     .strict()
     .default({ allowPlaintextAuth: false, maxLineBytes: 65536, maxLiteralBytes: 52428800, maxBadCommands: 20, idleTimeoutSeconds: 1800, maxConnections: 10_000 }),
+  pop3: z
+    .object({
+      /** Accept user passwords on unencrypted POP3 (before STLS). Off in production; `mailcluster dev` turns it on. */
+      allowPlaintextAuth: z.boolean().default(false),
+      /** Longest command line in bytes, CRLF included (RFC 2449 §4: 255; SASL responses may be longer). */
+      maxLineBytes: z.number().int().min(255).max(8192).default(255),
+      /** Bad commands (and failed logins) after which a session is closed. */
+      maxBadCommands: z.number().int().min(1).default(20),
+      /** Sessions silent this long are logged out (RFC 1939 §3: at least 10 minutes). */
+      idleTimeoutSeconds: z.number().int().min(600).default(600),
+      /** Connections per node (served and proxied); more are refused with `-ERR [SYS/TEMP]`. */
+      maxConnections: z.number().int().min(1).default(10_000),
+    })
+    .strict()
+    .default({ allowPlaintextAuth: false, maxLineBytes: 255, maxBadCommands: 20, idleTimeoutSeconds: 600, maxConnections: 10_000 }),
   tls: z
     .object({
       /** PEM certificate chain and key for client-facing TLS; empty = a self-signed pair made at start. */

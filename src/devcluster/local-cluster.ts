@@ -24,7 +24,7 @@ export interface LocalClusterOptions {
 }
 
 /** Every listener a node has, in the order ports are handed out. */
-export const PORTS = ['rpc', 'admin', 'smtp', 'lmtp', 'submission', 'submissions', 'imap', 'imaps'] as const;
+export const PORTS = ['rpc', 'admin', 'smtp', 'lmtp', 'submission', 'submissions', 'imap', 'imaps', 'pop3', 'pop3s'] as const;
 
 export interface ClusterFile {
   cluster: string;
@@ -76,6 +76,7 @@ export class LocalCluster {
       MAILCLUSTER_STORAGE_ROOT: join(this.dataDir, 'shared'),
       // loopback only: let local clients log in without TLS
       MAILCLUSTER_IMAP_ALLOW_PLAINTEXT_AUTH: 'true',
+      MAILCLUSTER_POP3_ALLOW_PLAINTEXT_AUTH: 'true',
       ...this.o.env,
     };
     return new NodeProcess(name, env, join(this.dataDir, 'logs', `${name}.log`));

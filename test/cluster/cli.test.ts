@@ -59,7 +59,7 @@ describe('mailcluster dev and the operator CLI', () => {
     expect(file.etcd.endpoints[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(out).toMatch(/demo domain example\.test: alice@example\.test \/ \S+, bob@example\.test \/ \S+/);
     for (const n of file.nodes) {
-      expect(Object.keys(n.ports).sort()).toEqual(['admin', 'imap', 'imaps', 'lmtp', 'rpc', 'smtp', 'submission', 'submissions']);
+      expect(Object.keys(n.ports).sort()).toEqual(['admin', 'imap', 'imaps', 'lmtp', 'pop3', 'pop3s', 'rpc', 'smtp', 'submission', 'submissions']);
       const health = await fetch(`http://${n.address}:${n.ports.admin}/healthz`);
       expect(health.status).toBe(200);
     }

@@ -46,7 +46,7 @@ export async function runDev(opts: DevOptions): Promise<void> {
   const file = cluster.clusterFile();
   for (const n of file.nodes) {
     const p = n.ports;
-    process.stdout.write(`  ${n.name}${n.name === controller ? ' (controller)' : ''}  smtp ${p.smtp}  submission ${p.submission} (STARTTLS) / ${p.submissions} (TLS)  imap ${p.imap} / ${p.imaps} (TLS)  admin http://${n.address}:${p.admin}/healthz\n`);
+    process.stdout.write(`  ${n.name}${n.name === controller ? ' (controller)' : ''}  smtp ${p.smtp}  submission ${p.submission} (STARTTLS) / ${p.submissions} (TLS)  imap ${p.imap} / ${p.imaps} (TLS)  pop3 ${p.pop3} / ${p.pop3s} (TLS)  admin http://${n.address}:${p.admin}/healthz\n`);
   }
   process.stdout.write(`  demo domain example.test: ${demo.map((d) => `${d.address} / ${d.password}`).join(', ')}\n`);
   const token = adminToken({ admin: { token: '', urls: [], statsIntervalMs: 5000 }, cluster: { name: cluster.cluster, secret: cluster.secret } });
