@@ -109,8 +109,8 @@ describe('Kubernetes manifests', () => {
     const config = loadConfig({ env: podEnvOf(objs, 'mail-0'), purpose: 'node' });
     const bound = config.ports as Record<string, number>;
     for (const p of container.ports) expect([p.name, p.containerPort]).toEqual([p.name, bound[p.name]]);
-    // A new listener in the schema (POP3: pop3/pop3s) fails here until the manifests expose it:
-    // add it to the ConfigMap, the container ports, mail-public and the NetworkPolicy.
+    // A new listener in the schema fails here until the manifests expose it: add it to the
+    // ConfigMap, the container ports, mail-public and the NetworkPolicy.
     expect(portNames.slice().sort(), 'container ports vs config ports').toEqual(Object.keys(bound).sort());
   });
 
@@ -121,7 +121,7 @@ describe('Kubernetes manifests', () => {
     const publicPorts = ((find(objs, 'Service', 'mail-public') as any).spec.ports as Array<{ port: number; targetPort: string }>);
     const clientNames = portNames.filter((n) => !INTERNAL.includes(n));
     expect(publicPorts.map((p) => p.targetPort).sort()).toEqual(clientNames.slice().sort());
-    expect(Object.fromEntries(publicPorts.map((p) => [p.targetPort, p.port]))).toMatchObject({ smtp: 25, submissions: 465, submission: 587, imap: 143, imaps: 993 });
+    expect(Object.fromEntries(publicPorts.map((p) => [p.targetPort, p.port]))).toMatchObject({ smtp: 25, submissions: 465, submission: 587, imap: 143, imaps: 993, pop3: 110, pop3s: 995 });
 
     const rules = (find(objs, 'NetworkPolicy', 'mail') as any).spec.ingress as Array<{ from?: unknown[]; ports: Array<{ port: string }> }>;
     const open = rules.filter((r) => !r.from).flatMap((r) => r.ports.map((p) => p.port));
