@@ -13,6 +13,7 @@ import { addAccounts, maildir } from '../harness/mail.ts';
 import { Dovecot } from '../harness/dovecot.ts';
 import { RawImap } from '../harness/imap.ts';
 import { pool, summary } from './stats.ts';
+import { treeCpuMs } from './proc-cpu.ts';
 
 const MESSAGES = Number(process.env.BENCH_IMAP_MESSAGES ?? 200);
 const COMMANDS = Number(process.env.BENCH_IMAP_COMMANDS ?? 4000);
@@ -44,9 +45,13 @@ function mixCommand(i: number): string {
   }
 }
 
-async function commandMix(port: number, user: string): Promise<{ perSecond: number; p50: number; p99: number }> {
+interface MixFigures { perSecond: number; p50: number; p99: number; cpuUsPerCommand: number }
+
+/** The mix over CONNECTIONS sessions; CPU is what `pids` (and descendants) used per command. */
+async function commandMix(port: number, user: string, pids: number[]): Promise<MixFigures> {
   const clients = await Promise.all(Array.from({ length: CONNECTIONS }, () => session(port, user)));
   const latencies: number[] = [];
+  const cpu0 = treeCpuMs(...pids);
   const started = performance.now();
   await Promise.all(
     clients.map(async (c, k) => {
@@ -59,9 +64,10 @@ async function commandMix(port: number, user: string): Promise<{ perSecond: numb
     }),
   );
   const wall = (performance.now() - started) / 1000;
+  const cpuMs = treeCpuMs(...pids) - cpu0;
   for (const c of clients) c.close();
   const s = summary(latencies);
-  return { perSecond: latencies.length / wall, p50: s.p50, p99: s.p99 };
+  return { perSecond: latencies.length / wall, p50: s.p50, p99: s.p99, cpuUsPerCommand: (cpuMs * 1000) / latencies.length };
 }
 
 async function logins(port: number, user: string): Promise<number> {
@@ -99,22 +105,26 @@ try {
   chmodRecursive(join(dir, 'dovecot-mail'));
   await dovecot.start();
 
-  await commandMix(holderPort, account!); // warm-up
-  await commandMix(dovecot.imapPort, account!);
-  const ours = await commandMix(holderPort, account!);
-  const proxied = await commandMix(proxyPort, account!);
-  const theirs = await commandMix(dovecot.imapPort, account!);
+  const holderPid = cluster.node('mail-0').pid!;
+  const proxyPid = cluster.node('mail-1').pid!;
+  await commandMix(holderPort, account!, [holderPid]); // warm-up
+  await commandMix(dovecot.imapPort, account!, [dovecot.pid!]);
+  const ours = await commandMix(holderPort, account!, [holderPid]);
+  const proxied = await commandMix(proxyPort, account!, [holderPid, proxyPid]);
+  const theirs = await commandMix(dovecot.imapPort, account!, [dovecot.pid!]);
   const lOurs = await logins(holderPort, account!);
   const lProxied = await logins(proxyPort, account!);
   const lTheirs = await logins(dovecot.imapPort, account!);
 
-  const row = (label: string, x: { perSecond: number; p50: number; p99: number }, l: number): string =>
-    `${label.padEnd(9)} ${x.perSecond.toFixed(0).padStart(6)} cmd/s (${(x.perSecond / theirs.perSecond).toFixed(2)}x)  p50 ${x.p50.toFixed(3)} ms  p99 ${x.p99.toFixed(3)} ms   logins ${l.toFixed(0).padStart(5)}/s (${(l / lTheirs).toFixed(2)}x)`;
+  const row = (label: string, x: MixFigures, l: number): string =>
+    `${label.padEnd(9)} ${x.perSecond.toFixed(0).padStart(6)} cmd/s (${(x.perSecond / theirs.perSecond).toFixed(2)}x)  p50 ${x.p50.toFixed(3)} ms  p99 ${x.p99.toFixed(3)} ms  ` +
+    `CPU ${x.cpuUsPerCommand.toFixed(0).padStart(4)} µs/cmd   logins ${l.toFixed(0).padStart(5)}/s (${(l / lTheirs).toFixed(2)}x)`;
   console.log(`IMAP: mailcluster (3 nodes) vs Dovecot ${process.env.DOVECOT_VERSION ?? ''}; ${MESSAGES} messages of ~4 KiB, ${COMMANDS} commands over ${CONNECTIONS} sessions, mix NOOP / FETCH FLAGS / FETCH BODY.PEEK[] / STORE; node ${process.version}`);
   console.log(row('direct', ours, lOurs));
   console.log(row('proxied', proxied, lProxied));
   console.log(row('dovecot', theirs, lTheirs));
   console.log(`proxy hop adds ${(proxied.p50 - ours.p50).toFixed(3)} ms at p50 (target ≤ 0.3 ms)`);
+  console.log('CPU: user+system time per command of the serving processes (ours: the holder, plus the proxying node when proxied; Dovecot: all its processes); the load generator is not counted');
   console.log('logins: ours verify an scrypt hash (cached for 60 s after a success, as Dovecot\'s auth cache does); Dovecot uses a static plaintext passdb');
 } finally {
   await dovecot.stop().catch(() => undefined);

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { startTestCluster } from '../harness/cluster.ts';
 import { addAccounts } from '../harness/mail.ts';
 import { PostfixPeer } from './peer/postfix.ts';
+import { treeCpuMs } from './proc-cpu.ts';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 900);
 const SIZES = [4096, 65536];
@@ -37,11 +38,15 @@ function countMail(base: string): number {
   return n;
 }
 
-interface Figures { accepted: number; delivered: number }
+interface Figures { accepted: number; delivered: number; cpuMsPerMessage: number }
 
-/** Sends MESSAGES split over `targets` ({port, to}); returns accepted/s and delivered/s. */
-async function run(targets: Array<{ port: number; to: string }>, sessions: number, size: number, mailBase: string): Promise<Figures> {
+/**
+ * Sends MESSAGES split over `targets` ({port, to}); returns accepted/s, delivered/s and the CPU
+ * the server's processes (`pids` and their descendants) used per message.
+ */
+async function run(targets: Array<{ port: number; to: string }>, sessions: number, size: number, mailBase: string, pids: number[]): Promise<Figures> {
   const before = countMail(mailBase);
+  const cpu0 = treeCpuMs(...pids);
   const t0 = performance.now();
   const share = (total: number, i: number) => Math.floor(total / targets.length) + (i < total % targets.length ? 1 : 0);
   await Promise.all(targets.map((t, i) => smtpSource(t.port, Math.max(1, share(sessions, i)), share(MESSAGES, i), size, t.to)));
@@ -52,7 +57,7 @@ async function run(targets: Array<{ port: number; to: string }>, sessions: numbe
     await new Promise((r) => setTimeout(r, 20));
   }
   const delivered = MESSAGES / ((performance.now() - t0) / 1000);
-  return { accepted, delivered };
+  return { accepted, delivered, cpuMsPerMessage: (treeCpuMs(...pids) - cpu0) / MESSAGES };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'mailcluster-bench-smtp-'));
@@ -72,24 +77,28 @@ try {
   const ourMail = join(cluster.local.dataDir, 'shared', 'mail', 'example.test');
   const peerMail = join(peer.vmail, 'example.test');
 
-  await run(ours, 10, 1024, ourMail);
-  await run(theirs, 10, 1024, peerMail);
+  const ourPids = [...cluster.nodes.map((n) => n.pid!), cluster.local.etcd.pid!];
+  const peerPids = peer.pids();
+  await run(ours, 10, 1024, ourMail, ourPids);
+  await run(theirs, 10, 1024, peerMail, peerPids);
 
   const rows: string[] = [];
   for (const size of SIZES) {
     for (const sessions of SESSIONS) {
-      const p = await run(theirs, sessions, size, peerMail);
-      const o = await run(ours, sessions, size, ourMail);
-      const l = await run(oursLocal, sessions, size, ourMail);
+      const p = await run(theirs, sessions, size, peerMail, peerPids);
+      const o = await run(ours, sessions, size, ourMail, ourPids);
+      const l = await run(oursLocal, sessions, size, ourMail, ourPids);
       const row = (label: string, x: Figures) =>
         `${String(size / 1024).padStart(3)} KiB  ${String(sessions).padStart(3)} sessions  ${label}  ` +
         `accepted ${x.accepted.toFixed(0).padStart(5)} vs ${p.accepted.toFixed(0).padStart(5)} msg/s (${(x.accepted / p.accepted).toFixed(2)}x)   ` +
-        `delivered ${x.delivered.toFixed(0).padStart(5)} vs ${p.delivered.toFixed(0).padStart(5)} msg/s (${(x.delivered / p.delivered).toFixed(2)}x)`;
+        `delivered ${x.delivered.toFixed(0).padStart(5)} vs ${p.delivered.toFixed(0).padStart(5)} msg/s (${(x.delivered / p.delivered).toFixed(2)}x)   ` +
+        `CPU/msg ${x.cpuMsPerMessage.toFixed(2)} vs ${p.cpuMsPerMessage.toFixed(2)} ms`;
       rows.push(row('hand-over', o), row('holder   ', l));
     }
   }
   console.log(`mailcluster (3 nodes) vs Postfix → LMTP → Dovecot; ${MESSAGES} messages per cell, smtp-source, node ${process.version}`);
   console.log('hand-over: every message arrives at a node that does not hold its account (LMTP to the holder); holder: it arrives at the holder');
+  console.log('CPU/msg: user+system time per message of our 3 nodes and etcd vs Postfix\'s and Dovecot\'s processes (smtp-source excluded)');
   console.log(rows.join('\n'));
 } finally {
   await cluster.stop();

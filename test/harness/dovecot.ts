@@ -100,6 +100,9 @@ namespace inbox {
     });
   }
 
+  /** The master process (its children serve the sessions), for CPU accounting. */
+  get pid(): number | undefined { return this.child?.pid; }
+
   async stop(): Promise<void> {
     const c = this.child;
     if (!c || c.exitCode !== null) return;

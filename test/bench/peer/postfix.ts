@@ -58,6 +58,12 @@ export class PostfixPeer {
     execFileSync('/usr/sbin/postfix', ['-c', this.etc, 'start'], { stdio: 'inherit' });
   }
 
+  /** Postfix's master and Dovecot's master: every process that handles the peer's mail descends from one of them. */
+  pids(): number[] {
+    const master = Number(readFileSync(join(this.root, 'postfix', 'spool', 'pid', 'master.pid'), 'utf8').trim());
+    return [master, this.dovecot.pid!];
+  }
+
   async stop(): Promise<void> {
     spawnSync('/usr/sbin/postfix', ['-c', this.etc, 'stop'], { stdio: 'ignore' });
     await this.dovecot.stop();
