@@ -3,7 +3,8 @@
  * every node (the holder directly, the others by proxy) with the same UIDLs; DELE + QUIT through a
  * proxy removes the message from the maildir before `+OK`; a drain ends the holder's sessions (and
  * the proxied ones) with `-ERR [SYS/TEMP]` and nothing they marked is deleted; a login during a
- * controller failover is delayed, not refused.
+ * controller failover is delayed, not refused; a holder killed mid-session drops its proxied
+ * clients with `-ERR [SYS/TEMP]`, and the new holder shows the same UIDLs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCluster, type TestCluster } from '../harness/cluster.ts';
@@ -110,5 +111,21 @@ describe('POP3 across the cluster', () => {
     expect((await c.openKeys()).get('bob@example.test')?.holder).toBeDefined();
     console.log(`pop3: login during controller failover took ${Date.now() - started} ms`);
     await p.cmd('QUIT');
+  });
+
+  it('a holder killed mid-session: the proxied client gets -ERR [SYS/TEMP]; a reconnect on the new holder sees the same UIDLs', async () => {
+    const running = NODES.filter((n) => c.node(n).running);
+    const first = await login(running[0]!); // opens the account somewhere
+    const uidls = await first.multi('UIDL');
+    await first.cmd('QUIT');
+    const holder = (await c.openKeys()).get(alice)!.holder;
+    const survivor = running.find((n) => n !== holder)!;
+    const proxied = await login(survivor);
+    await c.node(holder).kill();
+    expect(await proxied.line(10_000)).toBe('-ERR [SYS/TEMP] the node serving this mailbox went away; please reconnect; signing off\r\n');
+    await proxied.closed;
+    const again = await login(survivor);
+    expect(await again.multi('UIDL')).toBe(uidls);
+    expect((await c.openKeys()).get(alice)!.holder).toBe(survivor);
   });
 });
