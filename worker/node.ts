@@ -200,7 +200,10 @@ export class MailNode {
       root: this.config.storage.root,
       checkFence: (dir, token) => assertFence(dir, BigInt(token)),
       quota: (account, dir) => quota.check(account, dir),
-      onDelivered: (account) => this.imap.delivered(account),
+      onDelivered: (account, bytes) => {
+        quota.charge(account, bytes);
+        this.imap.delivered(account);
+      },
     });
   }
 

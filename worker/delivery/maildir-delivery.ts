@@ -42,8 +42,8 @@ export interface MaildirDeliveryOptions {
   checkFence?: (dir: string, token: string) => Promise<void>;
   /** Bytes used and quota, for OVERQUOTA; undefined skips the check. */
   quota?: (account: string, dir: string) => Promise<{ used: number; limit: number } | undefined>;
-  /** Called once a message is durable in the account's INBOX (wakes its IMAP sessions). */
-  onDelivered?: (account: string) => void;
+  /** Called once a message of `bytes` is durable in the account's INBOX (wakes its IMAP sessions, counts quota). */
+  onDelivered?: (account: string, bytes: number) => void;
 }
 
 /** Creates `tmp` in `dir`/tmp; the first delivery to a new account creates the Maildir first. */
@@ -85,6 +85,6 @@ export class MaildirDelivery implements LocalDelivery {
       await rename(tmp, join(dir, 'new', name));
     });
     await fsyncDir(join(dir, 'new'));
-    this.o.onDelivered?.(account);
+    this.o.onDelivered?.(account, message.length);
   }
 }

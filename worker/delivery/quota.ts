@@ -34,8 +34,14 @@ export async function maildirUsage(dir: string): Promise<number> {
 
 export class QuotaLookup {
   private readonly limits = new Map<string, { limit: number; until: number }>();
+  /** Usage scanned at most every `usageTtlMs`, plus what was delivered here since the scan. */
+  private readonly usage = new Map<string, { used: number; until: number }>();
 
-  constructor(private readonly directory: () => AccountDirectory, private readonly ttlMs = 5000) {}
+  constructor(
+    private readonly directory: () => AccountDirectory,
+    private readonly ttlMs = 5000,
+    private readonly usageTtlMs = 2000,
+  ) {}
 
   async limit(account: string): Promise<number> {
     const hit = this.limits.get(account);
@@ -46,9 +52,26 @@ export class QuotaLookup {
     return limit;
   }
 
-  /** For MaildirDelivery: usage and limit, or undefined when the account has no limit. */
+  /**
+   * For MaildirDelivery: usage and limit, or undefined when the account has no limit. A burst of
+   * deliveries costs one maildir scan per `usageTtlMs`, not one per message; deliveries are added
+   * as they are stored (`charge`), so only what IMAP sessions changed meanwhile (APPEND, COPY,
+   * EXPUNGE) can be missed, for at most that long.
+   */
   async check(account: string, dir: string): Promise<{ used: number; limit: number } | undefined> {
     const limit = await this.limit(account);
-    return limit > 0 ? { used: await maildirUsage(dir), limit } : undefined;
+    if (limit <= 0) return undefined;
+    const hit = this.usage.get(account);
+    if (hit && hit.until > Date.now()) return { used: hit.used, limit };
+    const used = await maildirUsage(dir);
+    if (this.usage.size > 100_000) this.usage.clear();
+    this.usage.set(account, { used, until: Date.now() + this.usageTtlMs });
+    return { used, limit };
+  }
+
+  /** A message of `bytes` was stored for `account`: counted until the next scan. */
+  charge(account: string, bytes: number): void {
+    const hit = this.usage.get(account);
+    if (hit) hit.used += bytes;
   }
 }
