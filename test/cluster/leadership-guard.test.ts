@@ -25,7 +25,7 @@ function makeNode(name: string): MailNode {
     overrides: {
       cluster: { name: 'guard', secret: 's'.repeat(32) },
       node: { name },
-      ports: { rpc: 0, admin: 0, smtp: 0, lmtp: 0, submission: 0, submissions: 0, imap: 0, imaps: 0 },
+      ports: { rpc: 0, admin: 0, smtp: 0, lmtp: 0, submission: 0, submissions: 0, imap: 0, imaps: 0, pop3: 0, pop3s: 0 },
       storage: { root: join(dir, 'shared') },
       etcd: { endpoints: [etcd.endpoint] },
       lease: { ttlSeconds: 3, keepAliveIntervalMs: 500, safetyMarginMs: 1000 },

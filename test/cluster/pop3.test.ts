@@ -52,7 +52,7 @@ describe('POP3 across the cluster', () => {
       views.push({ uidl: await p.multi('UIDL'), subjects: await subjects(p) });
       expect(await p.cmd('QUIT')).toMatch(/^\+OK mailcluster POP3 signing off/);
     }
-    expect(views[0]!.subjects.sort()).toEqual(['hello 1', 'hello 2', 'hello 3']);
+    expect([...views[0]!.subjects].sort()).toEqual(['hello 1', 'hello 2', 'hello 3']);
     expect(views[0]!.uidl).toMatch(/^\+OK 3 messages with unique ids\r\n1 [0-9A-F]{16}\r\n2 [0-9A-F]{16}\r\n3 [0-9A-F]{16}\r\n\.\r\n$/);
     expect(views[1]).toEqual(views[0]);
     expect(views[2]).toEqual(views[0]);
