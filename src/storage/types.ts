@@ -26,6 +26,8 @@ export interface MessageInfo {
   readonly flags: ReadonlySet<string>;
   /** Bytes as stored and as readMessage returns them (RFC822.SIZE when stored with CRLF). */
   readonly size: number;
+  /** The size with CRLF line ends, when the store knows it without reading the message (`,W=`). */
+  readonly wireSize?: number;
   /** Whole seconds (IMAP INTERNALDATE; Dovecot's maildir keeps it as the file's mtime). */
   readonly internalDate: Date;
   /** First seen (appended, copied in, or delivered) while this AccountStore was open. */

@@ -11,6 +11,7 @@ import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { parseAccount } from '../../src/util/account.ts';
 import { fsyncDir } from '../../src/util/fsync.ts';
+import { isWireClean } from '../../src/util/crlf.ts';
 import { DeliveryError, type LocalDelivery } from './local.ts';
 
 let counter = 0;
@@ -29,11 +30,11 @@ export function accountDir(root: string, account: string): string {
  * of the wall clock, so that name order is arrival order across nodes: the store numbers new
  * messages in name order, and UIDs should follow the order mail arrived in.
  */
-export function uniqueName(size: number): string {
+export function uniqueName(size: number, wireSize?: number): string {
   const wallUs = Math.floor((performance.timeOrigin + performance.now()) * 1000);
   const sec = Math.floor(wallUs / 1_000_000);
   const usec = String(wallUs % 1_000_000).padStart(6, '0');
-  return `${sec}.M${usec}P${process.pid}Q${++counter}.${host},S=${size}`;
+  return `${sec}.M${usec}P${process.pid}Q${++counter}.${host},S=${size}${wireSize === undefined ? '' : `,W=${wireSize}`}`;
 }
 
 export interface MaildirDeliveryOptions {
@@ -64,7 +65,8 @@ export class MaildirDelivery implements LocalDelivery {
     const dir = accountDir(this.o.root, account);
     const q = await this.o.quota?.(account, dir);
     if (q && q.limit > 0 && q.used + message.length > q.limit) throw new DeliveryError(true, '552 5.2.2 mailbox full');
-    const name = uniqueName(message.length);
+    // SMTP and LMTP data is CRLF throughout, so `,W=` (= S) spares POP3 and Dovecot reading it for its size.
+    const name = uniqueName(message.length, isWireClean(message) ? message.length : undefined);
     const tmp = join(dir, 'tmp', name);
     const h = await openNew(dir, tmp);
     try {

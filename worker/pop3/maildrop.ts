@@ -5,8 +5,9 @@
  * - UIDL is Dovecot's default `pop3_uidl_format` (%08Xu%08Xv: UID then UIDVALIDITY, eight
  *   upper-case hex digits each). Both live in the maildir's dovecot-uidlist, so the id is the
  *   same on every node, after restarts and failovers, and after a move to Dovecot.
- * - Sizes are wire sizes (CRLF); a message whose stored bytes are not CRLF-clean is read once to
- *   learn it. Wire sizes of (immutable) messages are remembered in `sizes`.
+ * - Sizes are wire sizes (CRLF): from the file name's `,W=` when the store recorded it (every
+ *   message we deliver or append wire-clean), otherwise the message is read once to learn it;
+ *   wire sizes of (immutable) messages are remembered in `sizes`.
  * - commit: \Seen on the retrieved messages, then the expunge, which resolves once the unlinks and
  *   the UID list are fsynced (MaildirStore). The account's other sessions are told of both.
  */
@@ -44,7 +45,7 @@ export async function openMaildrop(account: string, d: MaildropDeps): Promise<Po
     const messages: Pop3Message[] = [];
     for (const m of list) {
       const key = `${account}\0${status.uidValidity}\0${m.uid}`;
-      let size = d.sizes.get(key);
+      let size = m.wireSize ?? d.sizes.get(key);
       if (size === undefined) {
         size = wireSize(await d.store.readMessage(INBOX, m.uid));
         d.sizes.set(key, size);

@@ -102,7 +102,7 @@ export class MaildirAccount implements AccountStore {
 
   listMessages(folder: string): Promise<MessageInfo[]> {
     return this.withFolder(folder, async (f) =>
-      f.messages().map(({ uid, flags, size, internalDate, recent }) => ({ uid, flags, size, internalDate, recent })),
+      f.messages().map(({ uid, flags, size, wireSize, internalDate, recent }) => ({ uid, flags, size, wireSize, internalDate, recent })),
     );
   }
 

@@ -147,6 +147,7 @@ export class FolderIndex {
       name: r.name,
       flags: this.flagsOf(r.name),
       size: r.size,
+      wireSize: parseName(r.name).wireSize,
       internalDate: new Date(wholeSeconds(r.mtimeMs)),
       recent: r.recent,
     }));
@@ -220,7 +221,7 @@ export class FolderIndex {
     for (let name of names.sort()) {
       let p = parseName(name);
       if (this.byBase.has(p.base)) {
-        const renamed = buildName(uniqueBase(p.size ?? 0, this.ctx.now()), [...p.letters, ...p.unknown], p.tail);
+        const renamed = buildName(uniqueBase(p.size ?? 0, this.ctx.now(), p.wireSize), [...p.letters, ...p.unknown], p.tail);
         await rename(join(this.cur, name), join(this.cur, renamed));
         name = renamed;
         p = parseName(name);

@@ -12,6 +12,7 @@ import { fsyncDir } from '../../util/fsync.ts';
 import { applyFlags, normaliseFlags, wholeSeconds } from '../names.ts';
 import type { FlagMode } from '../types.ts';
 import { buildName, parseName, uniqueBase } from './filename.ts';
+import { isWireClean } from '../../util/crlf.ts';
 import { FolderIndex, type Rec } from './folder-index.ts';
 import { errno, linkOrCopy, unlinkIfExists, writeMessageFile } from './fsops.ts';
 import { saveKeywords } from './keywords.ts';
@@ -24,6 +25,8 @@ export interface Picked {
   readonly path: string;
   readonly flags: ReadonlySet<string>;
   readonly size: number;
+  /** CRLF size from the source's name (`,W=`), carried to the new name. */
+  readonly wireSize?: number;
 }
 
 export class MaildirFolder extends FolderIndex {
@@ -36,7 +39,7 @@ export class MaildirFolder extends FolderIndex {
   async append(data: Buffer, flags: Iterable<string> = [], date = new Date(this.ctx.now())): Promise<number> {
     const wanted = normaliseFlags(flags);
     await this.sync();
-    const base = uniqueBase(data.length, this.ctx.now());
+    const base = uniqueBase(data.length, this.ctx.now(), isWireClean(data) ? data.length : undefined);
     const name = buildName(base, this.lettersFor(wanted));
     const tmp = join(this.dir, 'tmp', base);
     const mtimeMs = wholeSeconds(date.getTime());
@@ -108,7 +111,7 @@ export class MaildirFolder extends FolderIndex {
 
   async pick(uids: readonly number[]): Promise<Picked[]> {
     await this.sync();
-    return this.select(uids).map((r) => ({ uid: r.uid, path: join(this.cur, r.name), flags: this.flagsOf(r.name), size: r.size }));
+    return this.select(uids).map((r) => ({ uid: r.uid, path: join(this.cur, r.name), flags: this.flagsOf(r.name), size: r.size, wireSize: parseName(r.name).wireSize }));
   }
 
   /** Brings in messages of another folder by hard link (copy) or rename (move); returns source → new UID. */
@@ -117,7 +120,7 @@ export class MaildirFolder extends FolderIndex {
     const map = new Map<number, number>();
     if (items.length === 0) return map;
     const planned = items.map((it) => {
-      const base = uniqueBase(it.size, this.ctx.now());
+      const base = uniqueBase(it.size, this.ctx.now(), it.wireSize);
       return { it, base, name: buildName(base, this.lettersFor(it.flags)) };
     });
     await this.ctx.beforeCommit();

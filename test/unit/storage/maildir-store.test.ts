@@ -36,8 +36,24 @@ describe('MaildirStore on disk', () => {
     const [header, ...lines] = uidlistLines(dir);
     expect(header).toMatch(new RegExp(`^3 V${(await a.status('INBOX')).uidValidity} N3 G[0-9a-f]{32}$`));
     expect(lines).toEqual(files.map((f, i) => `${i + 1} :${f.slice(0, f.indexOf(':'))}`));
-    expect(files[0]).toMatch(new RegExp(`,S=${msg('a').length}:`));
+    expect(files[0]).toMatch(new RegExp(`,S=${msg('a').length},W=${msg('a').length}:`)); // CRLF throughout: wire size = size
     expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
+  });
+
+  it('records the wire size (,W=) only for wire-clean messages, and readers get it without reading', async () => {
+    const name = fresh();
+    const a = await store.openAccount(name);
+    const { uid: clean } = await a.appendMessage('INBOX', Buffer.from('Subject: clean\r\n\r\nbody\r\n'));
+    const { uid: bare } = await a.appendMessage('INBOX', Buffer.from('Subject: bare LF\n\nbody\n'));
+    const names = readdirSync(join(store.accountDir(name), 'cur'));
+    expect(names.filter((f) => /,W=\d+:/.test(f))).toHaveLength(1);
+    const info = new Map((await a.listMessages('INBOX')).map((m) => [m.uid, m]));
+    expect(info.get(clean)!.wireSize).toBe(info.get(clean)!.size);
+    expect(info.get(bare)!.wireSize).toBeUndefined();
+    // A copy keeps it: the new name carries the source's ,W=.
+    await a.createFolder('Kept');
+    await a.copyMessages('INBOX', [clean], 'Kept');
+    expect((await a.listMessages('Kept'))[0]!.wireSize).toBe(info.get(clean)!.size);
   });
 
   it('keeps UIDs, UIDVALIDITY and flags across re-opening, and renumbers nothing', async () => {
