@@ -78,7 +78,7 @@ export interface ListCommand extends Tagged {
   pattern: string;
 }
 
-export const STATUS_ITEMS = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'DELETED', 'SIZE'] as const;
+export const STATUS_ITEMS = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'DELETED', 'SIZE', 'DELETED-STORAGE'] as const;
 export type StatusItem = (typeof STATUS_ITEMS)[number];
 export interface StatusCommand extends Tagged {
   name: 'STATUS';

@@ -7,8 +7,11 @@
  *   lsub   = "LSUB" SP mailbox SP list-mailbox
  *   status = "STATUS" SP mailbox SP "(" status-att *(SP status-att) ")"
  *   status-att = "MESSAGES" / "RECENT" / "UIDNEXT" / "UIDVALIDITY" / "UNSEEN" / "DELETED" / "SIZE"
+ *              / "DELETED-STORAGE"
  *
- * DELETED and SIZE are RFC 9051 additions; RECENT is RFC 3501 only, still accepted.
+ * DELETED and SIZE are RFC 9051 additions; RECENT is RFC 3501 only, still accepted. DELETED and
+ * DELETED-STORAGE come from RFC 9208 (QUOTA), which makes DELETED-STORAGE mandatory for a server
+ * advertising QUOTA=RES-STORAGE (STORAGE resource, §5.1).
  * Not supported: LIST-EXTENDED selection/return options (RFC 5258), SELECT (CONDSTORE).
  */
 import type { Scanner } from '../lexer.ts';

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CommandReader, formatSequenceSet, parseCommand, parseSequenceSet, serializeCommandBytes, type Command, type RawCommand, type SearchKey, type SequenceSet } from '../../../../src/protocol/imap/index.ts';
+import { CommandReader, STATUS_ITEMS, formatSequenceSet, parseCommand, parseSequenceSet, serializeCommandBytes, type Command, type RawCommand, type SearchKey, type SequenceSet } from '../../../../src/protocol/imap/index.ts';
 
 const tag = fc.stringMatching(/^[A-Za-z0-9.]{1,8}$/);
 const text = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }).filter((s) => !s.includes('\0') && !/[\r\n]/.test(s));
@@ -35,7 +35,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ tag, name: fc.constantFrom('SELECT' as const, 'EXAMINE' as const, 'CREATE' as const, 'DELETE' as const, 'SUBSCRIBE' as const), mailbox }),
   fc.record({ tag, name: fc.constant('RENAME' as const), mailbox, newName: mailbox }),
   fc.record({ tag, name: fc.constantFrom('LIST' as const, 'LSUB' as const), reference: ascii, pattern: fc.constantFrom('*', '%', 'INBOX', 'Archive/%') }),
-  fc.record({ tag, name: fc.constant('STATUS' as const), mailbox, items: fc.uniqueArray(fc.constantFrom('MESSAGES' as const, 'UIDNEXT' as const, 'UNSEEN' as const, 'UIDVALIDITY' as const), { minLength: 1 }) }),
+  fc.record({ tag, name: fc.constant('STATUS' as const), mailbox, items: fc.uniqueArray(fc.constantFrom(...STATUS_ITEMS), { minLength: 1 }) }),
   fc.record({ tag, name: fc.constant('STORE' as const), uid: fc.boolean(), sequence: seqSet, operation: fc.constantFrom('add' as const, 'remove' as const, 'replace' as const), silent: fc.boolean(), flags }),
   fc.record({ tag, name: fc.constantFrom('COPY' as const, 'MOVE' as const), uid: fc.boolean(), sequence: seqSet, mailbox }),
   fc.record({ tag, name: fc.constant('FETCH' as const), uid: fc.boolean(), sequence: seqSet, items: fc.uniqueArray(fc.constantFrom({ kind: 'FLAGS' as const }, { kind: 'UID' as const }, { kind: 'RFC822.SIZE' as const }, { kind: 'ENVELOPE' as const }, { kind: 'BODYSTRUCTURE' as const }), { minLength: 1, selector: (x) => x.kind }) }),

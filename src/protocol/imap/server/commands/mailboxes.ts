@@ -115,8 +115,9 @@ export const STATUS: CommandSpec<CommandOf<'STATUS'>> = {
   async run(s, cmd) {
     const name = canonical(cmd.mailbox);
     const st = await s.account!.status(name);
-    const needList = cmd.items.includes('SIZE') || cmd.items.includes('DELETED');
+    const needList = cmd.items.some((i) => i === 'SIZE' || i === 'DELETED' || i === 'DELETED-STORAGE');
     const list = needList ? await s.account!.listMessages(name) : [];
+    const deleted = list.filter((m) => m.flags.has('\\Deleted'));
     const value = (item: (typeof cmd.items)[number]): number => {
       switch (item) {
         case 'MESSAGES': return st.messages;
@@ -124,8 +125,12 @@ export const STATUS: CommandSpec<CommandOf<'STATUS'>> = {
         case 'UIDNEXT': return st.uidNext;
         case 'UIDVALIDITY': return st.uidValidity;
         case 'UNSEEN': return st.unseen;
-        case 'DELETED': return list.filter((m) => m.flags.has('\\Deleted')).length;
+        case 'DELETED': return deleted.length;
         case 'SIZE': return list.reduce((n, m) => n + m.size, 0);
+        // What EXPUNGE would free of the account's STORAGE usage, in octets like SIZE (Cyrus
+        // reports octets too). Quota usage counts every copy in full (the maildir store's hard
+        // links included), so expunging frees exactly this sum.
+        case 'DELETED-STORAGE': return deleted.reduce((n, m) => n + m.size, 0);
       }
     };
     s.send(statusData(name, cmd.items.map((item) => ({ item, value: value(item) }))));
