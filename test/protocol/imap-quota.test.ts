@@ -1,7 +1,8 @@
 /**
  * IMAP transcripts for what the QUOTA capabilities promise (RFC 9208), over both stores (maildir,
  * the real one, and memory): QUOTA=RES-STORAGE obliges STATUS DELETED-STORAGE (with DELETED, RFC
- * 9051). Real TCP, one user per test.
+ * 9051), and only resources that have a limit are advertised (accounts have no message limit, so
+ * no QUOTA=RES-MESSAGE and no MESSAGE resource in QUOTA responses). Real TCP, one user per test.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -69,4 +70,18 @@ describe.each(stores)('QUOTA (RFC 9208) over the %s store', (_kind, open) => {
     expect(await c.cmd('s7', 'STATUS Nope (DELETED-STORAGE)')).toBe('s7 NO [NONEXISTENT] no such mailbox\r\n');
   });
 
+  it('advertises QUOTA=RES-STORAGE only, and QUOTA responses name STORAGE only (no message limit exists)', async () => {
+    srv.hooks.quotaBytes = 64 * 1024;
+    try {
+      const c = await login();
+      const caps = await c.cmd('c1', 'CAPABILITY');
+      expect(caps).toMatch(/ QUOTA QUOTA=RES-STORAGE[ \r]/);
+      expect(caps).not.toContain('RES-MESSAGE');
+      await append(c, 'INBOX', msg('q', 'quota'));
+      expect(await c.cmd('q1', 'GETQUOTAROOT INBOX')).toBe('* QUOTAROOT INBOX ""\r\n* QUOTA "" (STORAGE 1 64)\r\nq1 OK GETQUOTAROOT completed\r\n');
+      expect(await c.cmd('q2', 'GETQUOTA ""')).toBe('* QUOTA "" (STORAGE 1 64)\r\nq2 OK GETQUOTA completed\r\n');
+    } finally {
+      srv.hooks.quotaBytes = 0;
+    }
+  });
 });

@@ -138,7 +138,10 @@ export const STATUS: CommandSpec<CommandOf<'STATUS'>> = {
   },
 };
 
-/** One quota root, "" (the whole account), with STORAGE in KiB and MESSAGE counts (RFC 9208 §5). */
+/**
+ * One quota root, "" (the whole account), with its STORAGE usage and limit in KiB (RFC 9208), or
+ * no resource when the account has no limit. MESSAGE is never reported: there is no such limit.
+ */
 async function quotaResponse(s: ImapSession): Promise<Buffer> {
   const q = await s.account!.quota();
   const items: WireValue[] = [];
