@@ -2,7 +2,8 @@
  * IMAP transcripts for RFC conformance points that clients trip over: ESEARCH (RFC 4731), `$`
  * without SEARCHRES (RFC 5182), RENAME of the selected mailbox and of INBOX (RFC 3501 §6.3.5,
  * RFC 9051 §6.3.6), LSUB of subscribed names that do not exist (RFC 3501 §6.3.9), SEARCH on
- * undeclared 8-bit text (RFC 3501 §6.4.4). Real TCP against the memory store, one user per test.
+ * undeclared 8-bit text (RFC 3501 §6.4.4), `*` in an empty mailbox (RFC 9051 §9 seq-number). Real
+ * TCP against the memory store, one user per test.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/storage/memory/store.ts';
@@ -126,6 +127,33 @@ describe('RENAME of the selected mailbox', () => {
     expect(await c.cmd('i4', 'STATUS INBOX (MESSAGES)')).toMatch(/^\* STATUS INBOX \(MESSAGES 0\)\r\n/);
     expect(await append(c, 'INBOX', msg('i3'))).toMatch(/^\* 1 EXISTS\r\n/);
     expect(await c.cmd('i5', 'UID FETCH 1:* UID')).toBe('* 1 FETCH (UID 3)\r\ni5 OK FETCH completed\r\n');
+  });
+});
+
+describe('`*` in an empty mailbox (RFC 9051 §9 seq-number)', () => {
+  it('UID commands match nothing and answer OK with no data, as clients expect right after SELECT', async () => {
+    const { c } = await login();
+    await c.cmd('x0', 'CREATE Trash');
+    expect(await c.cmd('x1', 'SELECT INBOX')).toMatch(/^\* FLAGS [^\r]*\r\n\* 0 EXISTS\r\n/);
+    expect(await c.cmd('x2', 'UID FETCH 1:* (FLAGS)')).toBe('x2 OK FETCH completed\r\n');
+    expect(await c.cmd('x3', 'UID FETCH * (UID FLAGS BODY.PEEK[HEADER])')).toBe('x3 OK FETCH completed\r\n');
+    expect(await c.cmd('x4', 'UID STORE 1:* +FLAGS (\\Seen)')).toBe('x4 OK STORE completed\r\n');
+    expect(await c.cmd('x5', 'UID SEARCH UID 1:*')).toBe('* SEARCH\r\nx5 OK SEARCH completed\r\n');
+    expect(await c.cmd('x6', 'UID SEARCH RETURN (ALL COUNT) 1:*')).toBe('* ESEARCH (TAG "x6") UID COUNT 0\r\nx6 OK SEARCH completed\r\n');
+    expect(await c.cmd('x7', 'UID COPY 1:* Trash')).toBe('x7 OK COPY completed (nothing to do)\r\n');
+    expect(await c.cmd('x8', 'UID MOVE * Trash')).toBe('x8 OK MOVE completed (nothing to do)\r\n');
+    expect(await c.cmd('x9', 'UID EXPUNGE 1:*')).toBe('x9 OK EXPUNGE completed\r\n');
+  });
+
+  it('message sequence numbers must exist: BAD for `*`, as the RFC asks; the session goes on', async () => {
+    const { c } = await login();
+    await c.cmd('y0', 'SELECT INBOX');
+    expect(await c.cmd('y1', 'FETCH 1:* FLAGS')).toBe('y1 BAD the mailbox is empty\r\n');
+    expect(await c.cmd('y2', 'STORE * +FLAGS (\\Seen)')).toBe('y2 BAD the mailbox is empty\r\n');
+    // a SEARCH sequence set is a criterion, not a target: nothing matches
+    expect(await c.cmd('y3', 'SEARCH 1:*')).toBe('* SEARCH\r\ny3 OK SEARCH completed\r\n');
+    await append(c, 'INBOX', msg('first'));
+    expect(await c.cmd('y4', 'FETCH 1:* FLAGS')).toMatch(/^\* 1 FETCH \(FLAGS \([^)]*\)\)\r\ny4 OK FETCH completed\r\n$/);
   });
 });
 

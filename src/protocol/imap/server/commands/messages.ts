@@ -1,7 +1,16 @@
 /**
- * Resolving a command's sequence set against the session's view (RFC 3501 §6.4.8, §9 seq-number):
- * message numbers must exist (`BAD` otherwise, as Dovecot does); UIDs that do not exist are simply
- * skipped; `*` is the last message (or the highest UID). `$` (SEARCHRES) is not implemented.
+ * Resolving a command's sequence set against the session's view (RFC 3501 §6.4.8 and §9, RFC 9051
+ * §9 seq-number). `$` (SEARCHRES) is not implemented.
+ *
+ * UIDs (UID FETCH / STORE / COPY / MOVE / EXPUNGE): those that do not exist are skipped, so a set
+ * matching nothing, `1:*` on an empty mailbox included, is OK with no data: clients send
+ * `UID FETCH 1:* (FLAGS)` right after SELECT whatever the mailbox holds. `*` is the highest UID;
+ * RFC 9051 makes it UIDNEXT in an empty mailbox, which matches nothing there either.
+ *
+ * Message sequence numbers must exist: the seq-number rule says the server should answer BAD to
+ * a number above the message count, "*" in an empty mailbox included, so `FETCH 1:*` on an empty
+ * mailbox is BAD, as Dovecot answers it. SEARCH does not come here: a sequence set there is a
+ * search criterion (search.ts), so `SEARCH 1:*` on an empty mailbox simply finds nothing.
  */
 import type { SequenceSet } from '../../types.ts';
 import { bad } from '../errors.ts';
