@@ -11,7 +11,7 @@
  *
  * DELETED and SIZE are RFC 9051 additions; RECENT is RFC 3501 only, still accepted. DELETED and
  * DELETED-STORAGE come from RFC 9208 (QUOTA), which makes DELETED-STORAGE mandatory for a server
- * advertising QUOTA=RES-STORAGE (STORAGE resource, §5.1).
+ * advertising QUOTA=RES-STORAGE (in its definition of the STORAGE resource).
  * Not supported: LIST-EXTENDED selection/return options (RFC 5258), SELECT (CONDSTORE).
  */
 import type { Scanner } from '../lexer.ts';
