@@ -14,8 +14,8 @@ import type { AccountHolds } from '../holds.ts';
 import { peerCredentials } from '../lmtp/peer-auth.ts';
 import { DeliveryError, type LocalDelivery } from './local.ts';
 
-import nodemailer from 'nodemailer';
-import { transactWith, type Outcome, type Transport } from './smtp-client.ts';
+import { LmtpPool } from './lmtp-pool.ts';
+import { outcomesOf, type Outcome } from './smtp-client.ts';
 import type { Relay } from './relay.ts';
 
 export type { Outcome };
@@ -37,7 +37,7 @@ export interface RouterOptions {
 }
 
 export class Router {
-  private readonly pools = new Map<string, Transport>();
+  private readonly pools = new Map<string, LmtpPool>();
 
   constructor(private readonly o: RouterOptions) {}
 
@@ -99,44 +99,31 @@ export class Router {
     const port = node?.value.ports.lmtp;
     if (!node || !port) return recipients.map((address) => ({ address, ok: false, permanent: false, reply: `451 4.4.0 holder ${holder} unreachable` }));
     const raw = Buffer.concat([Buffer.from(returnPathHeader(from)), message]);
-    return transactWith(this.lmtpPool(node.value.address, port), `${holder} lmtp`, from, recipients, raw);
+    return outcomesOf(`${holder} lmtp`, recipients, this.lmtpPool(node.value.address, port).send(from, recipients, raw));
   }
 
   /**
-   * A pooled LMTP transport per holder address: connections (and their LHLO and AUTH) are reused
-   * across hand-overs. Each new connection authenticates with fresh one-time peer credentials.
+   * A pool of LMTP connections per holder address: connections (and their LHLO and AUTH) are
+   * reused across hand-overs; each new one authenticates with fresh one-time peer credentials.
    */
-  private lmtpPool(host: string, port: number): Transport {
+  private lmtpPool(host: string, port: number): LmtpPool {
     const key = `${host}:${port}`;
-    let t = this.pools.get(key);
-    if (!t) {
+    let pool = this.pools.get(key);
+    if (!pool) {
       const { secret, nodeName } = this.o;
-      t = nodemailer.createTransport({
-        pool: true,
-        maxConnections: 8,
-        maxMessages: Infinity,
-        lmtp: true,
+      pool = new LmtpPool({
         host,
         port,
         name: nodeName,
-        ignoreTLS: true,
+        credentials: () => peerCredentials(secret, nodeName),
+        maxConnections: 8,
         // A healthy holder greets within milliseconds; a stalled one must not hold an SMTP client
         // (waiting for its 250 on the direct path) for long before the message is spooled instead.
-        connectionTimeout: this.o.lmtpTimeoutMs ?? 3000,
-        greetingTimeout: this.o.lmtpTimeoutMs ?? 3000,
-        socketTimeout: (this.o.lmtpTimeoutMs ?? 3000) * 10,
-        auth: { type: 'custom', method: 'PLAIN', user: `peer:${nodeName}` },
-        customAuth: {
-          PLAIN: async (ctx: { sendCommand: (cmd: string) => Promise<{ status: number; text: string }> }) => {
-            const { user, pass } = peerCredentials(secret, nodeName);
-            const r = await ctx.sendCommand(`AUTH PLAIN ${Buffer.from(`\0${user}\0${pass}`).toString('base64')}`);
-            if (r.status !== 235) throw new Error(`peer authentication refused: ${r.text}`);
-          },
-        },
-      } as Parameters<typeof nodemailer.createTransport>[0]);
-      this.pools.set(key, t);
+        timeoutMs: this.o.lmtpTimeoutMs ?? 3000,
+      });
+      this.pools.set(key, pool);
     }
-    return t;
+    return pool;
   }
 
   /** Closes pooled connections (node shutdown). */

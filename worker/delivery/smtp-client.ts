@@ -47,9 +47,17 @@ export async function transact(t: TransactionTarget, from: string, recipients: s
 }
 
 /** One transaction over an existing (possibly pooled) transport. */
-export async function transactWith(transport: Transport, label: string, from: string, recipients: string[], raw: Buffer): Promise<Outcome[]> {
+export function transactWith(transport: Transport, label: string, from: string, recipients: string[], raw: Buffer): Promise<Outcome[]> {
+  return outcomesOf(label, recipients, transport.sendMail({ envelope: { from, to: recipients }, raw }) as Promise<unknown>);
+}
+
+/**
+ * One outcome per recipient from a transaction's result: nodemailer's send info (`accepted`,
+ * `rejectedErrors`) or its error (an SMTP answer with `responseCode`, or a connection failure).
+ */
+export async function outcomesOf(label: string, recipients: string[], sent: Promise<unknown>): Promise<Outcome[]> {
   try {
-    const info = (await transport.sendMail({ envelope: { from, to: recipients }, raw })) as { accepted: string[]; rejectedErrors?: Rejection[] };
+    const info = (await sent) as { accepted: string[]; rejectedErrors?: Rejection[] };
     const errors = new Map((info.rejectedErrors ?? []).map((e) => [e.recipient, e]));
     return recipients.map((address): Outcome => {
       const e = errors.get(address);

@@ -1,0 +1,152 @@
+/**
+ * Pooled LMTP connections to one holder, on nodemailer's SMTP/LMTP connection (its protocol
+ * engine: LHLO, AUTH, PIPELINING, one reply per recipient after DATA) without its mailer layer,
+ * which composes and re-parses every raw message and cost three times the CPU per hand-over.
+ *
+ * Contract:
+ * - `send` resolves with nodemailer's send result (`accepted`, `rejectedErrors`) or rejects with its
+ *   error (`responseCode`/`response` for an SMTP answer, `code` for a connection failure), as
+ *   transport.sendMail does, so callers map outcomes the same way.
+ * - At most `maxConnections` connections; further sends wait for a free one. Each new connection
+ *   logs in with fresh one-time peer credentials (`credentials()`).
+ * - A connection that failed in any way is closed, never reused. A send that fails on a reused
+ *   connection before any reply (the holder closed it while idle) is retried once on a new one.
+ * - Connections idle for `idleMs` are closed (below smtp-server's own idle timeout).
+ */
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+
+export interface LmtpPoolOptions {
+  host: string;
+  port: number;
+  /** Our name in LHLO. */
+  name: string;
+  credentials: () => { user: string; pass: string };
+  maxConnections?: number;
+  timeoutMs?: number;
+  idleMs?: number;
+}
+
+export interface LmtpResult { accepted: string[]; rejectedErrors?: Array<{ recipient: string; response: string; responseCode: number }> }
+
+interface Pooled { conn: SMTPConnection; idleTimer?: NodeJS.Timeout; broken: boolean }
+
+export class LmtpPool {
+  private readonly idle: Pooled[] = [];
+  private readonly waiters: Array<(p: Pooled | Error) => void> = [];
+  private open = 0;
+  private closed = false;
+
+  constructor(private readonly o: LmtpPoolOptions) {}
+
+  async send(from: string, to: string[], message: Buffer): Promise<LmtpResult> {
+    const reused = this.idle.length > 0;
+    const p = await this.acquire();
+    try {
+      return await this.sendOn(p, from, to, message);
+    } catch (err) {
+      const e = err as { responseCode?: number; code?: string };
+      if (!reused || e.responseCode || e.code === 'EMESSAGE') throw err;
+      const fresh = await this.acquire(true);
+      return this.sendOn(fresh, from, to, message);
+    }
+  }
+
+  /** Closes every connection; sends waiting for one are rejected. */
+  close(): void {
+    this.closed = true;
+    for (const p of this.idle.splice(0)) this.discard(p);
+    for (const w of this.waiters.splice(0)) w(new Error('LMTP pool closed'));
+  }
+
+  private sendOn(p: Pooled, from: string, to: string[], message: Buffer): Promise<LmtpResult> {
+    return new Promise((resolve, reject) => {
+      p.conn.send({ from, to }, message, (err, info) => {
+        if (err) {
+          this.discard(p);
+          reject(err);
+        } else {
+          this.release(p);
+          resolve(info as unknown as LmtpResult);
+        }
+      });
+    });
+  }
+
+  private acquire(fresh = false): Promise<Pooled> {
+    if (this.closed) return Promise.reject(new Error('LMTP pool closed'));
+    if (!fresh) {
+      const p = this.idle.pop();
+      if (p) {
+        clearTimeout(p.idleTimer);
+        return Promise.resolve(p);
+      }
+    }
+    if (fresh || this.open < (this.o.maxConnections ?? 8)) return this.connect();
+    return new Promise((resolve, reject) => this.waiters.push((p) => (p instanceof Error ? reject(p) : resolve(p))));
+  }
+
+  private connect(): Promise<Pooled> {
+    const timeout = this.o.timeoutMs ?? 3000;
+    const conn = new SMTPConnection({
+      host: this.o.host,
+      port: this.o.port,
+      lmtp: true,
+      name: this.o.name,
+      ignoreTLS: true,
+      connectionTimeout: timeout,
+      greetingTimeout: timeout,
+      socketTimeout: timeout * 10,
+    });
+    this.open++;
+    const p: Pooled = { conn, broken: false };
+    return new Promise((resolve, reject) => {
+      const fail = (err: Error): void => {
+        this.discard(p);
+        reject(err);
+      };
+      conn.once('error', fail);
+      conn.connect(() => {
+        const { user, pass } = this.o.credentials();
+        conn.login({ credentials: { user, pass }, method: 'PLAIN' } as SMTPConnection.AuthenticationCredentials, (err) => {
+          if (err) return fail(err);
+          conn.off('error', fail);
+          // later failures (idle close by the holder, reset) only retire the connection
+          conn.on('error', () => this.discard(p));
+          conn.once('end', () => this.discard(p));
+          resolve(p);
+        });
+      });
+    });
+  }
+
+  private release(p: Pooled): void {
+    if (p.broken) return;
+    const waiter = this.waiters.shift();
+    if (waiter) return waiter(p);
+    if (this.closed) return this.discard(p);
+    p.idleTimer = setTimeout(() => {
+      const i = this.idle.indexOf(p);
+      if (i >= 0) this.idle.splice(i, 1);
+      this.discard(p);
+    }, this.o.idleMs ?? 20_000);
+    p.idleTimer.unref();
+    this.idle.push(p);
+  }
+
+  /** Retires a connection for good; a waiter then gets a new one in its place. */
+  private discard(p: Pooled): void {
+    if (p.broken) return;
+    p.broken = true;
+    this.open--;
+    clearTimeout(p.idleTimer);
+    const i = this.idle.indexOf(p);
+    if (i >= 0) this.idle.splice(i, 1);
+    try {
+      p.conn.quit();
+    } catch {
+      p.conn.close();
+    }
+    const waiter = this.waiters.shift();
+    if (waiter && !this.closed) this.connect().then(waiter, waiter);
+  }
+}
