@@ -143,6 +143,9 @@ describe('`*` in an empty mailbox (RFC 9051 §9 seq-number)', () => {
     expect(await c.cmd('x7', 'UID COPY 1:* Trash')).toBe('x7 OK COPY completed (nothing to do)\r\n');
     expect(await c.cmd('x8', 'UID MOVE * Trash')).toBe('x8 OK MOVE completed (nothing to do)\r\n');
     expect(await c.cmd('x9', 'UID EXPUNGE 1:*')).toBe('x9 OK EXPUNGE completed\r\n');
+    // nothing to copy, but the destination is still checked: the client learns to CREATE it
+    expect(await c.cmd('xa', 'UID COPY 1:* Nowhere')).toMatch(/^xa NO \[TRYCREATE\] /);
+    expect(await c.cmd('xb', 'UID MOVE 1:* Nowhere')).toMatch(/^xb NO \[TRYCREATE\] /);
   });
 
   it('message sequence numbers must exist: BAD for `*`, as the RFC asks; the session goes on', async () => {

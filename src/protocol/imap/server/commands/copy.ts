@@ -17,7 +17,11 @@ export const COPY: CommandSpec<CommandOf<'COPY' | 'MOVE'>> = {
     const dest = cmd.mailbox.toUpperCase() === 'INBOX' ? 'INBOX' : cmd.mailbox;
     if (cmd.name === 'MOVE' && mb.readOnly) throw no('mailbox is read-only (EXAMINE)', 'CANNOT');
     const targets = resolveTargets(mb, cmd.sequence, cmd.uid);
-    if (targets.length === 0) return { text: `${cmd.name} completed (nothing to do)` };
+    if (targets.length === 0) {
+      // Nothing to copy, but a missing destination is still NO [TRYCREATE], as with messages.
+      await mb.account.status(dest).catch(asDestination(dest));
+      return { text: `${cmd.name} completed (nothing to do)` };
+    }
     const uids = targets.map((t) => t.uid);
     const result = await (cmd.name === 'MOVE' ? mb.account.moveMessages(mb.name, uids, dest) : mb.account.copyMessages(mb.name, uids, dest)).catch(asDestination(dest));
     const source = [...result.uids.keys()];
