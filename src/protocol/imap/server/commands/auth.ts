@@ -9,6 +9,7 @@
  * Plaintext user passwords are refused on an unencrypted connection unless allowed
  * (`NO [PRIVACYREQUIRED]`); cluster-peer tokens are one-time and always allowed.
  */
+import { decodePlain } from '../../../sasl/plain.ts';
 import { continuationData, taggedResponse } from '../../response.ts';
 import { parseAuthenticateResponse } from '../../parser.ts';
 import { capabilities } from './general.ts';
@@ -53,11 +54,11 @@ export const LOGIN: CommandSpec<CommandOf<'LOGIN'>> = {
   run: (s, cmd) => login(s, cmd.tag, cmd.userid, cmd.password),
 };
 
-/** SASL PLAIN message: [authzid] NUL authcid NUL passwd; authzid must be empty or equal authcid. */
+/** SASL PLAIN credentials (decodePlain), or BAD when the message is malformed. */
 function plain(data: Buffer): { user: string; password: string } {
-  const parts = data.toString('utf8').split('\0');
-  if (parts.length !== 3 || !parts[1] || (parts[0] && parts[0] !== parts[1])) throw bad('malformed PLAIN credentials');
-  return { user: parts[1], password: parts[2]! };
+  const c = decodePlain(data);
+  if (!c) throw bad('malformed PLAIN credentials');
+  return c;
 }
 
 export const AUTHENTICATE: CommandSpec<CommandOf<'AUTHENTICATE'>> = {
