@@ -10,7 +10,7 @@ export interface MetricsSources {
   openAccounts: () => number;
   queueDepth: () => number;
   serving: () => boolean;
-  /** Open client sessions per protocol; `proxied` counts sessions spliced to another node. */
+  /** Open client sessions per protocol; `imap-proxied`/`pop3-proxied` count sessions spliced to another node. */
   sessions: () => Record<string, number>;
   /** Age of the oldest message in the spools this node works, in seconds (0 when empty); from memory. */
   queueOldestSeconds: () => number;

@@ -189,7 +189,7 @@ export class MailNode {
   sessions(): Record<string, number> {
     const imap = this.imap.sessions();
     const pop3 = this.pop3.sessions();
-    return { ...this.mail.sessions(), imap: imap.imap, pop3: pop3.pop3, proxied: imap.proxied + pop3.proxied };
+    return { ...this.mail.sessions(), imap: imap.imap, pop3: pop3.pop3, 'imap-proxied': imap.proxied, 'pop3-proxied': pop3.proxied };
   }
 
   /** Maildir delivery that wakes the account's IMAP sessions once the message is on disk. */

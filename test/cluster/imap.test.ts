@@ -96,6 +96,9 @@ describe('IMAP across the cluster', () => {
     const holder = (await c.openKeys()).get(alice)!.holder;
     const watcher = await flow(['mail-0', 'mail-1', 'mail-2'].find((n) => n !== holder)!); // proxied to the holder
     await watcher.mailboxOpen('INBOX');
+    // operators see the spliced session on the proxying node
+    const metrics = await (await fetch(`http://127.0.0.1:${c.node(['mail-0', 'mail-1', 'mail-2'].find((n) => n !== holder)!).env.MAILCLUSTER_PORTS_ADMIN}/metrics`)).text();
+    expect(metrics).toMatch(/^mailcluster_sessions\{[^}]*protocol="imap-proxied"[^}]*\} [1-9]\d*$/m);
     const before = watcher.mailbox ? (watcher.mailbox as { exists: number }).exists : 0;
     const woke = new Promise<number>((resolve) => watcher.on('exists', (d: { count: number }) => resolve(d.count)));
     void watcher.idle();

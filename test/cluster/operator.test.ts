@@ -62,7 +62,8 @@ describe('operator CLI on a live cluster', () => {
     const text = await (await fetch(`http://127.0.0.1:${c.node('mail-1').env.MAILCLUSTER_PORTS_ADMIN}/metrics`)).text();
     expect(text).toMatch(/^mailcluster_smtp_refusals_total\{[^}]*code="554"[^}]*\} 1$/m);
     expect(text).toMatch(/^mailcluster_sessions\{[^}]*protocol="imap"[^}]*\} 0$/m);
-    expect(text).toMatch(/^mailcluster_sessions\{[^}]*protocol="proxied"[^}]*\} 0$/m);
+    expect(text).toMatch(/^mailcluster_sessions\{[^}]*protocol="imap-proxied"[^}]*\} 0$/m);
+    expect(text).toMatch(/^mailcluster_sessions\{[^}]*protocol="pop3-proxied"[^}]*\} 0$/m);
     expect(text).toMatch(/^# TYPE mailcluster_connections_refused_total counter$/m);
     expect(text).toMatch(/^mailcluster_queue_oldest_seconds\{[^}]*\} 0$/m);
   });
