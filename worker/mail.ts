@@ -89,6 +89,7 @@ export class MailServices {
       makeRunner: (spoolOf) =>
         new QueueRunner({
           spool: spoolOf === config.node.name ? this.spool : new Spool(config.storage.root, spoolOf),
+          takenOver: spoolOf !== config.node.name,
           router: this.router,
           log: queueLog.child({ spoolOf }),
           retryBaseMs: config.queue.retryBaseMs,

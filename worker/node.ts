@@ -200,6 +200,7 @@ export class MailNode {
       root: this.config.storage.root,
       checkFence: (dir, token) => assertFence(dir, BigInt(token)),
       quota: (account, dir) => quota.check(account, dir),
+      onDuplicate: (account, queueId) => this.log.info({ account, id: queueId }, 'already stored: retry not stored again'),
       onDelivered: (account, bytes) => {
         quota.charge(account, bytes);
         this.imap.delivered(account);

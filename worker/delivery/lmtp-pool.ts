@@ -38,16 +38,17 @@ export class LmtpPool {
 
   constructor(private readonly o: LmtpPoolOptions) {}
 
-  async send(from: string, to: string[], message: Buffer): Promise<LmtpResult> {
+  /** `envid`: the DSN envelope id to send with MAIL FROM (the holder's LMTP advertises DSN). */
+  async send(from: string, to: string[], message: Buffer, envid?: string): Promise<LmtpResult> {
     const reused = this.idle.length > 0;
     const p = await this.acquire();
     try {
-      return await this.sendOn(p, from, to, message);
+      return await this.sendOn(p, from, to, message, envid);
     } catch (err) {
       const e = err as { responseCode?: number; code?: string };
       if (!reused || e.responseCode || e.code === 'EMESSAGE') throw err;
       const fresh = await this.acquire(true);
-      return this.sendOn(fresh, from, to, message);
+      return this.sendOn(fresh, from, to, message, envid);
     }
   }
 
@@ -58,9 +59,10 @@ export class LmtpPool {
     for (const w of this.waiters.splice(0)) w(new Error('LMTP pool closed'));
   }
 
-  private sendOn(p: Pooled, from: string, to: string[], message: Buffer): Promise<LmtpResult> {
+  private sendOn(p: Pooled, from: string, to: string[], message: Buffer, envid: string | undefined): Promise<LmtpResult> {
+    const envelope = envid ? { from, to, dsn: { envid } } : { from, to };
     return new Promise((resolve, reject) => {
-      p.conn.send({ from, to }, message, (err, info) => {
+      p.conn.send(envelope as SMTPConnection.Envelope, message, (err, info) => {
         if (err) {
           this.discard(p);
           reject(err);

@@ -10,7 +10,14 @@ export class DeliveryError extends Error {
   }
 }
 
+/**
+ * A delivery from the queue: `queueId` names the accepted message (the spool's id). On a retry
+ * (`retry`: an earlier attempt may have stored it before its outcome was lost — the spooling node
+ * died, or its connection did) a copy already stored under that id is not stored again.
+ */
+export interface QueuedDelivery { queueId: string; retry: boolean }
+
 export interface LocalDelivery {
   /** `token` is the fencing token of this node's grant for `account`. */
-  deliver(account: string, token: string, message: Buffer): Promise<void>;
+  deliver(account: string, token: string, message: Buffer, queued?: QueuedDelivery): Promise<void>;
 }

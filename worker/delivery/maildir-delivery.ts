@@ -7,12 +7,12 @@
  * the normalised name and checked to stay inside `<root>/mail`.
  */
 import { hostname } from 'node:os';
-import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { parseAccount } from '../../src/util/account.ts';
 import { fsyncDir } from '../../src/util/fsync.ts';
 import { isWireClean } from '../../src/util/crlf.ts';
-import { DeliveryError, type LocalDelivery } from './local.ts';
+import { DeliveryError, type LocalDelivery, type QueuedDelivery } from './local.ts';
 
 let counter = 0;
 const host = hostname().replace(/[/:,]/g, '_');
@@ -30,11 +30,13 @@ export function accountDir(root: string, account: string): string {
  * of the wall clock, so that name order is arrival order across nodes: the store numbers new
  * messages in name order, and UIDs should follow the order mail arrived in.
  */
-export function uniqueName(size: number, wireSize?: number): string {
+export function uniqueName(size: number, wireSize?: number, queueId?: string): string {
   const wallUs = Math.floor((performance.timeOrigin + performance.now()) * 1000);
   const sec = Math.floor(wallUs / 1_000_000);
   const usec = String(wallUs % 1_000_000).padStart(6, '0');
-  return `${sec}.M${usec}P${process.pid}Q${++counter}.${host},S=${size}${wireSize === undefined ? '' : `,W=${wireSize}`}`;
+  const w = wireSize === undefined ? '' : `,W=${wireSize}`;
+  const q = queueId === undefined ? '' : `,Q=${queueId}`;
+  return `${sec}.M${usec}P${process.pid}Q${++counter}.${host},S=${size}${w}${q}`;
 }
 
 export interface MaildirDeliveryOptions {
@@ -43,8 +45,28 @@ export interface MaildirDeliveryOptions {
   checkFence?: (dir: string, token: string) => Promise<void>;
   /** Bytes used and quota, for OVERQUOTA; undefined skips the check. */
   quota?: (account: string, dir: string) => Promise<{ used: number; limit: number } | undefined>;
+  /** A retried queued message was found already stored (and was not stored again). */
+  onDuplicate?: (account: string, queueId: string) => void;
   /** Called once a message of `bytes` is durable in the account's INBOX (wakes its IMAP sessions, counts quota). */
   onDelivered?: (account: string, bytes: number) => void;
+}
+
+/**
+ * Whether a message of queue id `queueId` is already in the INBOX (new/ or cur/, by the `,Q=` its
+ * name carries). Costs a directory read, so only retries ask. A copy the user already moved or
+ * deleted is not found: the guarantee covers the retry window, not days.
+ */
+async function storedBefore(dir: string, queueId: string): Promise<boolean> {
+  const mark = `,Q=${queueId}`;
+  for (const sub of ['new', 'cur']) {
+    for (const name of await readdir(join(dir, sub)).catch(() => [] as string[])) {
+      const at = name.indexOf(mark);
+      if (at < 0) continue;
+      const next = name[at + mark.length];
+      if (next === undefined || next === ',' || next === ':') return true;
+    }
+  }
+  return false;
 }
 
 /** Creates `tmp` in `dir`/tmp; the first delivery to a new account creates the Maildir first. */
@@ -61,12 +83,16 @@ async function openNew(dir: string, tmp: string): Promise<FileHandle> {
 export class MaildirDelivery implements LocalDelivery {
   constructor(private readonly o: MaildirDeliveryOptions) {}
 
-  async deliver(account: string, token: string, message: Buffer): Promise<void> {
+  async deliver(account: string, token: string, message: Buffer, queued?: QueuedDelivery): Promise<void> {
     const dir = accountDir(this.o.root, account);
+    if (queued?.retry && (await storedBefore(dir, queued.queueId))) {
+      this.o.onDuplicate?.(account, queued.queueId); // an earlier attempt stored it: success, once
+      return;
+    }
     const q = await this.o.quota?.(account, dir);
     if (q && q.limit > 0 && q.used + message.length > q.limit) throw new DeliveryError(true, '552 5.2.2 mailbox full');
     // SMTP and LMTP data is CRLF throughout, so `,W=` (= S) spares POP3 and Dovecot reading it for its size.
-    const name = uniqueName(message.length, isWireClean(message) ? message.length : undefined);
+    const name = uniqueName(message.length, isWireClean(message) ? message.length : undefined, queued?.queueId);
     const tmp = join(dir, 'tmp', name);
     const h = await openNew(dir, tmp);
     try {

@@ -4,7 +4,10 @@
  * hands permanent failures to `onFailed` (bounces) before removing the message.
  *
  * Contract: an envelope is processed by one attempt at a time; a recipient marked delivered is
- * never attempted again (state is fsynced before the next attempt).
+ * never attempted again (state is fsynced before the next attempt). An attempt whose outcome may
+ * be unknown — a later attempt, a message recovered at start, a spool taken over from a dead
+ * node — is delivered as a retry, which the holder does not store twice (QueuedDelivery): a
+ * node's death between the holder's 250 and the spool's record costs no duplicate.
  */
 import type { Logger } from '../../src/log/logger.ts';
 import type { Envelope, Spool } from '../../src/queue/spool.ts';
@@ -17,6 +20,11 @@ export interface QueueRunnerOptions {
   retryBaseMs: number;
   retryMaxMs: number;
   lifetimeMs: number;
+  /**
+   * This runner took over another node's spool: any of its messages may have been stored by that
+   * node's last attempt, so every delivery is a retry (not stored twice, QueuedDelivery).
+   */
+  takenOver?: boolean;
   /** Permanent failures of one message (called before it is removed from the spool). */
   onFailed?: (env: Envelope, failed: Envelope['recipients'], message: Buffer) => Promise<void>;
 }
@@ -26,6 +34,8 @@ export class QueueRunner {
   private readonly inflight = new Map<string, Promise<void>>();
   /** Every message this runner has scheduled and not finished, by id. */
   private readonly envs = new Map<string, Envelope>();
+  /** Messages found in the spool at start: the run before may have been delivering them. */
+  private readonly recovered = new Set<string>();
   private stopped = false;
   delivered = 0;
 
@@ -45,7 +55,10 @@ export class QueueRunner {
   async start(): Promise<number> {
     await this.o.spool.init();
     const envs = await this.o.spool.recover();
-    for (const env of envs) this.schedule(env, Math.max(0, env.nextAttempt - Date.now()));
+    for (const env of envs) {
+      this.recovered.add(env.id);
+      this.schedule(env, Math.max(0, env.nextAttempt - Date.now()));
+    }
     return envs.length;
   }
 
@@ -95,7 +108,10 @@ export class QueueRunner {
       const p = this.attempt(env).then((retryInMs) => {
         this.inflight.delete(env.id);
         if (retryInMs !== undefined) this.schedule(env, retryInMs);
-        else this.envs.delete(env.id);
+        else {
+          this.envs.delete(env.id);
+          this.recovered.delete(env.id);
+        }
       });
       this.inflight.set(env.id, p);
     }, delayMs);
@@ -107,7 +123,8 @@ export class QueueRunner {
     try {
       const message = await this.o.spool.read(env.id);
       const pending = env.recipients.filter((r) => r.state === 'pending');
-      const outcomes = await this.o.router.route(env.from, pending.map((r) => r.address), message);
+      const queued = { queueId: env.id, retry: env.attempts > 0 || this.o.takenOver === true || this.recovered.has(env.id) };
+      const outcomes = await this.o.router.route(env.from, pending.map((r) => r.address), message, queued);
       for (const out of outcomes) {
         const r = env.recipients.find((x) => x.address === out.address && x.state === 'pending');
         if (!r) continue;

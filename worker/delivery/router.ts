@@ -12,7 +12,8 @@ import type { ClusterView } from '../../src/cluster/view.ts';
 import { returnPathHeader } from '../../src/util/mail-headers.ts';
 import type { AccountHolds } from '../holds.ts';
 import { peerCredentials } from '../lmtp/peer-auth.ts';
-import { DeliveryError, type LocalDelivery } from './local.ts';
+import { DeliveryError, type LocalDelivery, type QueuedDelivery } from './local.ts';
+import { encodeEnvid } from '../lmtp/envid.ts';
 
 import { LmtpPool } from './lmtp-pool.ts';
 import { outcomesOf, type Outcome } from './smtp-client.ts';
@@ -41,17 +42,18 @@ export class Router {
 
   constructor(private readonly o: RouterOptions) {}
 
-  async route(from: string, recipients: string[], message: Buffer): Promise<Outcome[]> {
+  /** `queued`: the message comes from the spool (see QueuedDelivery: a retry is not stored twice). */
+  async route(from: string, recipients: string[], message: Buffer, queued?: QueuedDelivery): Promise<Outcome[]> {
     const local: string[] = [];
     const remote: string[] = [];
     for (const r of recipients) ((await this.o.isLocal(r).catch(() => true)) ? local : remote).push(r);
-    const [a, b] = await Promise.all([this.routeLocal(from, local, message), remote.length ? this.o.relay.send(from, remote, message) : []]);
+    const [a, b] = await Promise.all([this.routeLocal(from, local, message, queued), remote.length ? this.o.relay.send(from, remote, message) : []]);
     const all = [...a, ...b];
     this.o.onOutcomes?.(all);
     return all;
   }
 
-  private async routeLocal(from: string, recipients: string[], message: Buffer): Promise<Outcome[]> {
+  private async routeLocal(from: string, recipients: string[], message: Buffer, queued: QueuedDelivery | undefined): Promise<Outcome[]> {
     if (recipients.length === 0) return [];
     const byHolder = new Map<string, Array<{ address: string; token: string }>>();
     const outcomes: Outcome[] = [];
@@ -69,21 +71,21 @@ export class Router {
     );
     await Promise.all(
       [...byHolder].map(async ([holder, list]) => {
-        if (holder === this.o.nodeName) outcomes.push(...(await this.deliverHere(from, list, message)));
-        else outcomes.push(...(await this.deliverRemote(holder, from, list.map((r) => r.address), message)));
+        if (holder === this.o.nodeName) outcomes.push(...(await this.deliverHere(from, list, message, true, queued)));
+        else outcomes.push(...(await this.deliverRemote(holder, from, list.map((r) => r.address), message, queued)));
       }),
     );
     return outcomes;
   }
 
   /** Delivers to accounts this node holds (waiting briefly for its watch to confirm the grant). */
-  async deliverHere(from: string, list: Array<{ address: string; token: string }>, message: Buffer, addReturnPath = true): Promise<Outcome[]> {
+  async deliverHere(from: string, list: Array<{ address: string; token: string }>, message: Buffer, addReturnPath = true, queued?: QueuedDelivery): Promise<Outcome[]> {
     const withPath = addReturnPath ? Buffer.concat([Buffer.from(returnPathHeader(from)), message]) : message;
     return Promise.all(
       list.map(async ({ address, token }): Promise<Outcome> => {
         try {
           await this.o.holds.waitHeld(address, token, 5000);
-          await this.o.local.deliver(address, this.o.holds.assertServing(address), withPath);
+          await this.o.local.deliver(address, this.o.holds.assertServing(address), withPath, queued);
           return { address, ok: true };
         } catch (err) {
           if (err instanceof DeliveryError) return { address, ok: false, permanent: err.permanent, reply: err.reply };
@@ -94,12 +96,12 @@ export class Router {
     );
   }
 
-  private async deliverRemote(holder: string, from: string, recipients: string[], message: Buffer): Promise<Outcome[]> {
+  private async deliverRemote(holder: string, from: string, recipients: string[], message: Buffer, queued: QueuedDelivery | undefined): Promise<Outcome[]> {
     const node = this.o.view.nodes.get(holder);
     const port = node?.value.ports.lmtp;
     if (!node || !port) return recipients.map((address) => ({ address, ok: false, permanent: false, reply: `451 4.4.0 holder ${holder} unreachable` }));
     const raw = Buffer.concat([Buffer.from(returnPathHeader(from)), message]);
-    return outcomesOf(`${holder} lmtp`, recipients, this.lmtpPool(node.value.address, port).send(from, recipients, raw));
+    return outcomesOf(`${holder} lmtp`, recipients, this.lmtpPool(node.value.address, port).send(from, recipients, raw, queued && encodeEnvid(queued)));
   }
 
   /**

@@ -4,6 +4,7 @@
  * node does not hold right now gets `451 4.4.0` at RCPT, so the sender re-resolves and retries;
  * after DATA each recipient gets its own reply, 250 only once its copy is on disk.
  */
+import { decodeEnvid } from './envid.ts';
 import { SMTPServer, type SMTPServerOptions, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../src/log/logger.ts';
@@ -32,6 +33,8 @@ export function createLmtpServer(o: LmtpOptions): SMTPServer {
     name: o.hostname,
     banner: 'mailcluster internal LMTP',
     disabledCommands: ['STARTTLS'],
+    // DSN only to carry a queued hand-over's queue id as ENVID (envid.ts); no DSN is ever sent.
+    hideDSN: false,
     authMethods: ['PLAIN'],
     allowInsecureAuth: true,
     size: o.maxMessageBytes,
@@ -72,7 +75,8 @@ export function createLmtpServer(o: LmtpOptions): SMTPServer {
           return { address, token };
         });
         // The sender already added Return-Path; LMTP receives the message as it will be stored.
-        const outcomes = await o.router.deliverHere(from, list, message, false);
+        const queued = decodeEnvid((session.envelope as { dsn?: { envid?: string | null } }).dsn?.envid);
+        const outcomes = await o.router.deliverHere(from, list, message, false, queued);
         const replies = list.map(({ address }) => {
           const r = outcomes.find((x) => x.address === address);
           if (r?.ok) return `2.0.0 <${address}> delivered`;

@@ -71,4 +71,40 @@ describe('QueueRunner', () => {
     await expect.poll(() => runner.depth).toBe(1); // b still waits for its backoff
     await runner.stop();
   });
+
+  it('delivers as a retry whatever may have been stored already: recovered at start, a later attempt, a taken-over spool', async () => {
+    const spool = new Spool(dir, 'mail-2');
+    await spool.init();
+    const body = () => Readable.from([Buffer.from('Subject: x\r\n\r\nhi\r\n')]);
+    const old = await spool.accept(newQueueId(), '', body(), newEnvelope('s@remote.test', ['old@example.test'], 'inbound'), 1 << 20);
+    const calls: Array<{ to: string; retry: boolean; queueId: string }> = [];
+    let fail = true;
+    const router = {
+      route: async (_from: string, rcpts: string[], _m: Buffer, queued: { queueId: string; retry: boolean }) => {
+        calls.push({ to: rcpts[0]!, retry: queued.retry, queueId: queued.queueId });
+        return rcpts.map((address) => (address.startsWith('new') && fail ? { address, ok: false, permanent: false, reply: '451 4.4.0 later' } : { address, ok: true }));
+      },
+    } as unknown as Router;
+    const runner = new QueueRunner({ spool, router, log: silentLogger, retryBaseMs: 60_000, retryMaxMs: 60_000, lifetimeMs: 3_600_000 });
+    await runner.start(); // finds `old`: the previous run may have been delivering it
+    await expect.poll(() => calls.length).toBe(1);
+    expect(calls[0]).toEqual({ to: 'old@example.test', retry: true, queueId: old.id });
+    const fresh = await spool.accept(newQueueId(), '', body(), newEnvelope('s@remote.test', ['new@example.test'], 'inbound'), 1 << 20);
+    runner.enqueue(fresh);
+    await expect.poll(() => calls.length).toBe(2);
+    expect(calls[1]).toEqual({ to: 'new@example.test', retry: false, queueId: fresh.id }); // first attempt
+    fail = false;
+    runner.flush();
+    await expect.poll(() => calls.length).toBe(3);
+    expect(calls[2]).toEqual({ to: 'new@example.test', retry: true, queueId: fresh.id }); // its outcome may be unknown
+    await runner.stop();
+
+    const takeover = new QueueRunner({ spool: new Spool(dir, 'mail-3'), takenOver: true, router, log: silentLogger, retryBaseMs: 60_000, retryMaxMs: 60_000, lifetimeMs: 3_600_000 });
+    await takeover.start();
+    const theirs = await new Spool(dir, 'mail-3').accept(newQueueId(), '', body(), newEnvelope('s@remote.test', ['x@example.test'], 'inbound'), 1 << 20);
+    takeover.enqueue(theirs);
+    await expect.poll(() => calls.length).toBe(4);
+    expect(calls[3]).toEqual({ to: 'x@example.test', retry: true, queueId: theirs.id });
+    await takeover.stop();
+  });
 });

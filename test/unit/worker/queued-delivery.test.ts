@@ -1,0 +1,70 @@
+/**
+ * Queued deliveries are not stored twice: MaildirDelivery names a queued message by its queue id
+ * (`,Q=`) and, on a retry, stores nothing when a copy with that id is already in the INBOX; the
+ * queue id travels to a remote holder as the LMTP ENVID.
+ */
+import { mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SMTPServer } from 'smtp-server';
+import { MaildirDelivery } from '../../../worker/delivery/maildir-delivery.ts';
+import { LmtpPool } from '../../../worker/delivery/lmtp-pool.ts';
+import { decodeEnvid, encodeEnvid } from '../../../worker/lmtp/envid.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'mailcluster-queued-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const inbox = (local: string) => ['new', 'cur'].flatMap((d) => readdirSync(join(root, 'mail', 'x.test', local, d)));
+const msg = Buffer.from('Subject: q\r\n\r\nhi\r\n');
+
+describe('MaildirDelivery with a queue id', () => {
+  it('a retry of a stored queue id stores nothing; a first attempt, another id or another account stores', async () => {
+    const duplicates: string[] = [];
+    const d = new MaildirDelivery({ root, onDuplicate: (_a, id) => duplicates.push(id) });
+    await d.deliver('a@x.test', '1', msg, { queueId: 'abc', retry: false });
+    expect(inbox('a')).toEqual([expect.stringMatching(/,S=\d+,W=\d+,Q=abc$/)]);
+    await d.deliver('a@x.test', '1', msg, { queueId: 'abc', retry: true });
+    expect(inbox('a')).toHaveLength(1);
+    expect(duplicates).toEqual(['abc']);
+    // found in cur/ too, after a client saw it (flags appended)
+    const [name] = readdirSync(join(root, 'mail', 'x.test', 'a', 'new'));
+    renameSync(join(root, 'mail', 'x.test', 'a', 'new', name!), join(root, 'mail', 'x.test', 'a', 'cur', `${name}:2,S`));
+    await d.deliver('a@x.test', '1', msg, { queueId: 'abc', retry: true });
+    expect(inbox('a')).toHaveLength(1);
+    // `,Q=ab` is not `,Q=abc`; a retry of an id never stored stores it
+    await d.deliver('a@x.test', '1', msg, { queueId: 'ab', retry: true });
+    expect(inbox('a')).toHaveLength(2);
+    await d.deliver('b@x.test', '1', msg, { queueId: 'abc', retry: true });
+    expect(inbox('b')).toHaveLength(1);
+  });
+});
+
+describe('ENVID', () => {
+  it('round-trips first attempts and retries, and ignores ids not of our form', () => {
+    for (const q of [{ queueId: 'mf3k2xAb9', retry: false }, { queueId: 'mf3k2xAb9', retry: true }]) expect(decodeEnvid(encodeEnvid(q))).toEqual(q);
+    for (const bad of [undefined, null, '', '.retry', 'a/b', 'x'.repeat(65), 'a,Q=b']) expect(decodeEnvid(bad)).toBeUndefined();
+  });
+
+  it('reaches the holder\'s LMTP server with MAIL FROM', async () => {
+    const seen: Array<string | undefined> = [];
+    const server = new SMTPServer({
+      lmtp: true, logger: false, disabledCommands: ['STARTTLS'], hideDSN: false, disableReverseLookup: true,
+      authMethods: ['PLAIN'], allowInsecureAuth: true, onAuth: (auth, _s, cb) => cb(null, { user: auth.username }),
+      onData(stream, session, cb) {
+        stream.resume();
+        stream.on('end', () => {
+          seen.push((session.envelope as { dsn?: { envid?: string } }).dsn?.envid ?? undefined);
+          cb(null, session.envelope.rcptTo.map(() => '2.0.0 ok') as unknown as string);
+        });
+      },
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.server.address() as { port: number }).port;
+    const pool = new LmtpPool({ host: '127.0.0.1', port, name: 'n', credentials: () => ({ user: 'u', pass: 'p' }) });
+    await pool.send('s@r.test', ['a@x.test'], msg, encodeEnvid({ queueId: 'abc', retry: true }));
+    await pool.send('s@r.test', ['a@x.test'], msg);
+    expect(seen).toEqual(['abc.retry', undefined]);
+    pool.close();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+});
