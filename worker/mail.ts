@@ -105,6 +105,7 @@ export class MailServices {
       maxMessageBytes: config.smtp.maxMessageBytes,
       maxRecipients: config.smtp.maxRecipients,
       greetPauseMs: config.smtp.greetPauseMs,
+      maxConnections: config.smtp.maxConnections,
       log: log.child({ component: 'smtp' }),
       onQueued: (env) => this.queues.enqueue(env),
       onRefused: (code) => d.onSmtpRefused?.(code),
@@ -145,6 +146,7 @@ export class MailServices {
         implicitTls,
         maxMessageBytes: config.smtp.maxMessageBytes,
         maxRecipients: config.smtp.maxRecipients,
+        maxConnections: config.smtp.maxConnections,
         log: log.child({ component: 'submission' }),
         onQueued: (env) => this.queues.enqueue(env),
       });

@@ -128,9 +128,11 @@ export const configSchema = z.object({
       maxRecipients: z.number().int().min(1).default(100),
       /** Pause before the port-25 greeting to catch early talkers (spam bots); 0 = greet at once, as Postfix does without postscreen. */
       greetPauseMs: z.number().int().min(0).max(30_000).default(0),
+      /** Connections per listener (25, 587, 465); more are answered `421` and closed. */
+      maxConnections: z.number().int().min(1).default(1000),
     })
     .strict()
-    .default({ hostname: '', maxMessageBytes: 50 * 1024 * 1024, maxRecipients: 100, greetPauseMs: 0 }),
+    .default({ hostname: '', maxMessageBytes: 50 * 1024 * 1024, maxRecipients: 100, greetPauseMs: 0, maxConnections: 1000 }),
   queue: z
     .object({
       /** First retry delay after a temporary failure; doubles per attempt up to retryMaxMs. */

@@ -21,6 +21,8 @@ export interface InboundOptions {
   maxMessageBytes: number;
   maxRecipients: number;
   greetPauseMs: number;
+  /** Connections at once; more are answered 421 and closed. */
+  maxConnections: number;
   log: Logger;
   /** Called after a message is durably queued (the 250 is on its way). */
   onQueued: (env: Envelope) => void;
@@ -55,7 +57,7 @@ export function createInboundServer(o: InboundOptions): SMTPServer {
     logger: false,
     // No reverse DNS per connection: it stalls every session where DNS is slow or absent.
     disableReverseLookup: true,
-    maxClients: 1000,
+    maxClients: o.maxConnections,
     onMailFrom(addr, _session, cb) {
       if (addr.address && !/^[^\s<>@]+@[^\s<>@]+$/.test(addr.address)) return cb(smtpError(501, '5.1.7', 'bad sender address syntax'));
       cb();

@@ -26,6 +26,8 @@ export interface SubmissionOptions {
   implicitTls: boolean;
   maxMessageBytes: number;
   maxRecipients: number;
+  /** Connections at once; more are answered 421 and closed. */
+  maxConnections: number;
   log: Logger;
   onQueued: (env: Envelope) => void;
 }
@@ -33,6 +35,7 @@ export interface SubmissionOptions {
 export function createSubmissionServer(o: SubmissionOptions): SMTPServer {
   return new SMTPServer(<SMTPServerOptions & GreetPause>{
     greetPauseMs: 0,
+    maxClients: o.maxConnections,
     name: o.hostname,
     banner: 'mailcluster ESMTP submission',
     secure: o.implicitTls,
