@@ -54,6 +54,8 @@ function tokenize(s: string): Token[] {
     } else if (SPECIALS.includes(c)) {
       out.push({ kind: 'special', text: c });
       i++;
+    } else if (c === ')') {
+      i++; // a `)` that closes no comment: dropped (it used to make an empty atom without moving on)
     } else {
       let j = i;
       while (j < s.length && !` \t\r\n"()${SPECIALS}`.includes(s[j]!)) j++;

@@ -108,7 +108,7 @@ const mailish = fc
     fc.oneof(
       fc.constantFrom('Content-Type: multipart/mixed; boundary=b\r\n', 'Content-Type: message/rfc822\r\n', 'Content-Type: multipart/digest; boundary="c"\r\n',
         '--b\r\n', '--b--\r\n', '--c\n', '\r\n', '\n', 'Subject: =?UTF-8?B?w6k=?=\r\n', 'From: a <b@c>, g: d@e;\r\n', ' folded\r\n',
-        'Content-Disposition: attachment; filename*0*=utf-8\'\'%C3; filename*1=x\r\n', 'Content-Transfer-Encoding: base64\r\n', '=E9=\r\n', '(', '"', '<', ':'),
+        'Content-Disposition: attachment; filename*0*=utf-8\'\'%C3; filename*1=x\r\n', 'Content-Transfer-Encoding: base64\r\n', '=E9=\r\n', '(', ')', '"', '<', ':'),
       fc.string({ maxLength: 20 }),
     ),
     { maxLength: 40 },

@@ -91,6 +91,8 @@ describe('ENVELOPE details', () => {
     ['quoted local part and source route', 'To: <@relay.test:"john doe"@example.test>', `(NIL NIL NIL NIL NIL ((NIL "@relay.test" "\\"john doe\\"" "example.test")) NIL NIL NIL NIL)`],
     ['missing domain and obs-phrase name', 'To: J. Smith <jsmith>', `(NIL NIL NIL NIL NIL (("J. Smith" NIL "jsmith" "MISSING_DOMAIN")) NIL NIL NIL NIL)`],
     ['encoded-word name kept raw, quoted pair in name', 'Cc: =?UTF-8?Q?Ren=C3=A9?= <r@x.test>, "a \\"b\\"" <b@x.test>', `(NIL NIL NIL NIL NIL NIL ((\"=?UTF-8?Q?Ren=C3=A9?=\" NIL "r" "x.test")("a \\"b\\"" NIL "b" "x.test")) NIL NIL NIL)`],
+    // a `)` closing no comment made the tokenizer loop forever (FETCH ENVELOPE ran the node out of memory)
+    ['a stray ) is dropped', 'To: a) <b@x.test>, c@x.test)', `(NIL NIL NIL NIL NIL (("a" NIL "b" "x.test")(NIL NIL "c" "x.test")) NIL NIL NIL NIL)`],
   ])('%s', (_name, header, want) => {
     expect(env(header)).toBe(want);
   });
