@@ -37,3 +37,12 @@ export function parseAccount(input: string): AccountName {
   const domain = normaliseDomain(input.slice(at + 1));
   return Object.freeze({ address: `${local}@${domain}`, local, domain });
 }
+
+/** The normalised address for a login name, or undefined when it is not an account name. */
+export function accountOf(user: string): string | undefined {
+  try {
+    return parseAccount(user).address;
+  } catch {
+    return undefined;
+  }
+}

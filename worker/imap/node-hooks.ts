@@ -4,27 +4,14 @@
  * through a controller failover rather than refusing; sessions for accounts held elsewhere are
  * proxied to the holder's IMAP port); accounts served here share the node's open stores.
  */
-import type { AccountDirectory } from '../../src/accounts/directory.ts';
-import type { LockClient } from '../../src/cluster/lock-client.ts';
-import type { ClusterView } from '../../src/cluster/view.ts';
 import type { ImapAccount, ImapHooks, LoginRoute } from '../../src/protocol/imap/server/hooks.ts';
-import type { AccountHolds } from '../holds.ts';
-import { ClusterLogin } from '../routing/login.ts';
+import { ClusterLogin, type NodeLoginOptions } from '../routing/login.ts';
 import { SessionAccount, type ChangeBus } from './account.ts';
 import type { AccountRegistry } from './account-registry.ts';
 
-export interface NodeHooksOptions {
-  nodeName: string;
-  secret: string;
-  frontend: boolean;
-  directory: AccountDirectory;
-  locks: LockClient;
-  view: ClusterView;
-  holds: AccountHolds;
+export interface NodeHooksOptions extends NodeLoginOptions {
   registry: AccountRegistry;
   bus: ChangeBus;
-  /** How long a login may wait for the account to be opened here (grant seen, fence written). */
-  holdTimeoutMs: number;
 }
 
 export class NodeImapHooks implements ImapHooks {

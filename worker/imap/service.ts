@@ -16,6 +16,7 @@ import { ChangeBus } from './account.ts';
 import { NodeImapHooks } from './node-hooks.ts';
 import { ImapServer } from './server.ts';
 import { closeReason } from '../routing/close-reasons.ts';
+import { nodeLoginOptions } from '../routing/login.ts';
 
 export interface ImapServiceDeps {
   config: Readonly<Config>;
@@ -50,18 +51,7 @@ export class ImapService {
   async listen(tls: { key: string; cert: string }, host: string): Promise<{ imap: number; imaps: number }> {
     const { config, log } = this.d;
     this.server = new ImapServer({
-      hooks: new NodeImapHooks({
-        nodeName: config.node.name,
-        secret: config.cluster.secret,
-        frontend: config.node.role === 'frontend',
-        directory: this.d.directory,
-        locks: this.d.locks,
-        view: this.d.view,
-        holds: this.d.holds,
-        registry: this.registry,
-        bus: this.bus,
-        holdTimeoutMs: config.locks.openTimeoutMs,
-      }),
+      hooks: new NodeImapHooks({ ...nodeLoginOptions(config, this.d), registry: this.registry, bus: this.bus }),
       tls,
       allowPlaintextAuth: config.imap.allowPlaintextAuth,
       limits: { maxLineLength: config.imap.maxLineBytes, maxLiteralSize: config.imap.maxLiteralBytes, maxBadCommands: config.imap.maxBadCommands, idleTimeoutMs: config.imap.idleTimeoutSeconds * 1000 },

@@ -10,7 +10,7 @@
  */
 import type { ImapAccount, ImapHooks, LoginRoute } from '../../src/protocol/imap/server/hooks.ts';
 import type { MailStore } from '../../src/storage/types.ts';
-import { parseAccount } from '../../src/util/account.ts';
+import { accountOf } from '../../src/util/account.ts';
 import { AccountRegistry } from './account-registry.ts';
 import { ChangeBus, SessionAccount, type SubscriptionFile } from './account.ts';
 
@@ -35,13 +35,8 @@ export class StoreImapHooks implements ImapHooks {
   }
 
   async authenticate(user: string, password: string): Promise<string | undefined> {
-    let account: string;
-    try {
-      account = parseAccount(user).address;
-    } catch {
-      return undefined; // not an account name: the same reply as a wrong password
-    }
-    return (await this.o.checkPassword(account, password)) ? account : undefined;
+    const account = accountOf(user); // not an account name: the same reply as a wrong password
+    return account !== undefined && (await this.o.checkPassword(account, password)) ? account : undefined;
   }
 
   route(account: string): Promise<LoginRoute> {

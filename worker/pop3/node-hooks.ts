@@ -6,12 +6,12 @@
  * and tells the account's IMAP sessions what QUIT changed.
  */
 import type { Pop3Hooks, Pop3Maildrop, Pop3Route } from '../../src/protocol/pop3/hooks.ts';
-import { ClusterLogin, type ClusterLoginOptions } from '../routing/login.ts';
+import { ClusterLogin, type NodeLoginOptions } from '../routing/login.ts';
 import type { AccountRegistry } from '../imap/account-registry.ts';
 import type { ChangeBus } from '../imap/account.ts';
 import { openMaildrop, WireSizes } from './maildrop.ts';
 
-export interface NodePop3HooksOptions extends Omit<ClusterLoginOptions, 'protocol' | 'port'> {
+export interface NodePop3HooksOptions extends NodeLoginOptions {
   registry: AccountRegistry;
   bus: ChangeBus;
 }

@@ -15,6 +15,7 @@ import type { AccountHolds } from '../holds.ts';
 import type { AccountRegistry } from '../imap/account-registry.ts';
 import type { ChangeBus } from '../imap/account.ts';
 import { closeReason } from '../routing/close-reasons.ts';
+import { nodeLoginOptions } from '../routing/login.ts';
 import { NodePop3Hooks } from './node-hooks.ts';
 import { Pop3Server } from './server.ts';
 
@@ -45,18 +46,7 @@ export class Pop3Service {
   async listen(tls: { key: string; cert: string }, host: string): Promise<{ pop3: number; pop3s: number }> {
     const { config, log } = this.d;
     this.server = new Pop3Server({
-      hooks: new NodePop3Hooks({
-        nodeName: config.node.name,
-        secret: config.cluster.secret,
-        frontend: config.node.role === 'frontend',
-        directory: this.d.directory,
-        locks: this.d.locks,
-        view: this.d.view,
-        holds: this.d.holds,
-        registry: this.d.registry,
-        bus: this.d.bus,
-        holdTimeoutMs: config.locks.openTimeoutMs,
-      }),
+      hooks: new NodePop3Hooks({ ...nodeLoginOptions(config, this.d), registry: this.d.registry, bus: this.d.bus }),
       tls,
       allowPlaintextAuth: config.pop3.allowPlaintextAuth,
       limits: { maxLineLength: config.pop3.maxLineBytes, maxBadCommands: config.pop3.maxBadCommands, idleTimeoutMs: config.pop3.idleTimeoutSeconds * 1000 },

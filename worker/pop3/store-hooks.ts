@@ -5,7 +5,7 @@
  */
 import type { Pop3Hooks, Pop3Maildrop, Pop3Route } from '../../src/protocol/pop3/hooks.ts';
 import type { MailStore } from '../../src/storage/types.ts';
-import { parseAccount } from '../../src/util/account.ts';
+import { accountOf } from '../../src/util/account.ts';
 import { AccountRegistry } from '../imap/account-registry.ts';
 import { ChangeBus } from '../imap/account.ts';
 import { openMaildrop, WireSizes } from './maildrop.ts';
@@ -31,13 +31,8 @@ export class StorePop3Hooks implements Pop3Hooks {
   }
 
   async authenticate(user: string, password: string): Promise<string | undefined> {
-    let account: string;
-    try {
-      account = parseAccount(user).address;
-    } catch {
-      return undefined; // not an account name: the same reply as a wrong password
-    }
-    return (await this.o.checkPassword(account, password)) ? account : undefined;
+    const account = accountOf(user); // not an account name: the same reply as a wrong password
+    return account !== undefined && (await this.o.checkPassword(account, password)) ? account : undefined;
   }
 
   route(account: string): Promise<Pop3Route> {

@@ -7,10 +7,11 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type { AccountDirectory } from '../../src/accounts/directory.ts';
+import type { Config } from '../../src/config/schema.ts';
 import type { LockClient } from '../../src/cluster/lock-client.ts';
 import type { ClusterView } from '../../src/cluster/view.ts';
 import { RpcError } from '../../src/cluster/rpc/methods.ts';
-import { parseAccount } from '../../src/util/account.ts';
+import { accountOf } from '../../src/util/account.ts';
 import type { AccountHolds } from '../holds.ts';
 import { PeerLoginVerifier, type PeerProtocol } from './peer-login.ts';
 
@@ -31,6 +32,22 @@ export interface ClusterLoginOptions {
   port: 'imap' | 'pop3';
 }
 
+/** The node-wide part of ClusterLoginOptions, from the config and the node's cluster services. */
+export type NodeLoginOptions = Omit<ClusterLoginOptions, 'protocol' | 'port'>;
+
+export function nodeLoginOptions(config: Readonly<Config>, d: Pick<NodeLoginOptions, 'directory' | 'locks' | 'view' | 'holds'>): NodeLoginOptions {
+  return {
+    nodeName: config.node.name,
+    secret: config.cluster.secret,
+    frontend: config.node.role === 'frontend',
+    directory: d.directory,
+    locks: d.locks,
+    view: d.view,
+    holds: d.holds,
+    holdTimeoutMs: config.locks.openTimeoutMs,
+  };
+}
+
 /** Successful logins are remembered this long (as Dovecot's auth_cache_ttl): no scrypt per login. */
 const AUTH_CACHE_MS = 60_000;
 
@@ -46,12 +63,8 @@ export class ClusterLogin {
 
   /** The normalised account name when the credentials are right, else undefined. */
   async authenticate(user: string, password: string): Promise<string | undefined> {
-    let account: string;
-    try {
-      account = parseAccount(user).address;
-    } catch {
-      return undefined;
-    }
+    const account = accountOf(user);
+    if (account === undefined) return undefined;
     if (this.peers.verify(account, password) !== undefined) return account;
     if (password.startsWith('peer:')) return undefined;
     const mac = createHmac('sha256', this.cacheKey).update(`${account}\0${password}`).digest('base64');

@@ -4,6 +4,7 @@
  *   multi-line  = single-line *(stuffed-line CRLF) "." CRLF
  * Lines of a multi-line reply that start with "." get one more "." (byte-stuffing, §3).
  */
+import { isWireClean } from '../../util/crlf.ts';
 export type RespCode = 'IN-USE' | 'LOGIN-DELAY' | 'SYS/TEMP' | 'SYS/PERM' | 'AUTH';
 
 /**
@@ -31,14 +32,7 @@ export function multiline(text: string, lines: readonly string[]): Buffer {
  * line end is added. Its length is the size LIST and STAT report (before byte-stuffing).
  */
 export function wireForm(data: Buffer): Buffer {
-  let clean = true;
-  for (let i = 0; i < data.length && clean; i++) {
-    const b = data[i];
-    if (b === 10 && data[i - 1] !== 13) clean = false;
-    else if (b === 13 && data[i + 1] !== 10) clean = false;
-  }
-  const endsWell = data.length === 0 || (data.length >= 2 && data[data.length - 2] === 13 && data[data.length - 1] === 10);
-  if (clean && endsWell) return data;
+  if (isWireClean(data)) return data;
   const text = data.toString('latin1').replace(/\r\n|\r|\n/g, '\r\n');
   return Buffer.from(text.length === 0 || text.endsWith('\r\n') ? text : `${text}\r\n`, 'latin1');
 }
