@@ -34,6 +34,8 @@ export class QueueRunner {
   private readonly inflight = new Map<string, Promise<void>>();
   /** Every message this runner has scheduled and not finished, by id. */
   private readonly envs = new Map<string, Envelope>();
+  /** Waiting messages (timer set, not in flight) by pending recipient, for retryFor. */
+  private readonly waitingFor = new Map<string, Set<string>>();
   /** Messages found in the spool at start: the run before may have been delivering them. */
   private readonly recovered = new Set<string>();
   private stopped = false;
@@ -68,6 +70,7 @@ export class QueueRunner {
     this.stopped = true;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    this.waitingFor.clear();
     this.envs.clear();
     await Promise.allSettled(this.inflight.values());
   }
@@ -89,22 +92,19 @@ export class QueueRunner {
    * Returns how many were rescheduled.
    */
   retryFor(account: string): number {
-    let n = 0;
-    for (const id of [...this.timers.keys()]) {
-      const env = this.envs.get(id);
-      if (!env?.recipients.some((r) => r.state === 'pending' && r.address === account)) continue;
-      this.schedule(env, 0);
-      n++;
-    }
-    return n;
+    const ids = [...(this.waitingFor.get(account) ?? [])];
+    for (const id of ids) this.schedule(this.envs.get(id)!, 0);
+    return ids.length;
   }
 
   private schedule(env: Envelope, delayMs: number): void {
     if (this.stopped || this.inflight.has(env.id)) return;
     clearTimeout(this.timers.get(env.id));
+    this.unindex(env);
     this.envs.set(env.id, env);
     const t = setTimeout(() => {
       this.timers.delete(env.id);
+      this.unindex(env);
       const p = this.attempt(env).then((retryInMs) => {
         this.inflight.delete(env.id);
         if (retryInMs !== undefined) this.schedule(env, retryInMs);
@@ -116,6 +116,19 @@ export class QueueRunner {
       this.inflight.set(env.id, p);
     }, delayMs);
     this.timers.set(env.id, t);
+    for (const r of env.recipients) {
+      if (r.state !== 'pending') continue;
+      let ids = this.waitingFor.get(r.address);
+      if (!ids) this.waitingFor.set(r.address, (ids = new Set()));
+      ids.add(env.id);
+    }
+  }
+
+  private unindex(env: Envelope): void {
+    for (const r of env.recipients) {
+      const ids = this.waitingFor.get(r.address);
+      if (ids?.delete(env.id) && ids.size === 0) this.waitingFor.delete(r.address);
+    }
   }
 
   /** One delivery attempt; resolves with the delay before the next one, or undefined when done. */
