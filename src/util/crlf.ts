@@ -3,14 +3,12 @@
  * LF or CR) and it ends with CRLF (or is empty): then the bytes on disk are exactly what POP3 and
  * IMAP send, and its size is its wire size (Dovecot's `,W=` virtual size equals `,S=`).
  */
-export function isWireClean(data: Uint8Array): boolean {
+export function isWireClean(data: Buffer): boolean {
   const n = data.length;
   if (n === 0) return true;
   if (n < 2 || data[n - 2] !== 13 || data[n - 1] !== 10) return false;
-  for (let i = 0; i < n; i++) {
-    const b = data[i];
-    if (b === 10 && data[i - 1] !== 13) return false;
-    if (b === 13 && data[i + 1] !== 10) return false;
-  }
+  // native searches, one step per line rather than per byte: it runs on every delivered message
+  for (let i = data.indexOf(10); i >= 0; i = data.indexOf(10, i + 1)) if (data[i - 1] !== 13) return false;
+  for (let i = data.indexOf(13); i >= 0; i = data.indexOf(13, i + 1)) if (data[i + 1] !== 10) return false;
   return true;
 }

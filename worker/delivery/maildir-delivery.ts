@@ -96,22 +96,22 @@ export class MaildirDelivery implements LocalDelivery {
     const tmp = join(dir, 'tmp', name);
     const h = await openNew(dir, tmp);
     try {
-      await h.writeFile(message);
-      await h.sync();
-    } finally {
-      await h.close();
-    }
-    try {
+      try {
+        await h.writeFile(message);
+        await h.sync();
+      } finally {
+        await h.close();
+      }
       await this.o.checkFence?.(dir, token);
+      await rename(tmp, join(dir, 'new', name)).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+        await mkdir(join(dir, 'new'), { recursive: true }); // a Maildir left without new/
+        await rename(tmp, join(dir, 'new', name));
+      });
     } catch (err) {
-      await unlink(tmp).catch(() => undefined);
+      await unlink(tmp).catch(() => undefined); // a half-written or refused message leaves nothing in tmp/
       throw err;
     }
-    await rename(tmp, join(dir, 'new', name)).catch(async (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-      await mkdir(join(dir, 'new'), { recursive: true }); // a Maildir left without new/
-      await rename(tmp, join(dir, 'new', name));
-    });
     await fsyncDir(join(dir, 'new'));
     this.o.onDelivered?.(account, message.length);
   }

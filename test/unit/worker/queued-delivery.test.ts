@@ -3,7 +3,7 @@
  * (`,Q=`) and, on a retry, stores nothing when a copy with that id is already in the INBOX; the
  * queue id travels to a remote holder as the LMTP ENVID.
  */
-import { mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,24 @@ describe('MaildirDelivery with a queue id', () => {
     expect(inbox('a')).toHaveLength(2);
     await d.deliver('b@x.test', '1', msg, { queueId: 'abc', retry: true });
     expect(inbox('b')).toHaveLength(1);
+  });
+});
+
+describe('MaildirDelivery error paths', () => {
+  it('a refused commit (fence) leaves nothing in tmp/ or new/', async () => {
+    const d = new MaildirDelivery({ root, checkFence: async () => { throw new Error('fenced'); } });
+    await expect(d.deliver('c@x.test', '1', msg)).rejects.toThrow('fenced');
+    const acct = join(root, 'mail', 'x.test', 'c');
+    expect(readdirSync(join(acct, 'tmp'))).toEqual([]);
+    expect(readdirSync(join(acct, 'new'))).toEqual([]);
+  });
+
+  it('a Maildir without new/ gets it back, and the message is stored', async () => {
+    const acct = join(root, 'mail', 'x.test', 'd');
+    mkdirSync(join(acct, 'tmp'), { recursive: true }); // tmp/ only: open succeeds, the rename target is missing
+    await new MaildirDelivery({ root }).deliver('d@x.test', '1', msg);
+    expect(readdirSync(join(acct, 'new'))).toHaveLength(1);
+    expect(readdirSync(join(acct, 'tmp'))).toEqual([]);
   });
 });
 
