@@ -3,10 +3,12 @@
  * same mailbox (Dovecot reads a copy of our maildir): a command mix (NOOP, FETCH FLAGS,
  * FETCH BODY.PEEK[], STORE) in commands/s with p50/p99 latency, and logins/s, for our node holding
  * the account ("direct"), our node proxying to the holder ("proxied"), and Dovecot.
- * Same client for all three: raw IMAP over loopback, CONNECTIONS sessions in parallel.
+ * Same client for all three: raw IMAP over loopback, CONNECTIONS sessions in parallel. Measured
+ * on the shared machine and as equal machines (holder, proxying node and Dovecot each capped at
+ * BENCH_MACHINE_CORES CPUs; see cpu-caps.ts). BENCH_MACHINES=shared|equal|both.
  */
 import { chmodSync, cpSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestCluster } from '../harness/cluster.ts';
 import { addAccounts, maildir } from '../harness/mail.ts';
@@ -14,12 +16,16 @@ import { Dovecot } from '../harness/dovecot.ts';
 import { RawImap } from '../harness/imap.ts';
 import { pool, summary } from './stats.ts';
 import { treeCpuMs } from './proc-cpu.ts';
+import { CpuCaps } from './cpu-caps.ts';
 
 const MESSAGES = Number(process.env.BENCH_IMAP_MESSAGES ?? 200);
 const COMMANDS = Number(process.env.BENCH_IMAP_COMMANDS ?? 4000);
 const CONNECTIONS = Number(process.env.BENCH_IMAP_CONNECTIONS ?? 4);
 const LOGINS = Number(process.env.BENCH_IMAP_LOGINS ?? 400);
 const PASSWORD = 'bench-password';
+/** `shared` (one machine for everything), `equal` (a CPU quota each for holder, proxy and Dovecot), or `both`. */
+const MACHINES = process.env.BENCH_MACHINES ?? 'both';
+const MACHINE_CORES = Number(process.env.BENCH_MACHINE_CORES ?? 0.5);
 
 function message(i: number): string {
   const body = `line ${i} `.repeat(400).match(/.{1,76}/g)!.join('\r\n');
@@ -109,23 +115,44 @@ try {
   const proxyPid = cluster.node('mail-1').pid!;
   await commandMix(holderPort, account!, [holderPid]); // warm-up
   await commandMix(dovecot.imapPort, account!, [dovecot.pid!]);
-  const ours = await commandMix(holderPort, account!, [holderPid]);
-  const proxied = await commandMix(proxyPort, account!, [holderPid, proxyPid]);
-  const theirs = await commandMix(dovecot.imapPort, account!, [dovecot.pid!]);
-  const lOurs = await logins(holderPort, account!);
-  const lProxied = await logins(proxyPort, account!);
-  const lTheirs = await logins(dovecot.imapPort, account!);
-
-  const row = (label: string, x: MixFigures, l: number): string =>
-    `${label.padEnd(9)} ${x.perSecond.toFixed(0).padStart(6)} cmd/s (${(x.perSecond / theirs.perSecond).toFixed(2)}x)  p50 ${x.p50.toFixed(3)} ms  p99 ${x.p99.toFixed(3)} ms  ` +
-    `CPU ${x.cpuUsPerCommand.toFixed(0).padStart(4)} µs/cmd   logins ${l.toFixed(0).padStart(5)}/s (${(l / lTheirs).toFixed(2)}x)`;
+  const measure = async (): Promise<void> => {
+    const ours = await commandMix(holderPort, account!, [holderPid]);
+    const proxied = await commandMix(proxyPort, account!, [holderPid, proxyPid]);
+    const theirs = await commandMix(dovecot.imapPort, account!, [dovecot.pid!]);
+    const lOurs = await logins(holderPort, account!);
+    const lProxied = await logins(proxyPort, account!);
+    const lTheirs = await logins(dovecot.imapPort, account!);
+    const row = (label: string, x: MixFigures, l: number): string =>
+      `${label.padEnd(9)} ${x.perSecond.toFixed(0).padStart(6)} cmd/s (${(x.perSecond / theirs.perSecond).toFixed(2)}x)  p50 ${x.p50.toFixed(3)} ms  p99 ${x.p99.toFixed(3)} ms  ` +
+      `CPU ${x.cpuUsPerCommand.toFixed(0).padStart(4)} µs/cmd   logins ${l.toFixed(0).padStart(5)}/s (${(l / lTheirs).toFixed(2)}x)`;
+    console.log(row('direct', ours, lOurs));
+    console.log(row('proxied', proxied, lProxied));
+    console.log(row('dovecot', theirs, lTheirs));
+    console.log(`proxy hop adds ${(proxied.p50 - ours.p50).toFixed(3)} ms at p50 (target ≤ 0.3 ms)`);
+  };
   console.log(`IMAP: mailcluster (3 nodes) vs Dovecot ${process.env.DOVECOT_VERSION ?? ''}; ${MESSAGES} messages of ~4 KiB, ${COMMANDS} commands over ${CONNECTIONS} sessions, mix NOOP / FETCH FLAGS / FETCH BODY.PEEK[] / STORE; node ${process.version}`);
-  console.log(row('direct', ours, lOurs));
-  console.log(row('proxied', proxied, lProxied));
-  console.log(row('dovecot', theirs, lTheirs));
-  console.log(`proxy hop adds ${(proxied.p50 - ours.p50).toFixed(3)} ms at p50 (target ≤ 0.3 ms)`);
   console.log('CPU: user+system time per command of the serving processes (ours: the holder, plus the proxying node when proxied; Dovecot: all its processes); the load generator is not counted');
   console.log('logins: ours verify an scrypt hash (cached for 60 s after a success, as Dovecot\'s auth cache does); Dovecot uses a static plaintext passdb');
+  if (MACHINES !== 'equal') {
+    console.log(`\nshared machine: the nodes, etcd, Dovecot and the client share this machine's ${cpus().length} CPUs`);
+    await measure();
+  }
+  if (MACHINES !== 'shared') {
+    const caps = CpuCaps.make(MACHINE_CORES);
+    if (typeof caps === 'string') {
+      console.log(`\nequal machines: NOT MEASURED (${caps})`);
+    } else {
+      caps.machine('holder', [holderPid]);
+      caps.machine('proxy', [proxyPid]);
+      caps.machine('dovecot', [dovecot.pid!]);
+      try {
+        console.log(`\nequal machines: the holder, the proxying node and Dovecot each capped at ${MACHINE_CORES} CPU by cgroup quotas; etcd and the client uncapped`);
+        await measure();
+      } finally {
+        caps.release();
+      }
+    }
+  }
 } finally {
   await dovecot.stop().catch(() => undefined);
   await cluster.stop();

@@ -19,7 +19,8 @@ function statFields(pid: number): string[] | undefined {
   }
 }
 
-function descendants(root: number): number[] {
+/** `root` and every live process descending from it. */
+export function descendants(root: number): number[] {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
