@@ -14,7 +14,8 @@ import { parseAuthenticate, parseEnable, parseId, parseLogin } from './commands/
 import { parseAppend } from './commands/append-args.ts';
 import type { ParseContext } from './commands/common.ts';
 import { parseFetch } from './commands/fetch-args.ts';
-import { parseList, parseMailboxCommand, parseRename, parseStatus } from './commands/mailbox-args.ts';
+import { parseList } from './commands/list-args.ts';
+import { parseMailboxCommand, parseRename, parseStatus } from './commands/mailbox-args.ts';
 import { parseCopy, parseExpunge, parseStore } from './commands/message-args.ts';
 import { parseSearch } from './commands/search-args.ts';
 import { ImapParseError } from './errors.ts';

@@ -1,9 +1,10 @@
 /**
  * Builders for untagged data responses (RFC 3501 §7.2–7.4, RFC 9051 §7.2–7.5, ENABLED RFC 5161,
- * ID RFC 2971, NAMESPACE RFC 2342, ESEARCH RFC 4731). Each returns the bytes of one response, CRLF
- * included, and throws RangeError for values with no wire form. Mailbox names are Unicode and are
- * encoded here (modified UTF-7, or UTF-8 when `utf8`). ENVELOPE and BODYSTRUCTURE are passed in as
- * WireValue trees built by the MIME layer; this file only knows their position.
+ * ID RFC 2971, NAMESPACE RFC 2342, ESEARCH RFC 4731, LIST-EXTENDED RFC 5258). Each returns the
+ * bytes of one response, CRLF included, and throws RangeError for values with no wire form.
+ * Mailbox names are Unicode and are encoded here (modified UTF-7, or UTF-8 when `utf8`). ENVELOPE
+ * and BODYSTRUCTURE are passed in as WireValue trees built by the MIME layer; this file only knows
+ * their position.
  */
 import { writeSection } from './commands/fetch-args.ts';
 import { formatDateTime } from './date-time.ts';
@@ -47,13 +48,16 @@ export interface ListEntry {
   attributes: string[]; // `\HasNoChildren`, `\Noselect`, `\Sent` …
   delimiter: string | null; // one character, or null for a flat namespace
   name: string;
+  /** The CHILDINFO extended data item (RFC 5258 §3.5): the selection options a descendant meets. */
+  childInfo?: string[];
 }
 
-/** `* LIST (\HasNoChildren) "/" INBOX` (or LSUB) */
+/** `* LIST (\HasNoChildren) "/" INBOX` (or LSUB); `* LIST () "/" Foo ("CHILDINFO" ("SUBSCRIBED"))` */
 export function listData(command: 'LIST' | 'LSUB', entry: ListEntry, options?: ResponseOptions): Buffer {
   const w = serverWriter(options).raw(`* ${command} `);
   w.list(entry.attributes, (a) => w.flag(a));
   w.sp().nstring(entry.delimiter).sp().mailbox(entry.name);
+  if (entry.childInfo) w.raw(' ("CHILDINFO" ').list(entry.childInfo, (o) => w.string(o)).raw(')');
   return w.crlf().toBuffer();
 }
 

@@ -10,7 +10,8 @@
 import { writeAppend } from './commands/append-args.ts';
 import { writeAuthenticate, writeEnable, writeId, writeLogin } from './commands/auth-args.ts';
 import { writeFetch } from './commands/fetch-args.ts';
-import { writeList, writeMailboxCommand, writeRename, writeStatus } from './commands/mailbox-args.ts';
+import { writeList } from './commands/list-args.ts';
+import { writeMailboxCommand, writeRename, writeStatus } from './commands/mailbox-args.ts';
 import { writeCopy, writeExpunge, writeStore } from './commands/message-args.ts';
 import { writeSearch } from './commands/search-args.ts';
 import { isTag } from './chars.ts';

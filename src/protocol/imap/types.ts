@@ -1,7 +1,8 @@
 /**
  * The typed AST of client commands (RFC 3501 §6, RFC 9051 §6 and the extensions clients rely on:
  * IDLE RFC 2177, NAMESPACE RFC 2342, ID RFC 2971, UNSELECT RFC 3691, UIDPLUS UID EXPUNGE RFC 4315,
- * ESEARCH RETURN RFC 4731, SASL-IR RFC 4959, ENABLE RFC 5161, SEARCHRES `$` RFC 5182, MOVE RFC 6851).
+ * ESEARCH RETURN RFC 4731, SASL-IR RFC 4959, ENABLE RFC 5161, SEARCHRES `$` RFC 5182,
+ * LIST-EXTENDED RFC 5258 with SPECIAL-USE RFC 6154 and LIST-STATUS RFC 5819, MOVE RFC 6851).
  *
  * Contracts shared by every command:
  * - `name` is upper case; UID FETCH/STORE/COPY/MOVE/SEARCH/EXPUNGE keep their base name with
@@ -72,10 +73,24 @@ export interface RenameCommand extends Tagged {
   newName: string;
 }
 
+/** LIST-EXTENDED selection options (RFC 5258 §3.1; SPECIAL-USE RFC 6154 §3). */
+export const LIST_SELECTION_OPTIONS = ['SUBSCRIBED', 'REMOTE', 'RECURSIVEMATCH', 'SPECIAL-USE'] as const;
+export type ListSelectionOption = (typeof LIST_SELECTION_OPTIONS)[number];
+/** LIST-EXTENDED return options (RFC 5258 §3.2; SPECIAL-USE RFC 6154 §3; STATUS RFC 5819 §2). */
+export const LIST_RETURN_OPTIONS = ['SUBSCRIBED', 'CHILDREN', 'SPECIAL-USE', 'STATUS'] as const;
+export type ListReturnOption = { option: Exclude<(typeof LIST_RETURN_OPTIONS)[number], 'STATUS'> } | { option: 'STATUS'; items: StatusItem[] };
+
+/**
+ * LIST / LSUB. `patterns` holds one pattern, or several from LIST-EXTENDED's `(p1 p2 …)`.
+ * `selection` and `returnOptions` are present only when LIST used the extended syntax (RFC 5258
+ * §3), `[]` meaning `()` / `RETURN ()`; LSUB never has them.
+ */
 export interface ListCommand extends Tagged {
   name: 'LIST' | 'LSUB';
   reference: string;
-  pattern: string;
+  patterns: string[];
+  selection?: ListSelectionOption[];
+  returnOptions?: ListReturnOption[];
 }
 
 export const STATUS_ITEMS = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'DELETED', 'SIZE', 'DELETED-STORAGE'] as const;

@@ -3,8 +3,6 @@
  *
  *   select / examine / create / delete / subscribe / unsubscribe = name SP mailbox
  *   rename = "RENAME" SP mailbox SP mailbox
- *   list   = "LIST" SP mailbox SP list-mailbox          ; reference, then pattern
- *   lsub   = "LSUB" SP mailbox SP list-mailbox
  *   status = "STATUS" SP mailbox SP "(" status-att *(SP status-att) ")"
  *   status-att = "MESSAGES" / "RECENT" / "UIDNEXT" / "UIDVALIDITY" / "UNSEEN" / "DELETED" / "SIZE"
  *              / "DELETED-STORAGE"
@@ -12,13 +10,12 @@
  * DELETED and SIZE are RFC 9051 additions; RECENT is RFC 3501 only, still accepted. DELETED and
  * DELETED-STORAGE come from RFC 9208 (QUOTA), which makes DELETED-STORAGE mandatory for a server
  * advertising QUOTA=RES-STORAGE (in its definition of the STORAGE resource).
- * Not supported: LIST-EXTENDED selection/return options (RFC 5258), SELECT (CONDSTORE).
+ * LIST and LSUB are in list-args.ts. Not supported: SELECT (CONDSTORE).
  */
 import type { Scanner } from '../lexer.ts';
-import { encodeMutf7 } from '../mutf7.ts';
-import { STATUS_ITEMS, type ListCommand, type MailboxCommand, type MailboxCommandName, type RenameCommand, type StatusCommand, type StatusItem } from '../types.ts';
+import { STATUS_ITEMS, type MailboxCommand, type MailboxCommandName, type RenameCommand, type StatusCommand, type StatusItem } from '../types.ts';
 import type { WireWriter } from '../wire-writer.ts';
-import { parseKeyword, parseListMailbox, parseMailbox, type ParseContext } from './common.ts';
+import { parseKeyword, parseMailbox, type ParseContext } from './common.ts';
 
 export function parseMailboxCommand(name: MailboxCommandName): (s: Scanner, ctx: ParseContext) => MailboxCommand {
   return (s, ctx) => {
@@ -42,21 +39,8 @@ export function writeRename(w: WireWriter, c: RenameCommand): void {
   w.sp().mailbox(c.mailbox).sp().mailbox(c.newName);
 }
 
-export function parseList(name: 'LIST' | 'LSUB'): (s: Scanner, ctx: ParseContext) => ListCommand {
-  return (s, ctx) => {
-    s.sp();
-    const reference = parseMailbox(s, ctx);
-    s.sp();
-    return { tag: ctx.tag, name, reference, pattern: parseListMailbox(s, ctx) };
-  };
-}
-
-export function writeList(w: WireWriter, c: ListCommand): void {
-  w.sp().mailbox(c.reference).sp();
-  w.listMailbox(w.options.utf8 ? c.pattern : encodeMutf7(c.pattern));
-}
-
-function parseStatusItem(s: Scanner): StatusItem {
+/** One `status-att`, upper-cased; unknown ones fail SYNTAX. */
+export function parseStatusItem(s: Scanner): StatusItem {
   const item = parseKeyword(s, 'status item');
   if (!(STATUS_ITEMS as readonly string[]).includes(item)) s.fail('Unknown status item');
   return item as StatusItem;

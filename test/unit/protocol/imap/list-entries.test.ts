@@ -1,6 +1,9 @@
-/** LIST / LSUB answers (RFC 3501 §6.3.8–6.3.9) from folder names and subscriptions, as tables. */
+/**
+ * LIST / LSUB answers (RFC 3501 §6.3.8–6.3.9) and extended LIST answers (RFC 5258 §3, RFC 6154 §3)
+ * from folder names and subscriptions, as tables.
+ */
 import { describe, expect, it } from 'vitest';
-import { FolderTree, listEntries, listMatcher, lsubEntries } from '../../../../src/protocol/imap/server/commands/list.ts';
+import { FolderTree, extendedEntries, listEntries, listMatcher, lsubEntries } from '../../../../src/protocol/imap/server/commands/list.ts';
 
 const FOLDERS = ['INBOX', 'Lists', 'Lists/Weekly', 'Lists/Daily', 'Orphan/Child', 'Sent'];
 const show = (entries: Array<{ attributes: string[]; name: string }>): string[] => entries.map((e) => `(${e.attributes.join(' ')}) ${e.name}`);
@@ -28,5 +31,28 @@ describe('LIST', () => {
     expect(show(listEntries(new FolderTree(FOLDERS), listMatcher('', '%'), use))).toEqual([
       '(\\HasNoChildren) INBOX', '(\\HasChildren) Lists', '(\\Noselect \\HasChildren) Orphan', '(\\HasNoChildren \\Sent) Sent',
     ]);
+  });
+});
+
+describe('extended LIST', () => {
+  const use = (name: string): string | undefined => ({ Sent: '\\Sent', 'Lists/Daily': '\\Archive' })[name];
+  const withInfo = (entries: ReturnType<typeof extendedEntries>): string[] => entries.map((e) => `(${e.attributes.join(' ')}) ${e.name}${e.childInfo ? ` CHILDINFO ${e.childInfo.join(' ')}` : ''}`);
+  const run = (selection: Parameters<typeof extendedEntries>[4], subs: string[], pattern: string, returnSubscribed = false): string[] =>
+    withInfo(extendedEntries(new FolderTree(FOLDERS), subs, listMatcher('', pattern), use, selection, returnSubscribed));
+
+  it.each<[string, Parameters<typeof extendedEntries>[4], string[], string, boolean, string[]]>([
+    ['no selection is LIST', [], [], '%', false, ['(\\HasNoChildren) INBOX', '(\\HasChildren) Lists', '(\\Noselect \\HasChildren) Orphan', '(\\HasNoChildren \\Sent) Sent']],
+    ['REMOTE changes nothing', ['REMOTE'], [], '%', false, ['(\\HasNoChildren) INBOX', '(\\HasChildren) Lists', '(\\Noselect \\HasChildren) Orphan', '(\\HasNoChildren \\Sent) Sent']],
+    ['return SUBSCRIBED marks subscribed folders only', [], ['Sent', 'Gone'], '*', true, ['(\\HasNoChildren) INBOX', '(\\HasChildren) Lists', '(\\HasNoChildren \\Archive) Lists/Daily', '(\\HasNoChildren) Lists/Weekly', '(\\Noselect \\HasChildren) Orphan', '(\\HasNoChildren) Orphan/Child', '(\\HasNoChildren \\Subscribed \\Sent) Sent']],
+    ['SUBSCRIBED: subscribed names, \\NonExistent when gone', ['SUBSCRIBED'], ['Sent', 'Gone', 'inbox', 'Orphan'], '*', true, ['(\\HasNoChildren \\Subscribed) INBOX', '(\\NonExistent \\Subscribed) Gone', '(\\Noselect \\HasChildren \\Subscribed) Orphan', '(\\HasNoChildren \\Subscribed \\Sent) Sent']],
+    ['SUBSCRIBED does not stand parents in as LSUB does', ['SUBSCRIBED'], ['Lists/Weekly'], '%', true, []],
+    ['SUBSCRIBED RECURSIVEMATCH: the parent with CHILDINFO', ['SUBSCRIBED', 'RECURSIVEMATCH'], ['Lists/Weekly', 'A/B/C'], '%', true, ['(\\NonExistent) A CHILDINFO SUBSCRIBED', '(\\HasChildren) Lists CHILDINFO SUBSCRIBED']],
+    ['… a subscribed parent too', ['SUBSCRIBED', 'RECURSIVEMATCH'], ['Lists', 'Lists/Weekly'], '*', true, ['(\\HasChildren \\Subscribed) Lists CHILDINFO SUBSCRIBED', '(\\HasNoChildren \\Subscribed) Lists/Weekly']],
+    ['SPECIAL-USE: only folders with a special use', ['SPECIAL-USE'], [], '*', false, ['(\\HasNoChildren \\Archive) Lists/Daily', '(\\HasNoChildren \\Sent) Sent']],
+    ['SPECIAL-USE RECURSIVEMATCH', ['SPECIAL-USE', 'RECURSIVEMATCH'], [], '%', false, ['(\\HasChildren) Lists CHILDINFO SPECIAL-USE', '(\\HasNoChildren \\Sent) Sent']],
+    ['SUBSCRIBED and SPECIAL-USE: both', ['SUBSCRIBED', 'SPECIAL-USE'], ['Sent', 'INBOX'], '*', true, ['(\\HasNoChildren \\Subscribed \\Sent) Sent']],
+    ['a subscribed name without folder has no special use', ['SPECIAL-USE'], ['Drafts'], '*', false, ['(\\HasNoChildren \\Archive) Lists/Daily', '(\\HasNoChildren \\Sent) Sent']],
+  ])('%s', (_, selection, subs, pattern, returnSubscribed, want) => {
+    expect(run(selection, subs, pattern, returnSubscribed)).toEqual(want);
   });
 });

@@ -70,7 +70,7 @@ describe('parseCommand: command arguments', () => {
   it.each<[string, string, Record<string, unknown>]>([
     ['AUTHENTICATE with SASL-IR', 'a AUTHENTICATE plain AGEAYg==\r\n', { mechanism: 'PLAIN', initialResponse: Buffer.from('\0a\0b') }],
     ['AUTHENTICATE with empty IR', 'a AUTHENTICATE PLAIN =\r\n', { initialResponse: Buffer.alloc(0) }],
-    ['LIST with wildcards', 'a LIST "" %/*\r\n', { reference: '', pattern: '%/*' }],
+    ['LIST with wildcards', 'a LIST "" %/*\r\n', { reference: '', patterns: ['%/*'] }],
     ['STATUS items upper-cased', 'a STATUS INBOX (messages UidNext)\r\n', { items: ['MESSAGES', 'UIDNEXT'] }],
     ['STATUS with RFC 9208 items', 'a STATUS Trash (DELETED deleted-storage)\r\n', { items: ['DELETED', 'DELETED-STORAGE'] }],
     ['APPEND with flags and date', 'a APPEND INBOX (\\Seen $Fwd) " 7-Feb-2026 10:00:00 +0100" {2+}\r\nhi\r\n', { mailbox: 'INBOX', flags: ['\\Seen', '$Fwd'], date: new Date('2026-02-07T09:00:00Z'), message: Buffer.from('hi') }],

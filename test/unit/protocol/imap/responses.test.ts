@@ -42,6 +42,7 @@ describe('untagged data', () => {
     ['LIST with a mUTF-7 name', listData('LIST', { attributes: ['\\HasNoChildren', '\\Drafts'], delimiter: '/', name: 'Entwürfe' }), '* LIST (\\HasNoChildren \\Drafts) "/" Entw&APw-rfe\r\n'],
     ['LIST quotes names with spaces', listData('LIST', { attributes: [], delimiter: '/', name: 'Sent Items' }), '* LIST () "/" "Sent Items"\r\n'],
     ['LIST of a folder named NIL', listData('LSUB', { attributes: [], delimiter: null, name: 'NIL' }), '* LSUB () NIL "NIL"\r\n'],
+    ['LIST with CHILDINFO (RFC 5258 §3.5)', listData('LIST', { attributes: ['\\NonExistent'], delimiter: '/', name: 'Foo', childInfo: ['SUBSCRIBED'] }), '* LIST (\\NonExistent) "/" Foo ("CHILDINFO" ("SUBSCRIBED"))\r\n'],
     ['LIST after UTF8=ACCEPT', listData('LIST', { attributes: [], delimiter: '/', name: 'Entwürfe' }, { utf8: true }), '* LIST () "/" "Entwürfe"\r\n'],
     ['STATUS', statusData('INBOX', [{ item: 'MESSAGES', value: 2 }, { item: 'UIDNEXT', value: 5 }]), '* STATUS INBOX (MESSAGES 2 UIDNEXT 5)\r\n'],
     ['SEARCH with no match', searchData([]), '* SEARCH\r\n'],

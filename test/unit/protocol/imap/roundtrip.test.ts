@@ -1,8 +1,8 @@
 /**
  * Property tests of the IMAP wire layer (fast-check): parse ∘ serialize = identity for commands
  * (strings needing quoting or literals, non-ASCII mailbox names through modified UTF-7, flags,
- * sequence sets, FETCH items, SEARCH keys) and for sequence sets alone; and the framer gives the
- * same commands however the bytes are split into TCP chunks.
+ * sequence sets, FETCH items, SEARCH keys, LIST-EXTENDED options) and for sequence sets alone;
+ * and the framer gives the same commands however the bytes are split into TCP chunks.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -34,7 +34,16 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ tag, name: fc.constant('LOGIN' as const), userid: text, password: text }),
   fc.record({ tag, name: fc.constantFrom('SELECT' as const, 'EXAMINE' as const, 'CREATE' as const, 'DELETE' as const, 'SUBSCRIBE' as const), mailbox }),
   fc.record({ tag, name: fc.constant('RENAME' as const), mailbox, newName: mailbox }),
-  fc.record({ tag, name: fc.constantFrom('LIST' as const, 'LSUB' as const), reference: ascii, pattern: fc.constantFrom('*', '%', 'INBOX', 'Archive/%') }),
+  fc.record({ tag, name: fc.constantFrom('LIST' as const, 'LSUB' as const), reference: ascii, patterns: fc.constantFrom(['*'], ['%'], ['INBOX'], ['Archive/%']) }),
+  fc.record(
+    {
+      tag, name: fc.constant('LIST' as const), reference: ascii,
+      patterns: fc.array(fc.oneof(fc.constantFrom('*', '%', 'Sent*', 'Archive/%'), mailbox), { minLength: 1, maxLength: 3 }),
+      selection: fc.constantFrom([], ['SPECIAL-USE'], ['REMOTE'], ['SUBSCRIBED', 'RECURSIVEMATCH'], ['SPECIAL-USE', 'RECURSIVEMATCH', 'REMOTE']),
+      returnOptions: fc.array(fc.oneof(fc.constantFrom({ option: 'SUBSCRIBED' as const }, { option: 'CHILDREN' as const }, { option: 'SPECIAL-USE' as const }), fc.record({ option: fc.constant('STATUS' as const), items: fc.uniqueArray(fc.constantFrom(...STATUS_ITEMS), { minLength: 1 }) })), { maxLength: 3 }),
+    },
+    { requiredKeys: ['tag', 'name', 'reference', 'patterns'] },
+  ),
   fc.record({ tag, name: fc.constant('STATUS' as const), mailbox, items: fc.uniqueArray(fc.constantFrom(...STATUS_ITEMS), { minLength: 1 }) }),
   fc.record({ tag, name: fc.constant('STORE' as const), uid: fc.boolean(), sequence: seqSet, operation: fc.constantFrom('add' as const, 'remove' as const, 'replace' as const), silent: fc.boolean(), flags }),
   fc.record({ tag, name: fc.constantFrom('COPY' as const, 'MOVE' as const), uid: fc.boolean(), sequence: seqSet, mailbox }),

@@ -10,10 +10,11 @@ import { ANY, AUTHED, type CommandOf, type CommandSpec } from './spec.ts';
 /**
  * Capabilities advertised: only what is implemented; auth ones depend on TLS state. QUOTA names
  * the one resource an account can be limited in, STORAGE (RFC 9208 §3.1); accounts have no
- * message-count limit, so there is no QUOTA=RES-MESSAGE.
+ * message-count limit, so there is no QUOTA=RES-MESSAGE. LIST-EXTENDED (RFC 5258) and LIST-STATUS
+ * (RFC 5819) are list.ts's; RFC 6154 §3 has SPECIAL-USE servers support LIST (SPECIAL-USE).
  */
 export function capabilities(s: ImapSession): string[] {
-  const caps = ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'ESEARCH', 'CHILDREN', 'SPECIAL-USE', 'QUOTA', 'QUOTA=RES-STORAGE'];
+  const caps = ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'ESEARCH', 'CHILDREN', 'SPECIAL-USE', 'LIST-EXTENDED', 'LIST-STATUS', 'QUOTA', 'QUOTA=RES-STORAGE'];
   if (s.state.kind === 'not-authenticated') {
     if (!s.io.secure && s.io.startTls) caps.push('STARTTLS');
     if (!s.io.secure && !s.o.allowPlaintextAuth) caps.push('LOGINDISABLED');

@@ -11,6 +11,7 @@ import { MailboxView } from '../mailbox-view.ts';
 import { no } from '../errors.ts';
 import type { ImapAccount } from '../hooks.ts';
 import type { ImapSession } from '../session.ts';
+import type { StatusItem } from '../../types.ts';
 import { AUTHED, type CommandOf, type CommandSpec } from './spec.ts';
 
 const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
@@ -113,30 +114,37 @@ function followRename(s: ImapSession, from: string, to: string): void {
 export const STATUS: CommandSpec<CommandOf<'STATUS'>> = {
   states: AUTHED,
   async run(s, cmd) {
-    const name = canonical(cmd.mailbox);
-    const st = await s.account!.status(name);
-    const needList = cmd.items.some((i) => i === 'SIZE' || i === 'DELETED' || i === 'DELETED-STORAGE');
-    const list = needList ? await s.account!.listMessages(name) : [];
-    const deleted = list.filter((m) => m.flags.has('\\Deleted'));
-    const value = (item: (typeof cmd.items)[number]): number => {
-      switch (item) {
-        case 'MESSAGES': return st.messages;
-        case 'RECENT': return st.recent;
-        case 'UIDNEXT': return st.uidNext;
-        case 'UIDVALIDITY': return st.uidValidity;
-        case 'UNSEEN': return st.unseen;
-        case 'DELETED': return deleted.length;
-        case 'SIZE': return list.reduce((n, m) => n + m.size, 0);
-        // What EXPUNGE would free of the account's STORAGE usage, in octets like SIZE (Cyrus
-        // reports octets too). Quota usage counts every copy in full (the maildir store's hard
-        // links included), so expunging frees exactly this sum.
-        case 'DELETED-STORAGE': return deleted.reduce((n, m) => n + m.size, 0);
-      }
-    };
-    s.send(statusData(name, cmd.items.map((item) => ({ item, value: value(item) }))));
+    s.send(await statusResponse(s.account!, canonical(cmd.mailbox), cmd.items));
     return {};
   },
 };
+
+/**
+ * `* STATUS name (…)` for `items` of folder `name` (canonical), as STATUS and LIST RETURN (STATUS)
+ * send it. Rejects like the account's status() (NONEXISTENT for a missing folder).
+ */
+export async function statusResponse(a: ImapAccount, name: string, items: readonly StatusItem[]): Promise<Buffer> {
+  const st = await a.status(name);
+  const needList = items.some((i) => i === 'SIZE' || i === 'DELETED' || i === 'DELETED-STORAGE');
+  const list = needList ? await a.listMessages(name) : [];
+  const deleted = list.filter((m) => m.flags.has('\\Deleted'));
+  const value = (item: StatusItem): number => {
+    switch (item) {
+      case 'MESSAGES': return st.messages;
+      case 'RECENT': return st.recent;
+      case 'UIDNEXT': return st.uidNext;
+      case 'UIDVALIDITY': return st.uidValidity;
+      case 'UNSEEN': return st.unseen;
+      case 'DELETED': return deleted.length;
+      case 'SIZE': return list.reduce((n, m) => n + m.size, 0);
+      // What EXPUNGE would free of the account's STORAGE usage, in octets like SIZE (Cyrus
+      // reports octets too). Quota usage counts every copy in full (the maildir store's hard
+      // links included), so expunging frees exactly this sum.
+      case 'DELETED-STORAGE': return deleted.reduce((n, m) => n + m.size, 0);
+    }
+  };
+  return statusData(name, items.map((item) => ({ item, value: value(item) })));
+}
 
 /**
  * One quota root, "" (the whole account), with its STORAGE usage and limit in KiB (RFC 9208), or
