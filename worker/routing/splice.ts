@@ -21,25 +21,32 @@ export interface SpliceProtocol {
 
 export function spliceSessions(client: Duplex, backend: Socket, reply: Buffer, pending: Buffer, protocol: SpliceProtocol, onEnd?: () => void): void {
   let ended = false;
+  let holderSaidGoodbye = false;
   const end = (farewell?: string): void => {
     if (ended) return;
     ended = true;
-    client.unpipe(backend);
-    backend.unpipe(client);
+    client.off('data', toBackend);
+    backend.off('data', toClient);
     if (farewell && client.writable) client.end(farewell);
     else client.end();
     backend.destroy();
     setTimeout(() => client.destroy(), 1000).unref();
     onEnd?.();
   };
+  // One 'data' listener per direction writing straight on (not stream.pipe, whose extra listeners
+  // and bookkeeping cost more than the copy itself on every command); a full receiver pauses the
+  // sender until it drains, so neither side buffers without bound.
+  const toBackend = (chunk: Buffer): void => {
+    if (!backend.write(chunk)) pauseUntilDrained(client, backend);
+  };
+  const toClient = (chunk: Buffer): void => {
+    if (!holderSaidGoodbye && protocol.saidGoodbye(chunk)) holderSaidGoodbye = true;
+    if (!client.write(chunk)) pauseUntilDrained(backend, client);
+  };
   client.write(reply);
   if (pending.length) backend.write(pending);
-  client.pipe(backend, { end: false });
-  backend.pipe(client, { end: false });
-  let holderSaidGoodbye = false;
-  backend.on('data', (chunk: Buffer) => {
-    if (!holderSaidGoodbye && protocol.saidGoodbye(chunk)) holderSaidGoodbye = true;
-  });
+  client.on('data', toBackend);
+  backend.on('data', toClient);
   const gone = (): void => end(holderSaidGoodbye ? undefined : protocol.farewell);
   backend.on('end', gone);
   backend.on('error', gone);
@@ -47,4 +54,9 @@ export function spliceSessions(client: Duplex, backend: Socket, reply: Buffer, p
   client.on('error', () => end());
   client.on('close', () => end());
   client.on('end', () => end());
+}
+
+function pauseUntilDrained(source: Duplex, sink: Duplex): void {
+  source.pause();
+  sink.once('drain', () => source.resume());
 }
