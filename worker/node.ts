@@ -68,6 +68,11 @@ export class MailNode {
   private readonly admin: AdminServer;
   private readonly ports: Record<string, number> = {};
   private readonly started = Date.now();
+  /**
+   * Quota limits (cached for a few seconds) for delivery and IMAP. MailServices, which owns the
+   * directory, is built after this, hence the getter.
+   */
+  private readonly quota = new QuotaLookup(() => this.mail.directory);
 
   constructor(readonly config: Readonly<Config>, readonly log: Logger) {
     const name = config.node.name;
@@ -149,6 +154,7 @@ export class MailNode {
     });
     this.imap = new ImapService({
       config, directory: this.mail.directory, locks: this.locks, view: this.view, holds: this.holds, log,
+      quotaLimit: (account) => this.quota.limit(account),
       onRefused: (protocol, reason) => this.metrics.connectionsRefused.inc({ protocol, reason }),
     });
     this.pop3 = new Pop3Service({
@@ -194,8 +200,7 @@ export class MailNode {
 
   /** Maildir delivery that wakes the account's IMAP sessions once the message is on disk. */
   private localDelivery(): MaildirDelivery {
-    // MailServices (which owns the directory) is built with this delivery, hence the getter
-    const quota = new QuotaLookup(() => this.mail.directory);
+    const quota = this.quota;
     return new MaildirDelivery({
       root: this.config.storage.root,
       checkFence: (dir, token) => assertFence(dir, BigInt(token)),

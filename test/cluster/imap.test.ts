@@ -141,7 +141,7 @@ describe('IMAP across the cluster', () => {
     console.log(`imap: login during controller failover took ${Date.now() - started} ms`);
   });
 
-  it('quota is enforced on delivery too: a message that does not fit is refused with 552 5.2.2', async () => {
+  it('quota is enforced on delivery (552 5.2.2) and on IMAP APPEND ([OVERQUOTA]) with the same limit', async () => {
     const { AccountDirectory } = await import('../../src/accounts/directory.ts');
     const dir = new AccountDirectory(c.etcd, c.keys);
     await dir.updateAccount('bob@example.test', { quotaBytes: 2048 });
@@ -154,6 +154,10 @@ describe('IMAP across the cluster', () => {
       (e: { response?: string }) => e.response ?? String(e),
     );
     expect(reply).toMatch(/^552 5\.2\.2 /);
+    // IMAP APPEND on the same node reads the same cached limit
+    const appender = await flow(node, 'bob@example.test');
+    const appended = await appender.append('INBOX', big).then(() => 'stored', (e: { responseText?: string; serverResponseCode?: string }) => e.serverResponseCode ?? e.responseText ?? String(e));
+    expect(appended).toBe('OVERQUOTA');
     await send(c, node, { from: 'x@remote.test', to: 'bob@example.test', subject: 'small', raw: 'Subject: small\r\n\r\nhi\r\n' });
     await dir.updateAccount('bob@example.test', { quotaBytes: 0 });
   });

@@ -12,6 +12,8 @@ import type { AccountRegistry } from './account-registry.ts';
 export interface NodeHooksOptions extends NodeLoginOptions {
   registry: AccountRegistry;
   bus: ChangeBus;
+  /** The account's quota limit in bytes (0: none), cached: APPEND asks on every message. */
+  quotaLimit: (account: string) => Promise<number>;
 }
 
 export class NodeImapHooks implements ImapHooks {
@@ -32,12 +34,11 @@ export class NodeImapHooks implements ImapHooks {
   async openAccount(account: string): Promise<ImapAccount> {
     const { store, shared, release } = await this.o.registry.acquire(account);
     const unpin = this.o.holds.pin(account);
-    const quota = async (): Promise<number> => (await this.o.directory.getAccount(account))?.quotaBytes ?? 0;
     return new SessionAccount(account, {
       store,
       shared,
       bus: this.o.bus,
-      quotaLimitBytes: quota,
+      quotaLimitBytes: () => this.o.quotaLimit(account),
       onClose: () => {
         unpin();
         release();

@@ -25,6 +25,8 @@ export interface ImapServiceDeps {
   view: ClusterView;
   holds: AccountHolds;
   log: Logger;
+  /** The account's quota limit in bytes (0: none); may be a few seconds old. */
+  quotaLimit: (account: string) => Promise<number>;
   onRefused?: (protocol: string, reason: string) => void;
 }
 
@@ -51,7 +53,7 @@ export class ImapService {
   async listen(tls: { key: string; cert: string }, host: string): Promise<{ imap: number; imaps: number }> {
     const { config, log } = this.d;
     this.server = new ImapServer({
-      hooks: new NodeImapHooks({ ...nodeLoginOptions(config, this.d), registry: this.registry, bus: this.bus }),
+      hooks: new NodeImapHooks({ ...nodeLoginOptions(config, this.d), registry: this.registry, bus: this.bus, quotaLimit: this.d.quotaLimit }),
       tls,
       allowPlaintextAuth: config.imap.allowPlaintextAuth,
       limits: { maxLineLength: config.imap.maxLineBytes, maxLiteralSize: config.imap.maxLiteralBytes, maxBadCommands: config.imap.maxBadCommands, idleTimeoutMs: config.imap.idleTimeoutSeconds * 1000 },
