@@ -48,9 +48,13 @@ export function openBackend(target: BackendTarget, opts: { tag: string; account:
   });
 }
 
-/** The holder said goodbye itself (LOGOUT, drain) when it sent `* BYE`: a native byte search. */
-const IMAP_SPLICE: SpliceProtocol = {
-  saidGoodbye: (chunk) => chunk.includes('* BYE '),
+/**
+ * The holder ended the session itself (LOGOUT, drain, move) when its last line is `* BYE …`, or is
+ * the tagged reply right after it (LOGOUT).
+ */
+const GOODBYE_AT_END = /(?:^|\r\n)\* BYE [^\r\n]*\r\n(?:[^\r\n*][^\r\n]*\r\n)?$/;
+export const IMAP_SPLICE: SpliceProtocol = {
+  saidGoodbye: (tail) => GOODBYE_AT_END.test(tail.subarray(Math.max(0, tail.length - 1024)).toString('latin1')),
   farewell: '* BYE the node serving this mailbox went away; please reconnect\r\n',
 };
 

@@ -1,7 +1,7 @@
 /**
  * The data half of a client-session proxy (design §5): joins the client and a logged-in backend
- * socket. After the splice this node does no per-command work: bytes are piped both ways, and each
- * backend chunk is only searched (natively) for the protocol's goodbye.
+ * socket. After the splice this node does no per-command work: bytes are relayed both ways, and
+ * only the holder's last bytes are looked at, once, for the protocol's goodbye.
  *
  * Contract: owns both sockets. `reply` goes to the client first; `pending` (what the client sent
  * after its login command, a pipelining client) goes to the backend first. When either side ends
@@ -13,15 +13,20 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
 export interface SpliceProtocol {
-  /** Whether this chunk from the holder contains its goodbye (the holder ends the session itself). */
-  saidGoodbye(chunk: Buffer): boolean;
+  /**
+   * Whether the holder ended the session itself: called once, when its connection is gone, with
+   * the last bytes it sent (its last two chunks, so a goodbye split across them is whole). Only
+   * the end counts: the same words earlier in a session (inside a message) say nothing.
+   */
+  saidGoodbye(tail: Buffer): boolean;
   /** The line the client gets when the holder vanished without a goodbye. */
   farewell: string;
 }
 
 export function spliceSessions(client: Duplex, backend: Socket, reply: Buffer, pending: Buffer, protocol: SpliceProtocol, onEnd?: () => void): void {
   let ended = false;
-  let holderSaidGoodbye = false;
+  let previous: Buffer = Buffer.alloc(0);
+  let last: Buffer = Buffer.alloc(0);
   const end = (farewell?: string): void => {
     if (ended) return;
     ended = true;
@@ -40,14 +45,17 @@ export function spliceSessions(client: Duplex, backend: Socket, reply: Buffer, p
     if (!backend.write(chunk)) pauseUntilDrained(client, backend);
   };
   const toClient = (chunk: Buffer): void => {
-    if (!holderSaidGoodbye && protocol.saidGoodbye(chunk)) holderSaidGoodbye = true;
+    previous = last;
+    last = chunk;
     if (!client.write(chunk)) pauseUntilDrained(backend, client);
   };
   client.write(reply);
   if (pending.length) backend.write(pending);
   client.on('data', toBackend);
   backend.on('data', toClient);
-  const gone = (): void => end(holderSaidGoodbye ? undefined : protocol.farewell);
+  const gone = (): void => {
+    if (!ended) end(protocol.saidGoodbye(Buffer.concat([previous, last])) ? undefined : protocol.farewell);
+  };
   backend.on('end', gone);
   backend.on('error', gone);
   backend.on('close', gone);

@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { spliceSessions, type SpliceProtocol } from '../../../worker/routing/splice.ts';
+import { IMAP_SPLICE } from '../../../worker/imap/proxy.ts';
 
 const PROTOCOL: SpliceProtocol = { saidGoodbye: (c) => c.includes('* BYE '), farewell: '* BYE gone\r\n' };
 
@@ -34,12 +35,12 @@ async function pair(): Promise<[Socket, Socket]> {
   return [dialed, other];
 }
 
-async function spliced(reply = '', pending = ''): Promise<Ends> {
+async function spliced(reply = '', pending = '', protocol = PROTOCOL): Promise<Ends> {
   const [client, proxyClient] = await pair();
   const [proxyBackend, holder] = await pair();
   let done!: () => void;
   const ended = new Promise<void>((r) => (done = r));
-  spliceSessions(proxyClient, proxyBackend, Buffer.from(reply), Buffer.from(pending), PROTOCOL, done);
+  spliceSessions(proxyClient, proxyBackend, Buffer.from(reply), Buffer.from(pending), protocol, done);
   return { client, holder, proxyClient, proxyBackend, ended };
 }
 
@@ -123,5 +124,33 @@ describe('spliceSessions', () => {
     await e.ended;
     await closed;
     expect(e.proxyBackend.destroyed).toBe(true);
+  });
+
+  describe('IMAP goodbye', () => {
+    const farewell = IMAP_SPLICE.farewell;
+
+    it('a message saying "* BYE" earlier does not stop the farewell when the holder then dies', async () => {
+      const e = await spliced('', '', IMAP_SPLICE);
+      const text = readToEnd(e.client);
+      const body = 'Subject: x\r\n\r\n* BYE not really\r\n';
+      const fetch = `* 1 FETCH (BODY[] {${body.length}}\r\n${body})\r\nf OK FETCH completed\r\n`;
+      const seen = read(e.client, (t) => t.endsWith('f OK FETCH completed\r\n'));
+      e.holder.write(fetch);
+      await seen;
+      e.holder.destroy();
+      await e.ended;
+      expect(await text).toBe(fetch + farewell);
+    });
+
+    it('no farewell after LOGOUT (BYE, then the tagged OK) or a drain (BYE last)', async () => {
+      for (const goodbye of ['* BYE logging out\r\nz OK LOGOUT completed\r\n', '* BYE this node is draining; please reconnect\r\n']) {
+        const e = await spliced('', '', IMAP_SPLICE);
+        const text = readToEnd(e.client);
+        e.holder.write('* 3 EXISTS\r\n');
+        e.holder.end(goodbye);
+        await e.ended;
+        expect((await text).endsWith(farewell)).toBe(false);
+      }
+    });
   });
 });
