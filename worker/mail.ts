@@ -75,7 +75,7 @@ export class MailServices {
       log: log.child({ component: 'router' }),
       isLocal: (address) => this.cache.hasDomain(address.slice(address.lastIndexOf('@') + 1)),
       onOutcomes: d.onOutcomes,
-      relay: new Relay({ smarthost: config.relay.smarthost, mxPort: config.relay.mxPort, hostname, log: log.child({ component: 'relay' }) }),
+      relay: new Relay({ smarthost: config.relay.smarthost, mxPort: config.relay.mxPort, dnsServers: config.relay.dnsServers, hostname, log: log.child({ component: 'relay' }) }),
     });
     const queueLog = log.child({ component: 'queue' });
     this.queues = new QueueSupervisor({

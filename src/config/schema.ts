@@ -5,6 +5,7 @@
  * Layering (see loader.ts): defaults → JSON config file → MAILCLUSTER_* environment.
  * Cross-field rules live in `checkCrossFields` and run after every layer is merged.
  */
+import { isIP, isIPv6 } from 'node:net';
 import { z } from 'zod';
 
 export const NODE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -12,6 +13,14 @@ export const ROLES = ['symmetric', 'backend', 'frontend'] as const;
 export type Role = (typeof ROLES)[number];
 
 const port = z.number().int().min(0).max(65535);
+
+/** `ip`, `ip:port` or `[ipv6]:port`, with a port from 1 to 65535: what `dns.Resolver#setServers` takes. */
+function isDnsServer(s: string): boolean {
+  if (isIPv6(s)) return true;
+  const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(s) ?? /^([^:[\]]+)(?::(\d{1,5}))?$/.exec(s);
+  if (!m || !isIP(m[1]!) || (m[0].startsWith('[') && !isIPv6(m[1]!))) return false;
+  return m[2] === undefined || (Number(m[2]) >= 1 && Number(m[2]) <= 65535);
+}
 
 export const configSchema = z.object({
   cluster: z
@@ -116,9 +125,14 @@ export const configSchema = z.object({
       smarthost: z.string().default(''),
       /** Port used when delivering directly to MX hosts. */
       mxPort: port.default(25),
+      /**
+       * DNS servers for direct delivery's MX and MX-host address lookups, e.g. a cluster's own
+       * resolver: `ip` or `ip:port` (IPv6 as `[ip]:port`). Empty = the system's resolver.
+       */
+      dnsServers: z.array(z.string().refine(isDnsServer, 'must be an IP address, optionally with :port (IPv6 as [ip]:port)')).default([]),
     })
     .strict()
-    .default({ smarthost: '', mxPort: 25 }),
+    .default({ smarthost: '', mxPort: 25, dnsServers: [] }),
   smtp: z
     .object({
       /** Name in the greeting and in Received headers; defaults to the node name. */

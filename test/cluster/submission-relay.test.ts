@@ -1,24 +1,31 @@
 /**
  * Submission on 587 (STARTTLS) and 465 (TLS) with AUTH, local delivery, relay to a remote MX played
  * by a local SMTP sink (as smarthost): retry after a temporary failure, an RFC 3464 bounce after a
- * permanent one and after the queue lifetime. Relaying without AUTH is refused.
+ * permanent one and after the queue lifetime. Relaying without AUTH is refused. Last, one node
+ * restarted without the smarthost relays to the sink as the MX that the test DNS server names.
  */
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCluster, type TestCluster } from '../harness/cluster.ts';
 import { addAccounts, inbox, send, subjectOf } from '../harness/mail.ts';
 import { SmtpSink } from '../harness/smtp-sink.ts';
+import { TestDns } from '../harness/dns.ts';
 
 let c: TestCluster;
 const sink = new SmtpSink();
+const dns = new TestDns().set('far.test', { mx: [{ priority: 10, exchange: 'mx.far.test' }] }).set('mx.far.test', { a: ['127.0.0.1'] });
 const PASSWORD = 'password-1';
 
 beforeAll(async () => {
   const port = await sink.start();
+  const dnsServer = await dns.start();
   sink.on('flaky@remote.test', { kind: 'tempfail', times: 2 }).on('gone@remote.test', { kind: 'reject' }).on('slow@remote.test', { kind: 'always-tempfail' });
   c = await startTestCluster({
     env: {
       MAILCLUSTER_RELAY_SMARTHOST: `127.0.0.1:${port}`,
+      // used once a node runs without the smarthost (the last test)
+      MAILCLUSTER_RELAY_DNS_SERVERS: dnsServer,
+      MAILCLUSTER_RELAY_MX_PORT: String(port),
       MAILCLUSTER_QUEUE_RETRY_BASE_MS: '300',
       MAILCLUSTER_QUEUE_RETRY_MAX_MS: '600',
       MAILCLUSTER_QUEUE_LIFETIME_SECONDS: '4',
@@ -30,6 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await c?.stop();
   await sink.stop();
+  await dns.stop();
 });
 
 function submit(node: string, opts: { implicitTls?: boolean; user?: string; pass?: string }, mail: { from: string; to: string | string[]; subject: string }) {
@@ -87,5 +95,15 @@ describe('submission and relay', () => {
     expect(dsn).toMatch(/Status: 4\.3\.0/);
     expect(dsn).toMatch(/gave up after \d+ attempts/);
     expect(sink.attempts.get('slow@remote.test')).toBeGreaterThan(1);
+  });
+
+  it('relays straight to the MX named in DNS when a node has no smarthost', async () => {
+    const n = c.node('mail-2');
+    await n.stop();
+    delete n.env.MAILCLUSTER_RELAY_SMARTHOST;
+    await c.local.startNode(n);
+    await submit('mail-2', { user: 'alice@example.test' }, { from: 'alice@example.test', to: 'carol@far.test', subject: 'via mx' });
+    await expect.poll(() => sink.messages.filter((m) => m.raw.includes('Subject: via mx')).flatMap((m) => m.to), { timeout: 15_000 }).toEqual(['carol@far.test']);
+    expect(dns.queries).toEqual(['far.test MX', 'mx.far.test A']);
   });
 });

@@ -9,6 +9,8 @@ export type Outcome = { address: string; ok: true } | { address: string; ok: fal
 export interface TransactionTarget {
   host: string;
   port: number;
+  /** The name for TLS (SNI) when `host` is an address looked up elsewhere. */
+  servername?: string | undefined;
   lmtp?: boolean;
   auth?: { user: string; pass: string };
   /** Our name in EHLO/LHLO. */
@@ -30,6 +32,7 @@ export async function transact(t: TransactionTarget, from: string, recipients: s
     lmtp: t.lmtp ?? false,
     host: t.host,
     port: t.port,
+    servername: t.servername,
     name: t.name,
     auth: t.auth,
     ignoreTLS: t.lmtp ?? false,
