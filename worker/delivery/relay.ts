@@ -2,14 +2,16 @@
  * Outbound relay for submitted mail to other domains (design §7): through the configured smarthost,
  * or directly to the recipient domain's MX hosts in preference order (falling back to the domain's
  * address record, RFC 5321 §5.1), trying the next host only when a host cannot be reached. A null
- * MX (RFC 7505) fails at once with 556 5.1.10; a failed MX lookup (SERVFAIL, timeout) is 451 4.4.3.
+ * MX (RFC 7505) fails at once with 556 5.1.10, and so does a domain that does not exist (NXDOMAIN,
+ * 550 5.1.2, as Postfix bounces it: waiting days for a name that is not there helps nobody); a
+ * failed MX lookup (SERVFAIL, timeout) is 451 4.4.3.
  *
  * Name lookups: with `dnsServers` set, the MX records and the MX hosts' addresses (A, else AAAA) are
  * asked of those servers, and each address is tried in turn with the host name kept as the TLS
  * server name; otherwise the system's servers answer the MX lookup and nodemailer resolves the host
  * name itself (the system resolver, /etc/hosts included).
  */
-import { Resolver } from 'node:dns/promises';
+import { lookup, Resolver } from 'node:dns/promises';
 import type { Logger } from '../../src/log/logger.ts';
 import { isConnectionFailure, transact, type Outcome } from './smtp-client.ts';
 
@@ -65,6 +67,7 @@ export class Relay {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
       if (!NO_RECORD.has(code)) return failAll(false, `451 4.4.3 MX lookup for ${domain} failed: ${code}`);
+      if (code === 'ENOTFOUND' && !(await this.mayExist(domain))) return failAll(true, `550 5.1.2 domain ${domain} does not exist`);
       hosts = [domain];
     }
     let last: Outcome[] = [];
@@ -86,6 +89,21 @@ export class Relay {
       }
     }
     return last;
+  }
+
+  /**
+   * After NXDOMAIN for `domain`'s MX: whether the name may still have an address. With `dnsServers`
+   * those servers have said no; with the system's, a name from /etc/hosts (which the MX query does
+   * not read) still counts, as does any answer other than "not found".
+   */
+  private async mayExist(domain: string): Promise<boolean> {
+    if (this.ownAddresses) return false;
+    try {
+      await lookup(domain);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code !== 'ENOTFOUND';
+    }
   }
 
   /** The addresses to connect to for an MX host: looked up here with `dnsServers`, else the name itself. */

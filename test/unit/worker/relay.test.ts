@@ -149,6 +149,10 @@ describe('Relay direct to MX', () => {
     expect(dns.queries).toEqual(['v6.test MX', 'mx-v6.test A', 'mx-v6.test AAAA']);
   });
 
+  it('fails a domain that does not exist (NXDOMAIN) at once with 550 5.1.2', async () => {
+    expect(await send('x@nowhere.test')).toEqual([{ address: 'x@nowhere.test', ok: false, permanent: true, reply: '550 5.1.2 domain nowhere.test does not exist' }]);
+  });
+
   it('answers 451 4.4.3 (temporary) when the MX lookup fails', async () => {
     expect(await send('x@broken.test')).toEqual([{ address: 'x@broken.test', ok: false, permanent: false, reply: '451 4.4.3 MX lookup for broken.test failed: ESERVFAIL' }]);
     expect(sinks.map((s) => s.rcpts)).toEqual([0, 0, 0, 0]);
