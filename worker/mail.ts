@@ -113,8 +113,10 @@ export class MailServices {
         // Every recipient is open somewhere right now: deliver before 250, locally or over LMTP to
         // the holder (which fsyncs into the maildir before it answers); no spool on this node.
         eligible: (rcpts) => rcpts.every((r) => d.holds.isServing(r) || d.view.nodes.has(d.locks.where(r)?.holder ?? '')),
-        deliver: async (from, rcpts, message) => {
-          const out = await this.router.route(from, rcpts, message);
+        deliver: async (from, rcpts, message, queueId) => {
+          // stored under its queue id, so that the spool's retry of an unclear outcome (the holder
+          // stored it, then its reply was lost) finds the copy instead of storing a second one
+          const out = await this.router.route(from, rcpts, message, { queueId, retry: false });
           const failed = out.filter((r) => !r.ok);
           // every recipient refused for good (mailbox full, …): say so at DATA rather than bounce later
           if (failed.length === out.length && failed.every((r) => r.permanent)) return { pending: [], refusal: failed[0]!.reply };

@@ -10,10 +10,14 @@
  * - At most `maxConnections` connections; further sends wait for a free one. Each new connection
  *   logs in with fresh one-time peer credentials (`credentials()`).
  * - A connection that failed in any way is closed, never reused. A send that fails on a reused
- *   connection before any reply (the holder closed it while idle) is retried once on a new one.
+ *   connection without a reply (the holder closed it while idle, or went away mid-send) is retried
+ *   once on a new one, as a retry of `queued` (ENVID `<id>.retry`): if the holder stored the
+ *   message before the connection broke, it does not store it twice.
  * - Connections idle for `idleMs` are closed (below smtp-server's own idle timeout).
  */
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { QueuedDelivery } from './local.ts';
+import { encodeEnvid } from '../lmtp/envid.ts';
 
 export interface LmtpPoolOptions {
   host: string;
@@ -38,17 +42,21 @@ export class LmtpPool {
 
   constructor(private readonly o: LmtpPoolOptions) {}
 
-  /** `envid`: the DSN envelope id to send with MAIL FROM (the holder's LMTP advertises DSN). */
-  async send(from: string, to: string[], message: Buffer, envid?: string): Promise<LmtpResult> {
+  /**
+   * `queued`: the queue id the holder stores the message under, sent as the ENVID of MAIL FROM (the
+   * holder's LMTP advertises DSN). Without one, a send is never retried here: a second copy could
+   * not be told from the first.
+   */
+  async send(from: string, to: string[], message: Buffer, queued?: QueuedDelivery): Promise<LmtpResult> {
     const reused = this.idle.length > 0;
     const p = await this.acquire();
     try {
-      return await this.sendOn(p, from, to, message, envid);
+      return await this.sendOn(p, from, to, message, queued && encodeEnvid(queued));
     } catch (err) {
       const e = err as { responseCode?: number; code?: string };
-      if (!reused || e.responseCode || e.code === 'EMESSAGE') throw err;
+      if (!reused || !queued || e.responseCode || e.code === 'EMESSAGE') throw err;
       const fresh = await this.acquire(true);
-      return this.sendOn(fresh, from, to, message, envid);
+      return this.sendOn(fresh, from, to, message, encodeEnvid({ ...queued, retry: true }));
     }
   }
 

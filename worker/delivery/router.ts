@@ -13,7 +13,6 @@ import { returnPathHeader } from '../../src/util/mail-headers.ts';
 import type { AccountHolds } from '../holds.ts';
 import { peerCredentials } from '../lmtp/peer-auth.ts';
 import { DeliveryError, type LocalDelivery, type QueuedDelivery } from './local.ts';
-import { encodeEnvid } from '../lmtp/envid.ts';
 
 import { LmtpPool } from './lmtp-pool.ts';
 import { outcomesOf, type Outcome } from './smtp-client.ts';
@@ -101,7 +100,7 @@ export class Router {
     const port = node?.value.ports.lmtp;
     if (!node || !port) return recipients.map((address) => ({ address, ok: false, permanent: false, reply: `451 4.4.0 holder ${holder} unreachable` }));
     const raw = Buffer.concat([Buffer.from(returnPathHeader(from)), message]);
-    return outcomesOf(`${holder} lmtp`, recipients, this.lmtpPool(node.value.address, port).send(from, recipients, raw, queued && encodeEnvid(queued)));
+    return outcomesOf(`${holder} lmtp`, recipients, this.lmtpPool(node.value.address, port).send(from, recipients, raw, queued));
   }
 
   /**

@@ -19,11 +19,13 @@ export interface SpoolDataOptions {
   onQueued: (env: Envelope) => void;
   /**
    * Direct delivery when every recipient's holder is known: the message goes into the maildirs
-   * (here, or through the holder over LMTP) before 250, with no spool on this node. Returns the
-   * recipients that still need the spool (any failure falls back to the queue, which retries or
-   * bounces), or, when every recipient was refused permanently, the refusal to answer DATA with.
+   * (here, or through the holder over LMTP) before 250, with no spool on this node, stored under
+   * `queueId`. Returns the recipients that still need the spool (any failure falls back to the
+   * queue, which retries or bounces; its first try there counts as a retry, since the direct
+   * attempt's outcome may be unknown), or, when every recipient was refused permanently, the
+   * refusal to answer DATA with.
    */
-  direct?: { eligible: (rcpts: string[]) => boolean; deliver: (from: string, rcpts: string[], message: Buffer) => Promise<{ pending: string[]; refusal?: string }> };
+  direct?: { eligible: (rcpts: string[]) => boolean; deliver: (from: string, rcpts: string[], message: Buffer, queueId: string) => Promise<{ pending: string[]; refusal?: string }> };
 }
 
 export function spoolData(
@@ -91,11 +93,12 @@ async function deliverDirect(
   }
   if (stream.sizeExceeded) return cb(smtpError(552, '5.3.4', 'message too big'));
   try {
-    const { pending, refusal } = await o.direct!.deliver(from, rcpts, message);
+    const { pending, refusal } = await o.direct!.deliver(from, rcpts, message, id);
     const m = refusal ? /^(5\d\d) (5\.\d{1,3}\.\d{1,3}) (.*)$/.exec(refusal) : undefined;
     if (m) return cb(smtpError(Number(m[1]), m[2]!, m[3]!));
     if (pending.length > 0) {
-      const env = await o.spool.accept(id, '', Readable.from([message]), newEnvelope(from, pending, kind.source, kind.authenticatedAs), Number.MAX_SAFE_INTEGER);
+      // attempted once already (directly): the queue delivers it as a retry (QueuedDelivery)
+      const env = await o.spool.accept(id, '', Readable.from([message]), { ...newEnvelope(from, pending, kind.source, kind.authenticatedAs), attempts: 1 }, Number.MAX_SAFE_INTEGER);
       o.onQueued(env);
     }
     cb(null, `2.0.0 Ok: ${pending.length ? 'queued' : 'delivered'} as ${id}`);
