@@ -11,7 +11,7 @@ import type { Etcd3 } from 'etcd3';
 import { z } from 'zod';
 import type { Keys } from '../cluster/keys.ts';
 import { parseJson } from '../cluster/values.ts';
-import { normaliseDomain, parseAccount } from '../util/account.ts';
+import { AccountNameError, normaliseDomain, parseAccount } from '../util/account.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 
 export const domainValueSchema = z.object({ created: z.number() });
@@ -139,8 +139,10 @@ export class AccountDirectory {
     let entry: AccountEntry | undefined;
     try {
       entry = await this.getAccount(input);
-    } catch {
-      return undefined;
+    } catch (err) {
+      // a name that cannot be an account has no password; an unreadable directory is no answer
+      if (err instanceof AccountNameError) return undefined;
+      throw err;
     }
     if (!entry || !entry.enabled) {
       // Spend the same time as a real check, so response times do not reveal which accounts exist.

@@ -31,7 +31,11 @@ export interface Pop3Maildrop {
 export type Pop3Route = { kind: 'local' } | { kind: 'proxy'; host: string; port: number } | { kind: 'unavailable'; reason: string };
 
 export interface Pop3Hooks {
-  /** The normalised account name when the credentials are right, else undefined. */
+  /**
+   * The normalised account name when the credentials are right, else undefined. Rejects when they
+   * cannot be checked now (the account directory is unreachable): a temporary failure, never a
+   * wrong password.
+   */
   authenticate(user: string, password: string): Promise<string | undefined>;
   /** Where the session for `account` runs: here, proxied to the holder, or not now. */
   route(account: string): Promise<Pop3Route>;

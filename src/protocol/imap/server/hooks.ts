@@ -65,7 +65,11 @@ export interface ImapAccount {
 export type LoginRoute = { kind: 'local' } | { kind: 'proxy'; host: string; port: number } | { kind: 'unavailable'; reason: string };
 
 export interface ImapHooks {
-  /** The normalised account name when the credentials are right, else undefined. */
+  /**
+   * The normalised account name when the credentials are right, else undefined. Rejects when they
+   * cannot be checked now (the account directory is unreachable): a temporary failure, never a
+   * wrong password.
+   */
   authenticate(user: string, password: string): Promise<string | undefined>;
   /** Where the session for `account` runs: here, proxied to the holder, or not now. */
   route(account: string): Promise<LoginRoute>;

@@ -28,7 +28,12 @@ const PLAINTEXT_REFUSED = 'plaintext authentication disallowed on non-secure con
 async function login(s: Pop3Session, user: string, password: string): Promise<Buffer | undefined> {
   const peer = s.o.isPeerPassword?.(password) ?? false;
   if (!passwordsAllowed(s) && !peer) throw refuse(PLAINTEXT_REFUSED, 'AUTH');
-  const account = await s.o.hooks.authenticate(user, password);
+  const account = await s.o.hooks.authenticate(user, password).catch((err: unknown) => {
+    s.io.log('warn', { err, account: user.slice(0, 256) }, 'pop3 credentials not checked');
+    s.state = { kind: 'authorization' };
+    // RFC 3206: a temporary system problem, not wrong credentials (which clients ask the user about)
+    throw refuse('cannot check credentials now; please retry', 'SYS/TEMP');
+  });
   if (!account) {
     s.io.log('info', { account: user.slice(0, 256) }, 'pop3 login failed'); // never the password
     s.state = { kind: 'authorization' };

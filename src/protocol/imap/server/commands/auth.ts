@@ -22,7 +22,11 @@ const ROUTE_PATIENCE_MS = 30_000;
 async function login(s: ImapSession, tag: string, user: string, password: string): Promise<Done | undefined> {
   const peer = s.o.isPeerPassword?.(password) ?? false;
   if (!s.io.secure && !s.o.allowPlaintextAuth && !peer) throw no('use STARTTLS (or port 993) before sending a password', 'PRIVACYREQUIRED');
-  const account = await s.o.hooks.authenticate(user, password);
+  const account = await s.o.hooks.authenticate(user, password).catch((err: unknown) => {
+    s.io.log('warn', { err, account: user.slice(0, 256) }, 'imap credentials not checked');
+    // a client told AUTHENTICATIONFAILED asks its user for a new password: this is not that
+    throw no('cannot check credentials now; please retry', 'UNAVAILABLE');
+  });
   if (!account) {
     s.io.log('info', { account: user.slice(0, 256) }, 'imap login failed'); // never the password
     await new Promise((r) => setTimeout(r, 200)); // blunt password guessing a little

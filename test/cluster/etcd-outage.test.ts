@@ -1,0 +1,72 @@
+/**
+ * What clients see while etcd is unreachable (the account directory and the lock service are
+ * gone), with real etcd and real nodes:
+ * - mail for an account the node saw recently is still accepted (250) and is in the INBOX once
+ *   after etcd is back; mail for a name it cannot check gets a temporary 451, never a 5xx;
+ * - logins that cannot be checked fail temporarily: IMAP `NO [UNAVAILABLE]`, POP3
+ *   `-ERR [SYS/TEMP]`, submission `454 4.7.0`, never "wrong password" (a client told that asks
+ *   its user for a new password);
+ * - once etcd is back, logins work again with no operator action.
+ */
+import nodemailer from 'nodemailer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestCluster, type TestCluster } from '../harness/cluster.ts';
+import { addAccounts, inbox, send, subjectOf } from '../harness/mail.ts';
+import { RawImap } from '../harness/imap.ts';
+import { Pop3Client } from '../harness/pop3.ts';
+
+let c: TestCluster;
+let alice = '';
+let bob = '';
+const port = (node: string, p: 'IMAP' | 'POP3' | 'SUBMISSION'): number => Number(c.node(node).env[`MAILCLUSTER_PORTS_${p}`]);
+
+beforeAll(async () => {
+  c = await startTestCluster();
+  await c.electedController();
+  [alice, bob] = (await addAccounts(c, 'example.test', ['alice', 'bob'])) as [string, string];
+});
+afterAll(async () => c?.stop());
+
+const reply = (p: Promise<unknown>): Promise<string> =>
+  p.then((x) => (x as { response: string }).response, (e: { response?: string; message?: string }) => e.response ?? e.message ?? String(e));
+
+async function imapLogin(node: string, user: string): Promise<string> {
+  const s = await RawImap.open(port(node, 'IMAP'));
+  const r = await s.cmd('l', `LOGIN ${user} password-1`);
+  s.close();
+  return r.trim().split('\r\n').pop()!;
+}
+
+async function pop3Login(node: string, user: string): Promise<string> {
+  const { client } = await Pop3Client.open(port(node, 'POP3'));
+  await client.cmd(`USER ${user}`);
+  const r = await client.cmd('PASS password-1');
+  await client.cmd('QUIT').catch(() => undefined);
+  return r.trim();
+}
+
+function submit(node: string, user: string) {
+  const t = nodemailer.createTransport({ host: '127.0.0.1', port: port(node, 'SUBMISSION'), secure: false, requireTLS: true, tls: { rejectUnauthorized: false }, auth: { user, pass: 'password-1' } });
+  return t.sendMail({ from: user, to: alice, subject: 'submitted', text: 'x' }).finally(() => t.close());
+}
+
+describe('an etcd outage', () => {
+  it('keeps mail for known accounts coming in, and fails what it cannot check temporarily', async () => {
+    await send(c, 'mail-1', { from: 'x@remote.test', to: alice, subject: 'before' }); // mail-1 has now seen alice
+    await c.local.etcd.stop();
+    try {
+      await new Promise((r) => setTimeout(r, 6000)); // past the directory cache's 5 s and the lease: nodes have fenced themselves
+      expect(await reply(send(c, 'mail-1', { from: 'x@remote.test', to: alice, subject: 'during' }))).toMatch(/^250 /);
+      expect(await reply(send(c, 'mail-2', { from: 'x@remote.test', to: bob, subject: 'unchecked' }))).toMatch(/^451 4\.3\.0 /);
+      expect(await imapLogin('mail-2', bob)).toMatch(/^l NO \[UNAVAILABLE\] /);
+      expect(await pop3Login('mail-2', bob)).toMatch(/^-ERR \[SYS\/TEMP\] /);
+      expect(await reply(submit('mail-2', bob))).toMatch(/^454 4\.7\.0 /);
+    } finally {
+      await c.local.etcd.start();
+    }
+    // the mail accepted during the outage is delivered once the cluster is back, exactly once
+    await expect.poll(() => inbox(c, alice).map(subjectOf).sort(), { timeout: 60_000, interval: 500 }).toEqual(['before', 'during']);
+    await expect.poll(() => imapLogin('mail-2', bob), { timeout: 30_000, interval: 500 }).toMatch(/^l OK /);
+    expect(await pop3Login('mail-2', bob)).toMatch(/^\+OK /);
+  });
+});
