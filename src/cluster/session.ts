@@ -8,12 +8,14 @@
  *   from a pause is not serving before any timer runs. Since etcd refreshes the TTL when it
  *   receives a keep-alive, which is after we sent it, the lease cannot expire inside our window.
  * - When the window closes (or etcd says the lease is gone) the session emits `fenced` once with
- *   `servingUntil` (when serving stopped) and then recovers on its own: it revokes the old lease
- *   (best effort), grants a new one and registers again, emitting `registered` with the new lease.
- *   Grants bound to the old lease are never reused.
+ *   `servingUntil` (when serving stopped) and then recovers on its own: it revokes the old lease,
+ *   grants a new one and registers again, emitting `registered` with the new lease. The revoke is
+ *   retried before every registration attempt until etcd confirms it (or no longer knows the
+ *   lease), so grants bound to the old lease are gone by the time the node serves again rather
+ *   than lingering for a TTL after an etcd outage. Grants bound to the old lease are never reused.
  */
 import { EventEmitter } from 'node:events';
-import type { Etcd3, IDuplexStream, ILeaseKeepAliveRequest, ILeaseKeepAliveResponse } from 'etcd3';
+import { EtcdLeaseInvalidError, type Etcd3, type IDuplexStream, type ILeaseKeepAliveRequest, type ILeaseKeepAliveResponse } from 'etcd3';
 import type { Logger } from '../log/logger.ts';
 import { backoffMs, sleep, systemClock, type Clock } from '../util/clock.ts';
 import type { Keys } from './keys.ts';
@@ -41,6 +43,8 @@ export interface SessionEvents {
 export class NodeSession extends EventEmitter<SessionEvents> {
   private stateValue: SessionState = 'starting';
   private leaseValue = '';
+  /** Leases of earlier registrations not yet confirmed revoked (see revokeRetired). */
+  private readonly retired = new Set<string>();
   private validUntil = 0;
   private pending: number[] = [];
   private stream: IDuplexStream<ILeaseKeepAliveRequest, ILeaseKeepAliveResponse> | undefined;
@@ -98,6 +102,7 @@ export class NodeSession extends EventEmitter<SessionEvents> {
     for (let attempt = 0; ; attempt++) {
       if (this.superseded(gen)) return;
       try {
+        await this.revokeRetired();
         const sentAt = this.clock.now();
         const grant = await this.o.etcd.leaseClient.leaseGrant({ TTL: this.o.ttlSeconds });
         const lease = grant.ID;
@@ -117,6 +122,16 @@ export class NodeSession extends EventEmitter<SessionEvents> {
         this.o.log.warn({ err, attempt }, 'registration failed');
         await sleep(backoffMs(attempt, 100, 2000), signal);
       }
+    }
+  }
+
+  /** Revokes the leases of earlier registrations; throws while etcd cannot confirm it. */
+  private async revokeRetired(): Promise<void> {
+    for (const id of [...this.retired]) {
+      await this.o.etcd.leaseClient.leaseRevoke({ ID: id }).catch((err: unknown) => {
+        if (!(err instanceof EtcdLeaseInvalidError)) throw err; // expired already: nothing left to revoke
+      });
+      this.retired.delete(id);
     }
   }
 
@@ -200,8 +215,10 @@ export class NodeSession extends EventEmitter<SessionEvents> {
     const servingUntil = Math.min(this.validUntil, this.clock.now());
     this.o.log.warn({ reason, servingUntil, lease: old }, 'self-fenced');
     this.emit('fenced', { servingUntil, reason, lease: old });
-    // Revoke so that our grants become available at once rather than at expiry; then register anew.
-    void this.o.etcd.leaseClient.leaseRevoke({ ID: old }).catch(() => undefined).then(() => this.register());
+    // Revoke (first thing in register) so that our grants become available at once rather than at
+    // expiry; then register anew.
+    if (old) this.retired.add(old);
+    void this.register();
   }
 }
 

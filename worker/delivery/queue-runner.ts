@@ -36,6 +36,8 @@ export class QueueRunner {
   private readonly envs = new Map<string, Envelope>();
   /** Waiting messages (timer set, not in flight) by pending recipient, for retryFor. */
   private readonly waitingFor = new Map<string, Set<string>>();
+  /** Messages in flight when a recipient's grant went away (retryFor): retried at once if deferred. */
+  private readonly releasedInFlight = new Set<string>();
   /** Messages found in the spool at start: the run before may have been delivering them. */
   private readonly recovered = new Set<string>();
   private stopped = false;
@@ -88,12 +90,16 @@ export class QueueRunner {
   /**
    * Retries now every waiting message with `account` among its pending recipients: called when
    * the account's grant goes away (its holder stopped, died or moved it), so mail that waited for
-   * an unreachable holder is routed to the next one instead of sleeping out its backoff.
-   * Returns how many were rescheduled.
+   * an unreachable holder is routed to the next one instead of sleeping out its backoff. A
+   * message in flight right now (its attempt may be failing on the grant that just went) is
+   * retried as soon as that attempt ends, if it ends deferred. Returns how many were rescheduled.
    */
   retryFor(account: string): number {
     const ids = [...(this.waitingFor.get(account) ?? [])];
     for (const id of ids) this.schedule(this.envs.get(id)!, 0);
+    for (const id of this.inflight.keys()) {
+      if (this.envs.get(id)?.recipients.some((r) => r.state === 'pending' && r.address === account)) this.releasedInFlight.add(id);
+    }
     return ids.length;
   }
 
@@ -107,7 +113,8 @@ export class QueueRunner {
       this.unindex(env);
       const p = this.attempt(env).then((retryInMs) => {
         this.inflight.delete(env.id);
-        if (retryInMs !== undefined) this.schedule(env, retryInMs);
+        const released = this.releasedInFlight.delete(env.id);
+        if (retryInMs !== undefined) this.schedule(env, released ? 0 : retryInMs);
         else {
           this.envs.delete(env.id);
           this.recovered.delete(env.id);

@@ -72,6 +72,30 @@ describe('QueueRunner', () => {
     await runner.stop();
   });
 
+  it('a grant that goes away while an attempt for it is in flight retries the message as soon as that attempt is deferred', async () => {
+    const spool = new Spool(dir, 'mail-3');
+    await spool.init();
+    let calls = 0;
+    let release!: () => void;
+    const router = {
+      route: async (_from: string, rcpts: string[]) => {
+        calls++;
+        // the first attempt is still waiting on the old grant when it goes away
+        if (calls === 1) await new Promise<void>((r) => (release = r));
+        return rcpts.map((address) => (calls === 1 ? { address, ok: false, permanent: false, reply: '451 4.3.0 not held' } : { address, ok: true }));
+      },
+    } as unknown as Router;
+    const runner = new QueueRunner({ spool, router, log: silentLogger, retryBaseMs: 60_000, retryMaxMs: 60_000, lifetimeMs: 3_600_000 });
+    await runner.start();
+    runner.enqueue(await spool.accept(newQueueId(), '', Readable.from([Buffer.from('Subject: x\r\n\r\nhi\r\n')]), newEnvelope('s@remote.test', ['a@example.test'], 'inbound'), 1 << 20));
+    await expect.poll(() => calls).toBe(1);
+    expect(runner.retryFor('a@example.test')).toBe(0); // in flight: not rescheduled now...
+    release();
+    await expect.poll(() => calls).toBe(2); // ...but retried at once when it fails, not in a minute
+    await expect.poll(() => runner.depth).toBe(0);
+    await runner.stop();
+  });
+
   it('delivers as a retry whatever may have been stored already: recovered at start, a later attempt, a taken-over spool', async () => {
     const spool = new Spool(dir, 'mail-2');
     await spool.init();
