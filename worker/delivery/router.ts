@@ -13,6 +13,7 @@ import { returnPathHeader } from '../../src/util/mail-headers.ts';
 import type { AccountHolds } from '../holds.ts';
 import { peerCredentials } from '../lmtp/peer-auth.ts';
 import { DeliveryError, type LocalDelivery, type QueuedDelivery } from './local.ts';
+import { isDiskFull } from '../../src/util/errno.ts';
 
 import { LmtpPool } from './lmtp-pool.ts';
 import { outcomesOf, type Outcome } from './smtp-client.ts';
@@ -89,6 +90,7 @@ export class Router {
         } catch (err) {
           if (err instanceof DeliveryError) return { address, ok: false, permanent: err.permanent, reply: err.reply };
           this.o.log.warn({ err, account: address }, 'local delivery failed');
+          if (isDiskFull(err)) return { address, ok: false, permanent: false, reply: '452 4.3.1 insufficient system storage' };
           return { address, ok: false, permanent: false, reply: `451 4.3.0 local delivery failed: ${(err as Error).message}` };
         }
       }),

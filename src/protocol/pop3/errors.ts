@@ -5,6 +5,7 @@
  * response code. Anything else is an internal failure: `-ERR [SYS/TEMP]` without details.
  */
 import type { RespCode } from './response.ts';
+import { isDiskFull } from '../../util/errno.ts';
 
 export class Pop3Error extends Error {
   constructor(message: string, readonly code?: RespCode, readonly bad = false) {
@@ -30,5 +31,6 @@ export function toPop3Error(e: unknown): { error: Pop3Error; internal: boolean }
   const code = (e as { code?: unknown } | undefined)?.code;
   const known = typeof code === 'string' ? BY_CODE[code] : undefined;
   if (known) return { error: new Pop3Error(known.text, known.code), internal: false };
+  if (isDiskFull(e)) return { error: new Pop3Error('the server is out of disk space; please try again later', 'SYS/TEMP'), internal: true };
   return { error: new Pop3Error('internal server error', 'SYS/TEMP'), internal: true };
 }

@@ -1,9 +1,12 @@
 /**
  * The one place IMAP replies are chosen for errors (style habit 5): handlers throw ImapError for
  * protocol-level refusals; storage and cluster errors arrive with a `code` and are mapped here.
- * Anything else is an internal failure: `NO [SERVERBUG]` without details (details go to the log).
+ * A full disk is `NO [UNAVAILABLE]`: temporary, and not the user's quota (still logged, since an
+ * operator must act). Anything else is an internal failure: `NO [SERVERBUG]` without details
+ * (details go to the log).
  */
 import type { AtomResponseCode } from '../response-codes.ts';
+import { isDiskFull } from '../../../util/errno.ts';
 
 export class ImapError extends Error {
   constructor(readonly status: 'NO' | 'BAD', message: string, readonly code?: AtomResponseCode | 'BADCHARSET') {
@@ -36,6 +39,7 @@ export function toImapError(err: unknown): { error: ImapError; internal: boolean
   const code = (err as { code?: unknown } | undefined)?.code;
   const known = typeof code === 'string' ? BY_CODE[code] : undefined;
   if (known) return { error: new ImapError('NO', known.text, known.code), internal: false };
+  if (isDiskFull(err)) return { error: new ImapError('NO', 'the server is out of disk space; please try again later', 'UNAVAILABLE'), internal: true };
   return { error: new ImapError('NO', 'internal server error', 'SERVERBUG'), internal: true };
 }
 

@@ -34,6 +34,12 @@ describe('IMAP error mapping', () => {
     expect(internal).toBe(false);
   });
 
+  it.each([['ENOSPC'], ['EDQUOT']])('a full disk (%s) is NO [UNAVAILABLE], temporary and not the user\'s quota, and still logged', (code) => {
+    const { error, internal } = toImapError(Object.assign(new Error(`${code}: no space left on device, write '/srv/mail/x'`), { code }));
+    expect(error).toMatchObject({ status: 'NO', code: 'UNAVAILABLE', message: 'the server is out of disk space; please try again later' });
+    expect(internal).toBe(true);
+  });
+
   it('an unknown error is an internal one: NO [SERVERBUG] without its text', () => {
     const { error, internal } = toImapError(new Error('EIO: read failed at /srv/mail/x'));
     expect(internal).toBe(true);

@@ -1,0 +1,82 @@
+/**
+ * The shared storage runs full (a 4 MiB tmpfs as the storage root, filled up): every client gets a
+ * temporary refusal that says so — SMTP `452 4.3.1` on the holder and through a hand-over, IMAP
+ * `NO [UNAVAILABLE]` — nothing half-written is left in tmp/, new/ or cur/, the UID list and the
+ * mailbox stay as they were, and once space is freed mail flows again with no operator action.
+ * Mounting the tmpfs needs root: without it this test fails and says so.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestCluster, type TestCluster } from '../harness/cluster.ts';
+import { addAccounts, send } from '../harness/mail.ts';
+import { RawImap } from '../harness/imap.ts';
+
+const mount = mkdtempSync(join(tmpdir(), 'mailcluster-full-'));
+const root = join(mount, 'shared');
+let c: TestCluster;
+let alice = '';
+
+beforeAll(async () => {
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mount], { stdio: 'pipe' });
+  } catch (err) {
+    throw new Error(`this test mounts a small tmpfs to fill the storage and needs root: ${(err as Error).message}`);
+  }
+  c = await startTestCluster({ env: { MAILCLUSTER_STORAGE_ROOT: root } });
+  await c.electedController();
+  [alice] = (await addAccounts(c, 'example.test', ['alice'])) as [string];
+  await c.rpc('mail-0', 'acquire', { account: alice });
+});
+afterAll(async () => {
+  await c?.stop();
+  try {
+    execFileSync('umount', [mount], { stdio: 'pipe' });
+  } catch {
+    // not mounted (beforeAll failed before the mount)
+  }
+  rmSync(mount, { recursive: true, force: true });
+});
+
+const free = (): number => {
+  const s = statfsSync(mount);
+  return s.bavail * s.bsize;
+};
+const reply = (p: Promise<unknown>): Promise<string> =>
+  p.then((x) => (x as { response: string }).response, (e: { response?: string; message?: string }) => e.response ?? e.message ?? String(e));
+const dir = (): string => join(root, 'mail', 'example.test', 'alice');
+const files = (sub: string): string[] => readdirSync(join(dir(), sub)).sort();
+
+describe('a full storage', () => {
+  it('refuses temporarily, leaves nothing half-written, and recovers when space is freed', async () => {
+    expect(await reply(send(c, 'mail-0', { from: 'x@remote.test', to: alice, subject: 'first' }))).toMatch(/^250 /);
+    const imap = await RawImap.open(Number(c.node('mail-0').env.MAILCLUSTER_PORTS_IMAP));
+    await imap.cmd('l', `LOGIN ${alice} password-1`);
+    expect(await imap.cmd('s', 'SELECT INBOX')).toContain('* 1 EXISTS');
+    const before = { cur: files('cur'), fresh: files('new'), uids: readFileSync(join(dir(), 'dovecot-uidlist'), 'utf8') };
+
+    writeFileSync(join(mount, 'filler'), Buffer.alloc(Math.max(0, free() - 64 * 1024)));
+    const big = `Subject: big\r\n\r\n${'z'.repeat(200_000)}\r\n`;
+    expect(await reply(send(c, 'mail-0', { from: 'x@remote.test', to: alice, subject: 'big', raw: big }))).toMatch(/^452 4\.3\.1 /);
+    expect(await reply(send(c, 'mail-1', { from: 'x@remote.test', to: alice, subject: 'big', raw: big }))).toMatch(/^452 4\.3\.1 /);
+    expect((await imap.cmd('a', `APPEND INBOX {${big.length}+}\r\n${big}`)).trim()).toMatch(/^a NO \[UNAVAILABLE\] .*disk space/);
+    // flag changes need no space (a rename) and still work
+    expect(await imap.cmd('f', 'STORE 1 +FLAGS (\\Flagged)')).toMatch(/f OK /);
+
+    expect(files('tmp')).toEqual([]);
+    expect(files('new')).toEqual(before.fresh);
+    expect(files('cur').length).toBe(before.cur.length);
+    expect(readFileSync(join(dir(), 'dovecot-uidlist'), 'utf8')).toBe(before.uids);
+
+    rmSync(join(mount, 'filler'));
+    expect(await reply(send(c, 'mail-1', { from: 'x@remote.test', to: alice, subject: 'after' }))).toMatch(/^250 /);
+    expect(await imap.cmd('n', 'NOOP')).toContain('* 2 EXISTS');
+    const fetched = await imap.cmd('u', 'UID FETCH 1:* (FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])');
+    expect(fetched).toMatch(/UID 1 FLAGS \([^)]*\\Flagged/);
+    expect(fetched).toContain('Subject: after');
+    expect(fetched).not.toContain('Subject: big');
+    imap.close();
+  });
+});
