@@ -89,6 +89,26 @@ describe('SMTP intake and routed delivery', () => {
 
   // Last: it stops a node. Before graceful closing, peers' pooled LMTP connections and idle
   // clients kept smtp-server waiting 30 s, so SIGTERM ended in SIGKILL with the lease unrevoked.
+  it('a stalled holder (SIGSTOP) does not hold a sender: 250 within the LMTP reply timeout, the message spooled and delivered once', async () => {
+    const [, u1] = users as [string, string];
+    await send(c, 'mail-0', { from: 'x@remote.test', to: u1, subject: 'warm' }); // mail-0 now has a pooled LMTP connection to mail-1
+    c.node('mail-1').pause();
+    let elapsed = 0;
+    try {
+      const started = Date.now();
+      const r = await send(c, 'mail-0', { from: 'x@remote.test', to: u1, subject: 'while stalled' });
+      elapsed = Date.now() - started;
+      expect(r.response).toMatch(/^250 .*queued as/);
+    } finally {
+      c.node('mail-1').resume();
+    }
+    expect(elapsed).toBeLessThan(15_000); // the 10 s reply timeout, not nodemailer's 30 s nor a retry after it
+    await expect.poll(() => inbox(c, u1).map(subjectOf).filter((s) => s === 'while stalled').length, { timeout: 30_000, interval: 250 }).toBe(1);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(inbox(c, u1).map(subjectOf).filter((s) => s === 'while stalled')).toHaveLength(1);
+    console.log(`smtp: 250 after ${elapsed} ms with the holder stalled`);
+  });
+
   it('SIGTERM closes idle SMTP and pooled LMTP sessions with 421, exits cleanly and frees its accounts at once', async () => {
     const node = c.node('mail-2');
     const idle = connect({ host: '127.0.0.1', port: Number(node.env.MAILCLUSTER_PORTS_SMTP) });

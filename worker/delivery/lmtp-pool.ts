@@ -12,7 +12,8 @@
  * - A connection that failed in any way is closed, never reused. A send that fails on a reused
  *   connection without a reply (the holder closed it while idle, or went away mid-send) is retried
  *   once on a new one, as a retry of `queued` (ENVID `<id>.retry`): if the holder stored the
- *   message before the connection broke, it does not store it twice.
+ *   message before the connection broke, it does not store it twice. A send that timed out is not
+ *   retried: a holder that stopped answering would only stall the retry too.
  * - Connections idle for `idleMs` are closed (below smtp-server's own idle timeout).
  */
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
@@ -26,7 +27,14 @@ export interface LmtpPoolOptions {
   name: string;
   credentials: () => { user: string; pass: string };
   maxConnections?: number;
+  /** Connecting and the greeting (default 3 s). */
   timeoutMs?: number;
+  /**
+   * Silence from the holder once a transaction is under way (default 10 s): a stalled holder (paused,
+   * its disk hung) fails the send after this long, and a direct-path client waiting for its 250 gets
+   * the message spooled instead, not half a minute later.
+   */
+  replyTimeoutMs?: number;
   idleMs?: number;
 }
 
@@ -54,7 +62,7 @@ export class LmtpPool {
       return await this.sendOn(p, from, to, message, queued && encodeEnvid(queued));
     } catch (err) {
       const e = err as { responseCode?: number; code?: string };
-      if (!reused || !queued || e.responseCode || e.code === 'EMESSAGE') throw err;
+      if (!reused || !queued || e.responseCode || e.code === 'EMESSAGE' || e.code === 'ETIMEDOUT') throw err;
       const fresh = await this.acquire(true);
       return this.sendOn(fresh, from, to, message, encodeEnvid({ ...queued, retry: true }));
     }
@@ -105,7 +113,7 @@ export class LmtpPool {
       ignoreTLS: true,
       connectionTimeout: timeout,
       greetingTimeout: timeout,
-      socketTimeout: timeout * 10,
+      socketTimeout: this.o.replyTimeoutMs ?? 10_000,
     });
     this.open++;
     const p: Pooled = { conn, broken: false };
