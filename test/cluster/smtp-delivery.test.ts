@@ -89,6 +89,37 @@ describe('SMTP intake and routed delivery', () => {
 
   // Last: it stops a node. Before graceful closing, peers' pooled LMTP connections and idle
   // clients kept smtp-server waiting 30 s, so SIGTERM ended in SIGKILL with the lease unrevoked.
+  it('a client that drops the connection mid-DATA gets nothing delivered or spooled, on the holder and elsewhere', async () => {
+    const u3 = users[3]!; // held on mail-0
+    for (const node of ['mail-0', 'mail-1']) {
+      for (const drop of ['reset', 'half-close'] as const) {
+        const s = connect({ host: '127.0.0.1', port: Number(c.node(node).env.MAILCLUSTER_PORTS_SMTP) });
+        let said = '';
+        s.on('data', (d: Buffer) => (said += d.toString()));
+        s.on('error', () => undefined);
+        const step = async (line: string, code: string) => {
+          said = '';
+          s.write(line);
+          await expect.poll(() => said, { timeout: 5000 }).toMatch(new RegExp(`^${code} `, 'm'));
+        };
+        await expect.poll(() => said, { timeout: 5000 }).toMatch(/^220 /);
+        await step('EHLO drop.test\r\n', '250');
+        await step('MAIL FROM:<x@remote.test>\r\n', '250');
+        await step(`RCPT TO:<${u3}>\r\n`, '250');
+        await step('DATA\r\n', '354');
+        const partial = `Subject: dropped ${node} ${drop}\r\n\r\nhalf a body, no final dot\r\n`;
+        if (drop === 'reset') {
+          s.write(partial);
+          await new Promise((r) => setTimeout(r, 100));
+          s.destroy();
+        } else s.end(partial);
+      }
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(inbox(c, u3).map(subjectOf).filter((x) => x?.startsWith('dropped'))).toEqual([]);
+    for (const n of ['mail-0', 'mail-1']) expect(readdirSync(join(c.local.dataDir, 'shared', 'queue', n, 'msg'))).toEqual([]);
+  });
+
   it('a stalled holder (SIGSTOP) does not hold a sender: 250 within the LMTP reply timeout, the message spooled and delivered once', async () => {
     const [, u1] = users as [string, string];
     await send(c, 'mail-0', { from: 'x@remote.test', to: u1, subject: 'warm' }); // mail-0 now has a pooled LMTP connection to mail-1
