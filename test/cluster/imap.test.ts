@@ -4,11 +4,14 @@
  * another, a drain ends sessions with `* BYE` and a reason, and a holder killed mid-session drops
  * its clients cleanly, after which a reconnect works on the new holder with the same UIDs.
  */
+import { existsSync, readdirSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
 import Imap from 'imap';
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCluster, type TestCluster } from '../harness/cluster.ts';
-import { addAccounts, send } from '../harness/mail.ts';
+import { addAccounts, maildir, send } from '../harness/mail.ts';
 
 let c: TestCluster;
 let alice: string;
@@ -160,6 +163,32 @@ describe('IMAP across the cluster', () => {
     expect(appended).toBe('OVERQUOTA');
     await send(c, node, { from: 'x@remote.test', to: 'bob@example.test', subject: 'small', raw: 'Subject: small\r\n\r\nhi\r\n' });
     await dir.updateAccount('bob@example.test', { quotaBytes: 0 });
+  });
+
+  it('a client that drops mid-APPEND literal, on the holder or through a proxy, stores nothing and leaves nothing in tmp/', async () => {
+    const bob = 'bob@example.test';
+    const [holder, proxy] = ['mail-0', 'mail-1', 'mail-2'].filter((n) => c.node(n).running) as [string, string];
+    expect((await c.rpc(holder, 'acquire', { account: bob })).holder).toBe(holder);
+    const dir = maildir(c, bob);
+    const list = (sub: string): string[] => (existsSync(join(dir, sub)) ? readdirSync(join(dir, sub)).sort() : []);
+    const before = { fresh: list('new'), cur: list('cur') };
+    for (const node of [holder, proxy]) {
+      const s = connect({ host: '127.0.0.1', port: imapPort(node) });
+      s.on('error', () => undefined);
+      let said = '';
+      s.on('data', (d: Buffer) => (said += d.toString('latin1')));
+      await expect.poll(() => said, { timeout: 5000 }).toMatch(/^\* OK/);
+      s.write(`l LOGIN ${bob} password-1\r\n`);
+      await expect.poll(() => said, { timeout: 10_000 }).toMatch(/l OK/);
+      s.write('a APPEND INBOX {20000}\r\n');
+      await expect.poll(() => said, { timeout: 5000 }).toMatch(/\r\n\+ /);
+      s.write(`Subject: dropped via ${node}\r\n\r\n${'x'.repeat(8000)}`);
+      await new Promise((r) => setTimeout(r, 200));
+      s.destroy();
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(list('tmp')).toEqual([]);
+    expect({ fresh: list('new'), cur: list('cur') }).toEqual(before);
   });
 
   it('a holder killed mid-session drops its clients; a reconnect works on the new holder with the same UIDs', async () => {
