@@ -13,6 +13,7 @@ import { continuation, taggedResponse, untaggedStatus } from '../../src/protocol
 import type { LoginRoute } from '../../src/protocol/imap/server/hooks.ts';
 import { ImapSession, type SessionOptions } from '../../src/protocol/imap/server/session.ts';
 import { openBackend, splice, ProxyError } from './proxy.ts';
+import type { Splice } from '../routing/splice.ts';
 
 export interface ConnectionLimits { maxLineLength: number; maxLiteralSize: number; maxBadCommands: number; idleTimeoutMs: number }
 
@@ -43,6 +44,7 @@ export class ImapConnection {
   private queue: RawCommand[] = [];
   private working = false;
   private handedOff = false;
+  private spliced: { account: string; splice: Splice } | undefined;
   private closed = false;
   private corked = false;
   private readonly onData = (chunk: Buffer): void => this.feed(chunk);
@@ -164,10 +166,13 @@ export class ImapConnection {
     this.session.release();
     this.o.onProxied(1);
     this.o.log.info({ account, holder: `${route.host}:${route.port}` }, 'imap session proxied');
-    splice(this.socket, backend.socket, backend.reply, pending, () => this.o.onProxied(-1));
+    this.spliced = { account, splice: splice(this.socket, backend.socket, backend.reply, pending, () => this.o.onProxied(-1)) };
   }
 
   get proxied(): boolean { return this.handedOff; }
+
+  /** The account this connection is proxied for, with the splice that can end it (else undefined). */
+  get proxiedFor(): { account: string; splice: Splice } | undefined { return this.spliced; }
 
   private end(): void {
     if (this.closed) return;

@@ -18,7 +18,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { peerPassword } from '../routing/peer-login.ts';
 import { backendDialogue, ProxyError, type BackendTarget } from '../routing/backend.ts';
-import { spliceSessions, type SpliceProtocol } from '../routing/splice.ts';
+import { spliceSessions, type Splice, type SpliceProtocol } from '../routing/splice.ts';
 
 export { ProxyError, type BackendTarget };
 
@@ -62,6 +62,6 @@ export const IMAP_SPLICE: SpliceProtocol = {
  * Joins client and backend. `pending` is whatever the client sent after its login command (a
  * pipelining client) — it goes to the backend first. `onEnd` runs once when the session is over.
  */
-export function splice(client: Duplex, backend: Socket, reply: Buffer, pending: Buffer, onEnd?: () => void): void {
-  spliceSessions(client, backend, reply, pending, IMAP_SPLICE, onEnd);
+export function splice(client: Duplex, backend: Socket, reply: Buffer, pending: Buffer, onEnd?: () => void): Splice {
+  return spliceSessions(client, backend, reply, pending, IMAP_SPLICE, onEnd);
 }

@@ -102,6 +102,22 @@ export class ImapServer {
     return n;
   }
 
+  /**
+   * Ends every session proxied from here for `account` with `* BYE` and a reconnect hint: called
+   * when the account's grant goes away, so the holder they are spliced to no longer serves it
+   * (it hung, or lost its lease) and a client must not wait on it. Returns how many were closed.
+   */
+  closeProxied(account: string): number {
+    let n = 0;
+    for (const c of this.connections) {
+      const p = c.proxiedFor;
+      if (p?.account !== account) continue;
+      p.splice.close();
+      n++;
+    }
+    return n;
+  }
+
   /** Sessions served here (logged in or not), excluding connections handed to a proxy. */
   sessionCount(): number {
     return this.sessions().imap;

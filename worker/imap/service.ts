@@ -47,6 +47,11 @@ export class ImapService {
       if (n) d.log.info({ account: hold.account, sessions: n, reason }, 'imap sessions closed');
       void this.registry.closeAccount(hold.account);
     });
+    // The holder this node's proxied sessions are spliced to no longer holds the account.
+    d.view.on('released', (g) => {
+      const n = this.server?.closeProxied(g.account) ?? 0;
+      if (n) d.log.info({ account: g.account, sessions: n, holder: g.holder }, 'proxied imap sessions closed: holder lost the account');
+    });
   }
 
   /** Binds imap (STARTTLS) and imaps; returns the bound ports. */

@@ -13,7 +13,7 @@ import { ok } from '../../src/protocol/pop3/response.ts';
 import type { Pop3Route } from '../../src/protocol/pop3/hooks.ts';
 import { Pop3Session, type Pop3SessionOptions } from '../../src/protocol/pop3/session.ts';
 import { ProxyError } from '../routing/backend.ts';
-import { spliceSessions } from '../routing/splice.ts';
+import { spliceSessions, type Splice } from '../routing/splice.ts';
 import { openPop3Backend, POP3_SPLICE } from './proxy.ts';
 
 export interface Pop3Limits {
@@ -40,6 +40,7 @@ export class Pop3Connection {
   private queue: LineEvent[] = [];
   private working = false;
   private handedOff = false;
+  private spliced: { account: string; splice: Splice } | undefined;
   private closed = false;
   private readonly onData = (chunk: Buffer): void => this.feed(chunk);
 
@@ -76,6 +77,9 @@ export class Pop3Connection {
   }
 
   get proxied(): boolean { return this.handedOff; }
+
+  /** The account this connection is proxied for, with the splice that can end it (else undefined). */
+  get proxiedFor(): { account: string; splice: Splice } | undefined { return this.spliced; }
 
   private feed(chunk: Buffer): void {
     this.queue.push(...this.reader.feed(chunk));
@@ -136,7 +140,7 @@ export class Pop3Connection {
     this.session.handedOff();
     this.o.onProxied(1);
     this.o.log.info({ account, holder: `${route.host}:${route.port}` }, 'pop3 session proxied');
-    spliceSessions(this.socket, backend.socket, backend.reply, pending, POP3_SPLICE, () => this.o.onProxied(-1));
+    this.spliced = { account, splice: spliceSessions(this.socket, backend.socket, backend.reply, pending, POP3_SPLICE, () => this.o.onProxied(-1)) };
   }
 
   private end(): void {

@@ -96,6 +96,21 @@ export class Pop3Server {
     return n;
   }
 
+  /**
+   * Ends every session proxied from here for `account` with `-ERR [SYS/TEMP]` and a reconnect hint:
+   * called when the account's grant goes away (see ImapServer.closeProxied). Returns how many.
+   */
+  closeProxied(account: string): number {
+    let n = 0;
+    for (const c of this.connections) {
+      const p = c.proxiedFor;
+      if (p?.account !== account) continue;
+      p.splice.close();
+      n++;
+    }
+    return n;
+  }
+
   sessions(): { pop3: number; proxied: number } {
     let local = 0;
     for (const c of this.connections) if (!c.proxied && c.session.state.kind !== 'closed') local++;

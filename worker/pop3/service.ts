@@ -40,6 +40,10 @@ export class Pop3Service {
       const n = this.server?.closeAccount(hold.account, closeReason(reason)) ?? 0;
       if (n) d.log.info({ account: hold.account, sessions: n, reason }, 'pop3 sessions closed');
     });
+    d.view.on('released', (g) => {
+      const n = this.server?.closeProxied(g.account) ?? 0;
+      if (n) d.log.info({ account: g.account, sessions: n, holder: g.holder }, 'proxied pop3 sessions closed: holder lost the account');
+    });
   }
 
   /** Binds pop3 (STLS) and pop3s; returns the bound ports. */

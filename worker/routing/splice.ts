@@ -7,7 +7,9 @@
  * after its login command, a pipelining client) goes to the backend first. When either side ends
  * or fails, the other is ended; if the holder goes away without its goodbye (crash, kill), the
  * client gets the protocol's `farewell` line before its socket closes, so a reconnect is routed
- * to the account's new holder. `onEnd` runs once, when the session is over.
+ * to the account's new holder. `onEnd` runs once, when the session is over. The returned `close`
+ * ends the session from this side with the farewell (the holder no longer holds the account: it
+ * hung, or lost its grant), so a client does not wait on a holder that will not answer.
  */
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -23,7 +25,9 @@ export interface SpliceProtocol {
   farewell: string;
 }
 
-export function spliceSessions(client: Duplex, backend: Socket, reply: Buffer, pending: Buffer, protocol: SpliceProtocol, onEnd?: () => void): void {
+export interface Splice { close(): void }
+
+export function spliceSessions(client: Duplex, backend: Socket, reply: Buffer, pending: Buffer, protocol: SpliceProtocol, onEnd?: () => void): Splice {
   let ended = false;
   let previous: Buffer = Buffer.alloc(0);
   let last: Buffer = Buffer.alloc(0);
@@ -62,6 +66,7 @@ export function spliceSessions(client: Duplex, backend: Socket, reply: Buffer, p
   client.on('error', () => end());
   client.on('close', () => end());
   client.on('end', () => end());
+  return { close: () => end(protocol.farewell) };
 }
 
 function pauseUntilDrained(source: Duplex, sink: Duplex): void {
