@@ -18,6 +18,7 @@ import type { ImapHooks } from '../../src/protocol/imap/server/hooks.ts';
 import { ImapConnection, type ConnectionLimits } from './connection.ts';
 import { isPeerPassword } from '../routing/peer-login.ts';
 import { bindClientListener } from '../client-listener.ts';
+import { closeSpliced } from '../routing/splice.ts';
 
 /** RFC 3501 §5.4: an autologout timer must be at least 30 minutes. */
 export const DEFAULT_LIMITS: ConnectionLimits = { maxLineLength: 65536, maxLiteralSize: 50 * 1024 * 1024, maxBadCommands: 20, idleTimeoutMs: 30 * 60_000 };
@@ -108,14 +109,7 @@ export class ImapServer {
    * (it hung, or lost its lease) and a client must not wait on it. Returns how many were closed.
    */
   closeProxied(account: string): number {
-    let n = 0;
-    for (const c of this.connections) {
-      const p = c.proxiedFor;
-      if (p?.account !== account) continue;
-      p.splice.close();
-      n++;
-    }
-    return n;
+    return closeSpliced(this.connections, account);
   }
 
   /** Sessions served here (logged in or not), excluding connections handed to a proxy. */

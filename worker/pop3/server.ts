@@ -17,6 +17,7 @@ import { err, SIGN_OFF } from '../../src/protocol/pop3/response.ts';
 import { isPeerPassword } from '../routing/peer-login.ts';
 import { bindClientListener } from '../client-listener.ts';
 import { Pop3Connection, type Pop3Limits } from './connection.ts';
+import { closeSpliced } from '../routing/splice.ts';
 
 /** RFC 2449 §4: command lines up to 255 octets; RFC 1939 §3: autologout after at least 10 minutes. */
 export const DEFAULT_POP3_LIMITS: Pop3Limits = { maxLineLength: 255, maxBadCommands: 20, idleTimeoutMs: 10 * 60_000 };
@@ -101,14 +102,7 @@ export class Pop3Server {
    * called when the account's grant goes away (see ImapServer.closeProxied). Returns how many.
    */
   closeProxied(account: string): number {
-    let n = 0;
-    for (const c of this.connections) {
-      const p = c.proxiedFor;
-      if (p?.account !== account) continue;
-      p.splice.close();
-      n++;
-    }
-    return n;
+    return closeSpliced(this.connections, account);
   }
 
   sessions(): { pop3: number; proxied: number } {

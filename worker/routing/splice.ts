@@ -27,6 +27,21 @@ export interface SpliceProtocol {
 
 export interface Splice { close(): void }
 
+/** A connection that may have been spliced to a holder for `account`. */
+export interface MaybeSpliced { readonly proxiedFor: { account: string; splice: Splice } | undefined }
+
+/** Closes (with the farewell) every spliced connection of `account`; returns how many. */
+export function closeSpliced(connections: Iterable<MaybeSpliced>, account: string): number {
+  let n = 0;
+  for (const c of connections) {
+    const p = c.proxiedFor;
+    if (p?.account !== account) continue;
+    p.splice.close();
+    n++;
+  }
+  return n;
+}
+
 export function spliceSessions(client: Duplex, backend: Socket, reply: Buffer, pending: Buffer, protocol: SpliceProtocol, onEnd?: () => void): Splice {
   let ended = false;
   let previous: Buffer = Buffer.alloc(0);
