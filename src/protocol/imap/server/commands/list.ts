@@ -74,13 +74,9 @@ export class FolderTree {
 /** INBOX first, then by name. */
 const byName = (x: string, y: string): number => (isInbox(x) ? -1 : isInbox(y) ? 1 : x.localeCompare(y));
 
+/** Plain LIST: every folder and parent the pattern matches; the extended answer with no options. */
 export function listEntries(tree: FolderTree, match: (name: string) => boolean, specialUse: (name: string) => string | undefined): ListEntry[] {
-  return tree.names().filter(match).sort(byName).map((name) => {
-    const attributes = tree.attributes(name, tree.folders.has(name));
-    const use = specialUse(name);
-    if (use) attributes.push(use);
-    return { attributes, delimiter: '/', name };
-  });
+  return extendedEntries(tree, [], match, specialUse, [], false);
 }
 
 export function lsubEntries(tree: FolderTree, subscriptions: readonly string[], match: (name: string) => boolean): ListEntry[] {
@@ -127,8 +123,11 @@ export function extendedEntries(
     });
 }
 
-/** Sends an extended LIST's answer, each selectable folder's `* STATUS` after its LIST line. */
-async function sendExtended(s: ImapSession, cmd: ListCommand, tree: FolderTree, match: (name: string) => boolean): Promise<void> {
+/**
+ * Sends LIST's answer (plain LIST is the extended one with no options), each selectable folder's
+ * `* STATUS` after its LIST line when RETURN (STATUS) asked for it.
+ */
+async function sendList(s: ImapSession, cmd: ListCommand, tree: FolderTree, match: (name: string) => boolean): Promise<void> {
   const a: ImapAccount = s.account!;
   const selection = cmd.selection ?? [];
   const returns = cmd.returnOptions ?? [];
@@ -144,8 +143,6 @@ async function sendExtended(s: ImapSession, cmd: ListCommand, tree: FolderTree, 
   }
 }
 
-const isExtended = (cmd: ListCommand): boolean => cmd.selection !== undefined || cmd.returnOptions !== undefined || cmd.patterns.length > 1;
-
 export const LIST: CommandSpec<CommandOf<'LIST' | 'LSUB'>> = {
   states: AUTHED,
   async run(s, cmd) {
@@ -157,12 +154,11 @@ export const LIST: CommandSpec<CommandOf<'LIST' | 'LSUB'>> = {
     const tree = new FolderTree(await a.listFolders());
     const matchers = cmd.patterns.map((p) => listMatcher(cmd.reference, p));
     const match = (name: string): boolean => matchers.some((m) => m(name));
-    if (cmd.name === 'LIST' && isExtended(cmd)) {
-      await sendExtended(s, cmd, tree, match);
+    if (cmd.name === 'LIST') {
+      await sendList(s, cmd, tree, match);
       return {};
     }
-    const entries = cmd.name === 'LSUB' ? lsubEntries(tree, await a.subscriptions(), match) : listEntries(tree, match, (name) => a.specialUse(name));
-    for (const entry of entries) s.send(listData(cmd.name, entry));
+    for (const entry of lsubEntries(tree, await a.subscriptions(), match)) s.send(listData('LSUB', entry));
     return {};
   },
 };
