@@ -12,6 +12,8 @@ import { join, resolve, sep } from 'node:path';
 import { parseAccount } from '../../src/util/account.ts';
 import { fsyncDir } from '../../src/util/fsync.ts';
 import { isWireClean } from '../../src/util/crlf.ts';
+import { isDiskFull } from '../../src/util/errno.ts';
+import { STORAGE_FULL } from '../smtp/errors.ts';
 import { DeliveryError, type LocalDelivery, type QueuedDelivery } from './local.ts';
 
 let counter = 0;
@@ -83,7 +85,15 @@ async function openNew(dir: string, tmp: string): Promise<FileHandle> {
 export class MaildirDelivery implements LocalDelivery {
   constructor(private readonly o: MaildirDeliveryOptions) {}
 
-  async deliver(account: string, token: string, message: Buffer, queued?: QueuedDelivery): Promise<void> {
+  /** A full disk is a temporary `452 4.3.1` (DeliveryError), like every reply this delivery chooses. */
+  deliver(account: string, token: string, message: Buffer, queued?: QueuedDelivery): Promise<void> {
+    return this.store(account, token, message, queued).catch((err: unknown) => {
+      if (isDiskFull(err)) throw new DeliveryError(false, `${STORAGE_FULL.code} ${STORAGE_FULL.enhanced} ${STORAGE_FULL.text}`);
+      throw err;
+    });
+  }
+
+  private async store(account: string, token: string, message: Buffer, queued?: QueuedDelivery): Promise<void> {
     const dir = accountDir(this.o.root, account);
     if (queued?.retry && (await storedBefore(dir, queued.queueId))) {
       this.o.onDuplicate?.(account, queued.queueId); // an earlier attempt stored it: success, once

@@ -13,7 +13,6 @@ import { returnPathHeader } from '../../src/util/mail-headers.ts';
 import type { AccountHolds } from '../holds.ts';
 import { peerCredentials } from '../lmtp/peer-auth.ts';
 import { DeliveryError, type LocalDelivery, type QueuedDelivery } from './local.ts';
-import { isDiskFull } from '../../src/util/errno.ts';
 
 import { LmtpPool } from './lmtp-pool.ts';
 import { outcomesOf, type Outcome } from './smtp-client.ts';
@@ -88,9 +87,10 @@ export class Router {
           await this.o.local.deliver(address, this.o.holds.assertServing(address), withPath, queued);
           return { address, ok: true };
         } catch (err) {
-          if (err instanceof DeliveryError) return { address, ok: false, permanent: err.permanent, reply: err.reply };
+          // a temporary refusal (a full disk) is the operator's to see; a permanent one is the recipient's
+          if (err instanceof DeliveryError && err.permanent) return { address, ok: false, permanent: true, reply: err.reply };
           this.o.log.warn({ err, account: address }, 'local delivery failed');
-          if (isDiskFull(err)) return { address, ok: false, permanent: false, reply: '452 4.3.1 insufficient system storage' };
+          if (err instanceof DeliveryError) return { address, ok: false, permanent: false, reply: err.reply };
           return { address, ok: false, permanent: false, reply: `451 4.3.0 local delivery failed: ${(err as Error).message}` };
         }
       }),

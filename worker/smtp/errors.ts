@@ -10,6 +10,13 @@ export function smtpError(code: number, enhanced: string, text: string): SmtpRep
   return e;
 }
 
+/**
+ * RFC 3463 4.3.1, "mail system full": the spool or the maildirs' disk is out of space. Temporary,
+ * as Postfix answers it (`452 4.3.1 Insufficient system storage`).
+ */
+export const STORAGE_FULL = { code: 452, enhanced: '4.3.1', text: 'insufficient system storage, try again later' } as const;
+export const storageFullError = (): SmtpReplyError => smtpError(STORAGE_FULL.code, STORAGE_FULL.enhanced, STORAGE_FULL.text);
+
 /** Reads a whole stream into memory, failing once it passes `max` bytes (the stream is drained). */
 export async function readLimited(stream: Readable, max: number): Promise<Buffer> {
   const chunks: Buffer[] = [];

@@ -9,11 +9,8 @@ import { parseAccount } from '../../src/util/account.ts';
 import { receivedHeader, type ReceivedInfo } from '../../src/util/mail-headers.ts';
 import { newEnvelope, newQueueId, type Envelope, type Spool } from '../../src/queue/spool.ts';
 import { Readable } from 'node:stream';
-import { readLimited, smtpError } from './errors.ts';
+import { readLimited, smtpError, storageFullError } from './errors.ts';
 import { isDiskFull } from '../../src/util/errno.ts';
-
-/** RFC 3463 4.3.1: the mail system is full (the spool or the maildirs' disk), as Postfix answers. */
-const storageFull = (): Error => smtpError(452, '4.3.1', 'insufficient system storage, try again later');
 
 export interface SpoolDataOptions {
   hostname: string;
@@ -75,7 +72,7 @@ export function spoolData(
     .catch((err: unknown) => {
       if (stream.sizeExceeded || (err as Error).message === 'message too big') return tooBig();
       o.log.error({ err }, 'spooling failed');
-      cb(isDiskFull(err) ? storageFull() : smtpError(451, '4.3.0', 'could not queue the message, try again later'));
+      cb(isDiskFull(err) ? storageFullError() : smtpError(451, '4.3.0', 'could not queue the message, try again later'));
     });
 }
 
@@ -108,6 +105,6 @@ async function deliverDirect(
     cb(null, `2.0.0 Ok: ${pending.length ? 'queued' : 'delivered'} as ${id}`);
   } catch (err) {
     o.log.error({ err }, 'direct delivery failed');
-    cb(isDiskFull(err) ? storageFull() : smtpError(451, '4.3.0', 'could not store the message, try again later'));
+    cb(isDiskFull(err) ? storageFullError() : smtpError(451, '4.3.0', 'could not store the message, try again later'));
   }
 }
