@@ -63,7 +63,11 @@ describe('ENVID', () => {
     for (const bad of [undefined, null, '', '.retry', 'a/b', 'x'.repeat(65), 'a,Q=b']) expect(decodeEnvid(bad)).toBeUndefined();
   });
 
-  it('reaches the holder\'s LMTP server with MAIL FROM', async () => {
+  /**
+   * An LMTP holder on loopback recording each transaction's ENVID; `drop(rcpts)` true makes it close
+   * the connection after reading the message and before replying (a holder dying right after fsync).
+   */
+  async function envidSink(drop: (rcpts: string[]) => boolean = () => false) {
     const seen: Array<string | undefined> = [];
     const server = new SMTPServer({
       lmtp: true, logger: false, disabledCommands: ['STARTTLS'], hideDSN: false, disableReverseLookup: true,
@@ -72,33 +76,7 @@ describe('ENVID', () => {
         stream.resume();
         stream.on('end', () => {
           seen.push((session.envelope as { dsn?: { envid?: string } }).dsn?.envid ?? undefined);
-          cb(null, session.envelope.rcptTo.map(() => '2.0.0 ok') as unknown as string);
-        });
-      },
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    const port = (server.server.address() as { port: number }).port;
-    const pool = new LmtpPool({ host: '127.0.0.1', port, name: 'n', credentials: () => ({ user: 'u', pass: 'p' }) });
-    await pool.send('s@r.test', ['a@x.test'], msg, { queueId: 'abc', retry: true });
-    await pool.send('s@r.test', ['a@x.test'], msg);
-    expect(seen).toEqual(['abc.retry', undefined]);
-    pool.close();
-    await new Promise<void>((r) => server.close(() => r()));
-  });
-
-  it('a hand-over whose connection breaks after the holder stored it is retried once, as a retry of its queue id', async () => {
-    const seen: Array<string | undefined> = [];
-    let dropped = false;
-    const server = new SMTPServer({
-      lmtp: true, logger: false, disabledCommands: ['STARTTLS'], hideDSN: false, disableReverseLookup: true,
-      authMethods: ['PLAIN'], allowInsecureAuth: true, onAuth: (auth, _s, cb) => cb(null, { user: auth.username }),
-      onData(stream, session, cb) {
-        stream.resume();
-        stream.on('end', () => {
-          seen.push((session.envelope as { dsn?: { envid?: string } }).dsn?.envid ?? undefined);
-          if (!dropped && session.envelope.rcptTo.some((r) => r.address.startsWith('drop@'))) {
-            // stored, then the connection is gone before the reply (a holder dying right after fsync)
-            dropped = true;
+          if (drop(session.envelope.rcptTo.map((r) => r.address))) {
             for (const c of (server as unknown as { connections: Set<{ id: string; close(): void }> }).connections) if (c.id === session.id) c.close();
             return;
           }
@@ -108,17 +86,37 @@ describe('ENVID', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.server.address() as { port: number }).port;
-    const pool = new LmtpPool({ host: '127.0.0.1', port, name: 'n', credentials: () => ({ user: 'u', pass: 'p' }), maxConnections: 1 });
+    return { seen, port, close: () => new Promise<void>((r) => server.close(() => r())) };
+  }
+
+  it('reaches the holder\'s LMTP server with MAIL FROM', async () => {
+    const sink = await envidSink();
+    const pool = new LmtpPool({ host: '127.0.0.1', port: sink.port, name: 'n', credentials: () => ({ user: 'u', pass: 'p' }) });
+    await pool.send('s@r.test', ['a@x.test'], msg, { queueId: 'abc', retry: true });
+    await pool.send('s@r.test', ['a@x.test'], msg);
+    expect(sink.seen).toEqual(['abc.retry', undefined]);
+    pool.close();
+    await sink.close();
+  });
+
+  it('a hand-over whose connection breaks after the holder stored it is retried once, as a retry of its queue id', async () => {
+    let dropped = false;
+    const sink = await envidSink((rcpts) => {
+      if (dropped || !rcpts.some((r) => r.startsWith('drop@'))) return false;
+      dropped = true;
+      return true;
+    });
+    const pool = new LmtpPool({ host: '127.0.0.1', port: sink.port, name: 'n', credentials: () => ({ user: 'u', pass: 'p' }), maxConnections: 1 });
     await pool.send('s@r.test', ['a@x.test'], msg, { queueId: 'first', retry: false }); // the connection is now reused
     const out = await pool.send('s@r.test', ['drop@x.test'], msg, { queueId: 'second', retry: false });
     expect(out.accepted).toEqual(['drop@x.test']);
-    expect(seen).toEqual(['first', 'second', 'second.retry']);
+    expect(sink.seen).toEqual(['first', 'second', 'second.retry']);
     // without a queue id there is nothing to dedupe by: the broken send fails, it is not sent twice
     dropped = false;
     const failed = await pool.send('s@r.test', ['drop@x.test'], msg).then(() => 'sent', () => 'failed');
     expect(failed).toBe('failed');
-    expect(seen.slice(3)).toEqual([undefined]);
+    expect(sink.seen.slice(3)).toEqual([undefined]);
     pool.close();
-    await new Promise<void>((r) => server.close(() => r()));
+    await sink.close();
   });
 });
