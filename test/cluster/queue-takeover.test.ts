@@ -38,7 +38,7 @@ describe('queue takeover', () => {
     await expect.poll(async () => (await c.etcd.getAll().prefix(c.keys.queuesPrefix).keys()).length, { timeout: 10_000 }).toBe(0);
 
     // The node comes back, works its (now empty) spool again, and nothing is delivered twice.
-    await spooler!.start();
+    await c.local.startNode(spooler!); // with fresh ports if another test took its old ones meanwhile
     await new Promise((res) => setTimeout(res, 1500));
     expect(inbox(c, 'dora@example.test').map(subjectOf)).toEqual(['survives its node']);
   });
