@@ -15,6 +15,9 @@
  * I/O error; a rejected mutation committed nothing visible unless its doc says otherwise.
  */
 import type { AccountName } from '../util/account.ts';
+import type { UidRange } from './modseq.ts';
+
+export type { UidRange } from './modseq.ts';
 
 export const INBOX = 'INBOX';
 export const HIERARCHY_SEPARATOR = '/';
@@ -32,6 +35,8 @@ export interface MessageInfo {
   readonly internalDate: Date;
   /** First seen (appended, copied in, or delivered) while this AccountStore was open. */
   readonly recent: boolean;
+  /** RFC 7162 mod-sequence of the message's last change (>= 1; contract in modseq.ts). */
+  readonly modseq: number;
 }
 
 export interface FolderStatus {
@@ -40,6 +45,16 @@ export interface FolderStatus {
   readonly messages: number;
   readonly unseen: number;
   readonly recent: number;
+  /** RFC 7162 HIGHESTMODSEQ: >= 1, never decreases, persisted with the folder. */
+  readonly highestModseq: number;
+}
+
+/** One message after setFlags: its flags and modseq; `modified` when UNCHANGEDSINCE refused it. */
+export interface FlagUpdate {
+  readonly uid: number;
+  readonly flags: ReadonlySet<string>;
+  readonly modseq: number;
+  readonly modified?: true;
 }
 
 export interface AppendResult {
@@ -96,13 +111,19 @@ export interface AccountStore {
   readMessage(folder: string, uid: number): Promise<Buffer>;
   /** Resolves once the message and its UID are durable on disk. */
   appendMessage(folder: string, data: Buffer, flags?: Iterable<string>, internalDate?: Date): Promise<AppendResult>;
-  /** Changes flags of the UIDs that exist (others are ignored); returns their new flags in UID order. */
-  setFlags(
-    folder: string,
-    uids: readonly number[],
-    flags: Iterable<string>,
-    mode: FlagMode,
-  ): Promise<Array<{ uid: number; flags: ReadonlySet<string> }>>;
+  /**
+   * Changes flags of the UIDs that exist (others are ignored); returns their new flags and modseqs
+   * in UID order. Messages whose flags end up unchanged keep their modseq; the changed ones share
+   * one new modseq. With `unchangedSince` (RFC 7162 §3.1.3, checked atomically with the change),
+   * messages whose modseq is above it are not changed and come back with `modified: true`.
+   */
+  setFlags(folder: string, uids: readonly number[], flags: Iterable<string>, mode: FlagMode, unchangedSince?: number): Promise<FlagUpdate[]>;
+  /**
+   * UIDs expunged from the folder after modseq `since`, ascending ranges (QRESYNC, RFC 7162
+   * §3.2.5.1). Exact while the store still remembers those expunges; otherwise every UID below
+   * UIDNEXT that is not in the folder (a superset, as the RFC allows).
+   */
+  vanished(folder: string, since: number): Promise<UidRange[]>;
   /**
    * Removes messages for good and returns their UIDs, ascending. Without `uids`: every message flagged
    * `\Deleted` (IMAP EXPUNGE); with `uids`: exactly those that exist, whatever their flags (the caller

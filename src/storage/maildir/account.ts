@@ -22,6 +22,8 @@ import {
   type AppendResult,
   type CopyResult,
   type FlagMode,
+  type FlagUpdate,
+  type UidRange,
   type FolderStatus,
   type MessageInfo,
   type OpenAccountOptions,
@@ -102,7 +104,7 @@ export class MaildirAccount implements AccountStore {
 
   listMessages(folder: string): Promise<MessageInfo[]> {
     return this.withFolder(folder, async (f) =>
-      f.messages().map(({ uid, flags, size, wireSize, internalDate, recent }) => ({ uid, flags, size, wireSize, internalDate, recent })),
+      f.messages().map(({ uid, flags, size, wireSize, internalDate, recent, modseq }) => ({ uid, flags, size, wireSize, internalDate, recent, modseq })),
     );
   }
 
@@ -128,9 +130,13 @@ export class MaildirAccount implements AccountStore {
     return this.withFolder(folder, async (f) => ({ uid: await f.append(data, flags, internalDate), uidValidity: f.uidValidity }));
   }
 
-  setFlags(folder: string, uids: readonly number[], flags: Iterable<string>, mode: FlagMode): Promise<Array<{ uid: number; flags: ReadonlySet<string> }>> {
+  setFlags(folder: string, uids: readonly number[], flags: Iterable<string>, mode: FlagMode, unchangedSince?: number): Promise<FlagUpdate[]> {
     // no rescan first: flags change only on UIDs the caller already knows (folder.setFlags loads a cold index)
-    return this.run(() => this.on(normaliseFolderName(folder), (f) => f.setFlags(uids, flags, mode)));
+    return this.run(() => this.on(normaliseFolderName(folder), (f) => f.setFlags(uids, flags, mode, unchangedSince)));
+  }
+
+  vanished(folder: string, since: number): Promise<UidRange[]> {
+    return this.withFolder(folder, async (f) => f.vanishedSince(since));
   }
 
   expunge(folder: string, uids?: readonly number[]): Promise<number[]> {

@@ -9,6 +9,10 @@
  * our own changes we record its mtime and skip re-reading it; a cur/ changed by someone else is
  * re-read in full (files gone = expunged, unknown files = new UIDs). Known UIDs never change.
  *
+ * Modseqs (RFC 7162, contract in ../modseq.ts) live in modseq-file.ts's file, written in the same
+ * commit as the change they number and before it is visible: sync() numbers new files with one
+ * new modseq, flags changed behind our back (a renamed file) and expunges seen in cur/ with another.
+ *
  * Creates cur/ new/ tmp/ in `dir` if missing (MaildirAccount checks that a folder exists first).
  */
 import { mkdir, readdir, rename, stat } from 'node:fs/promises';
@@ -20,6 +24,8 @@ import type { FolderStatus, MessageInfo } from '../types.ts';
 import { buildName, FLAG_LETTERS, LETTER_FLAGS, parseName, uniqueBase } from './filename.ts';
 import { cleanTmp, errno, statOrUndefined } from './fsops.ts';
 import { Keywords, readKeywords } from './keywords.ts';
+import { missingUids, Tombstones, type UidRange } from '../modseq.ts';
+import { encodeRuns, readModseqFile, runCursor, writeModseqFile } from './modseq-file.ts';
 import { UIDLIST_FILE, newMailboxGuid, readUidList, writeUidList } from './uidlist.ts';
 import { nextUidValidity } from './uidvalidity.ts';
 
@@ -53,6 +59,7 @@ export interface Rec {
   size: number;
   mtimeMs: number;
   readonly recent: boolean;
+  modseq: number;
 }
 
 /** new/ mtimes this close to "now" may hide a second change in the same tick (coarse NFS times). */
@@ -70,6 +77,9 @@ export class FolderIndex {
   protected dirty = false;
   protected newMark: { mtimeMs: number; until: number } | undefined;
   protected curMtimeMs: number | undefined;
+  /** The folder's HIGHESTMODSEQ (RFC 7162 §3.1.1); never decreases. */
+  highestModseq = 0;
+  protected readonly tombstones = new Tombstones();
   /** Memo of usage(); dropped whenever a record comes, goes or gets its size. */
   private usageMemo: { bytes: number; messages: number } | undefined;
 
@@ -126,7 +136,7 @@ export class FolderIndex {
       if (!parseName(r.name).letters.includes('S')) unseen++;
       if (r.recent) recent++;
     }
-    return { uidValidity: this.uidValidity, uidNext: this.nextUidValue, messages: this.recs.size, unseen, recent };
+    return { uidValidity: this.uidValidity, uidNext: this.nextUidValue, messages: this.recs.size, unseen, recent, highestModseq: this.highestModseq };
   }
 
   /** Bytes and messages in the folder as of the last sync() (quota usage). O(1) when unchanged. */
@@ -150,7 +160,18 @@ export class FolderIndex {
       wireSize: parseName(r.name).wireSize,
       internalDate: new Date(wholeSeconds(r.mtimeMs)),
       recent: r.recent,
+      modseq: r.modseq,
     }));
+  }
+
+  /** UIDs expunged after modseq `since` (a superset below the tombstone floor, see ../modseq.ts). */
+  vanishedSince(since: number): UidRange[] {
+    return this.tombstones.since(since) ?? missingUids(this.recs.keys(), this.nextUidValue);
+  }
+
+  /** A new modseq for one commit; persisted by the caller's next writeModseqs() / writeList(). */
+  protected nextModseq(): number {
+    return ++this.highestModseq;
   }
 
   pathOf(uid: number): string {
@@ -169,9 +190,36 @@ export class FolderIndex {
       Object.assign(this, { uidValidity: await this.ctx.uidValidity(), nextUidValue: 1, guid: newMailboxGuid(), extra: [], dirty: true });
     } else {
       Object.assign(this, { uidValidity: list.uidValidity, nextUidValue: list.nextUid, guid: list.guid, extra: list.extra ?? [], dirty: false });
-      for (const e of list.entries) this.put({ uid: e.uid, base: e.base, name: '', ext: e.ext, size: -1, mtimeMs: 0, recent: false });
+      for (const e of list.entries) this.put({ uid: e.uid, base: e.base, name: '', ext: e.ext, size: -1, mtimeMs: 0, recent: false, modseq: 0 });
     }
+    await this.loadModseqs();
     this.loaded = true;
+  }
+
+  /**
+   * Reads the modseq file. Messages it does not number get one new modseq (all of them when there
+   * is no file yet: a maildir written before, or by Dovecot). A corrupt file loses the per-message
+   * values; the highest modseq then restarts from the clock in milliseconds, above any modseq this
+   * store can have handed out unless it sustained more than 1,000 commits a second.
+   */
+  protected async loadModseqs(): Promise<void> {
+    const file = await readModseqFile(this.dir);
+    let start = 0;
+    if (file === 'corrupt') start = Date.now();
+    else if (file !== 'missing') {
+      start = file.highest;
+      if (file.uidValidity === this.uidValidity) {
+        const at = runCursor(file.runs);
+        for (const r of this.recs.values()) r.modseq = at(r.uid) ?? 0;
+        this.tombstones.ranges = file.tombstones;
+        this.tombstones.floor = file.floor;
+      } else this.tombstones.reset(file.highest);
+    }
+    this.highestModseq = start;
+    let fresh = 0;
+    for (const r of this.recs.values()) if (r.modseq === 0) r.modseq = fresh ||= this.nextModseq();
+    if (file === 'missing' && this.highestModseq === 0) this.highestModseq = 1; // RFC 7162: HIGHESTMODSEQ >= 1
+    if (fresh > 0 || file === 'corrupt' || (file !== 'missing' && file.uidValidity !== this.uidValidity)) this.dirty = true;
   }
 
   /** Moves files from new/ to cur/ (adding `:2,`), as Dovecot does; returns their names in cur/. */
@@ -194,16 +242,23 @@ export class FolderIndex {
   protected async scanCur(): Promise<{ fresh: string[]; dropped: boolean }> {
     const seen = new Set<number>();
     const fresh: string[] = [];
+    let modseq = 0; // one new modseq for everything this scan finds changed
     for (const name of await readdir(this.cur)) {
       if (name.startsWith('.')) continue;
       const uid = this.byBase.get(parseName(name).base);
       if (uid === undefined || seen.has(uid)) fresh.push(name);
       else {
         seen.add(uid);
-        this.recs.get(uid)!.name = name;
+        const r = this.recs.get(uid)!;
+        if (r.name !== '' && r.name !== name && parseName(r.name).letters !== parseName(name).letters) {
+          r.modseq = modseq ||= this.nextModseq();
+          this.dirty = true;
+        }
+        r.name = name;
       }
     }
     const gone = [...this.recs.values()].filter((r) => !seen.has(r.uid));
+    if (gone.length > 0) this.tombstones.add(gone.map((r) => r.uid), (modseq ||= this.nextModseq()));
     for (const r of gone) this.drop(r);
     for (const r of this.recs.values()) {
       if (r.size >= 0) continue;
@@ -218,6 +273,7 @@ export class FolderIndex {
   /** Numbers files that have no UID yet, in name order. A duplicate base gets a new base first. */
   protected async register(names: string[]): Promise<number> {
     let added = 0;
+    let modseq = 0;
     for (let name of names.sort()) {
       let p = parseName(name);
       if (this.byBase.has(p.base)) {
@@ -228,7 +284,7 @@ export class FolderIndex {
       }
       const st = await statOrUndefined(join(this.cur, name));
       if (!st) continue;
-      this.put({ uid: this.nextUidValue++, base: p.base, name, ext: '', size: p.size ?? st.size, mtimeMs: st.mtimeMs, recent: true });
+      this.put({ uid: this.nextUidValue++, base: p.base, name, ext: '', size: p.size ?? st.size, mtimeMs: st.mtimeMs, recent: true, modseq: (modseq ||= this.nextModseq()) });
       added++;
     }
     return added;
@@ -264,7 +320,15 @@ export class FolderIndex {
     this.usageMemo = undefined;
   }
 
+  /** Persists the modseqs (durable on resolve); every commit calls it before its change is visible. */
+  protected async writeModseqs(): Promise<void> {
+    const t = this.tombstones;
+    await writeModseqFile(this.dir, { uidValidity: this.uidValidity, highest: this.highestModseq, floor: t.floor, runs: encodeRuns(this.recs.values()), tombstones: t.ranges });
+  }
+
+  /** The modseq file, then the UID list (a crash between them leaves modseqs ahead: harmless). */
   protected async writeList(): Promise<void> {
+    await this.writeModseqs();
     const entries = [...this.recs.values()].map((r) => ({ uid: r.uid, base: r.base, ext: r.ext }));
     await writeUidList(this.dir, { uidValidity: this.uidValidity, nextUid: this.nextUidValue, guid: this.guid, extra: this.extra, entries });
     this.dirty = false;

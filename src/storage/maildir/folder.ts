@@ -5,12 +5,14 @@
  * cur/ → fsync cur/ → uidlist rewritten durably. A crash in between leaves at worst a file without a
  * UID, which the next sync numbers; never a UID pointing at a different message. Any error leaves the
  * in-memory state possibly ahead of disk: the caller must then discard this object (reload).
+ * Each commit takes one new modseq for all the messages it adds, changes or expunges; the modseq
+ * file is durable before the commit is visible (written with the uidlist, or before flag renames).
  */
 import { readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir } from '../../util/fsync.ts';
 import { applyFlags, normaliseFlags, wholeSeconds } from '../names.ts';
-import type { FlagMode } from '../types.ts';
+import type { FlagMode, FlagUpdate } from '../types.ts';
 import { buildName, parseName, uniqueBase } from './filename.ts';
 import { isWireClean } from '../../util/crlf.ts';
 import { FolderIndex, type Rec } from './folder-index.ts';
@@ -54,7 +56,7 @@ export class MaildirFolder extends FolderIndex {
     }
     await fsyncDir(this.cur);
     const uid = this.nextUidValue++;
-    this.put({ uid, base, name, ext: '', size: data.length, mtimeMs, recent: true });
+    this.put({ uid, base, name, ext: '', size: data.length, mtimeMs, recent: true, modseq: this.nextModseq() });
     await this.writeList();
     await this.markCur();
     return uid;
@@ -63,28 +65,35 @@ export class MaildirFolder extends FolderIndex {
   /**
    * Flags live in file names: one rename per changed message. Unknown UIDs are skipped;
    * BAD_FLAG / TOO_MANY_KEYWORDS before anything changes. Flag renames are not fsynced (as
-   * Dovecot's mail_fsync=optimized): a crash may lose the latest flag changes, never a message.
+   * Dovecot's mail_fsync=optimized): a crash may lose the latest flag changes, never a message,
+   * and never a modseq (the changed messages' new modseq is durable before the first rename).
+   * `unchangedSince` (RFC 7162 §3.1.3): messages whose modseq is above it are left alone and
+   * returned with `modified: true` and their current flags.
    */
-  async setFlags(
-    uids: number | readonly number[],
-    flags: Iterable<string>,
-    mode: FlagMode = 'replace',
-  ): Promise<Array<{ uid: number; flags: ReadonlySet<string> }>> {
+  async setFlags(uids: number | readonly number[], flags: Iterable<string>, mode: FlagMode = 'replace', unchangedSince?: number): Promise<FlagUpdate[]> {
     const change = normaliseFlags(flags);
     // Known UIDs only, and only this store renames files: a loaded index needs no rescan here.
     if (!this.loaded || this.dirty) await this.sync();
-    const results: Array<{ uid: number; flags: ReadonlySet<string> }> = [];
-    const renames: Array<[Rec, string]> = [];
+    const results: Array<FlagUpdate & { modseq: number }> = [];
+    const renames: Array<[Rec, string, FlagUpdate & { modseq: number }]> = [];
     for (const r of this.select(typeof uids === 'number' ? [uids] : uids)) {
+      if (unchangedSince !== undefined && r.modseq > unchangedSince) {
+        results.push({ uid: r.uid, flags: this.flagsOf(r.name), modseq: r.modseq, modified: true });
+        continue;
+      }
       const next = applyFlags(this.flagsOf(r.name), change, mode);
       const p = parseName(r.name);
       const name = buildName(r.base, [...this.lettersFor(next), ...p.unknown], p.tail);
-      if (name !== r.name) renames.push([r, name]);
-      results.push({ uid: r.uid, flags: next });
+      const result = { uid: r.uid, flags: next, modseq: r.modseq };
+      if (name !== r.name) renames.push([r, name, result]);
+      results.push(result);
     }
     if (renames.length === 0) return results;
     await this.ctx.beforeCommit();
     await saveKeywords(this.dir, this.keywords);
+    const modseq = this.nextModseq();
+    for (const [r, , result] of renames) r.modseq = result.modseq = modseq;
+    await this.writeModseqs();
     for (const [r, name] of renames) {
       await rename(join(this.cur, r.name), join(this.cur, name));
       r.name = name;
@@ -99,6 +108,8 @@ export class MaildirFolder extends FolderIndex {
     const victims = uids ? this.select([...uids]) : [...this.recs.values()].filter((r) => parseName(r.name).letters.includes('T'));
     if (victims.length === 0) return [];
     await this.ctx.beforeCommit();
+    // A crash before writeList: the next load finds the files gone and numbers the expunge anew.
+    this.tombstones.add(victims.map((r) => r.uid), this.nextModseq());
     for (const r of victims) {
       await unlinkIfExists(join(this.cur, r.name));
       this.drop(r);
@@ -125,6 +136,7 @@ export class MaildirFolder extends FolderIndex {
     });
     await this.ctx.beforeCommit();
     await saveKeywords(this.dir, this.keywords);
+    const modseq = this.nextModseq();
     for (const { it, base, name } of planned) {
       const target = join(this.cur, name);
       try {
@@ -135,7 +147,7 @@ export class MaildirFolder extends FolderIndex {
         throw err;
       }
       const uid = this.nextUidValue++;
-      this.put({ uid, base, name, ext: '', size: it.size, mtimeMs: (await stat(target)).mtimeMs, recent: true });
+      this.put({ uid, base, name, ext: '', size: it.size, mtimeMs: (await stat(target)).mtimeMs, recent: true, modseq });
       map.set(it.uid, uid);
     }
     await fsyncDir(this.cur);
@@ -148,6 +160,7 @@ export class MaildirFolder extends FolderIndex {
   async forget(uids: Iterable<number>): Promise<void> {
     const gone = [...uids].map((u) => this.recs.get(u)).filter((r): r is Rec => r !== undefined);
     if (gone.length === 0) return;
+    this.tombstones.add(gone.map((r) => r.uid), this.nextModseq());
     for (const r of gone) this.drop(r);
     await fsyncDir(this.cur);
     await this.ctx.beforeCommit();

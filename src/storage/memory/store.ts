@@ -3,6 +3,9 @@
  * errors, UID rules, copy/move/rename semantics), no disk. Accounts live as long as the MemoryStore,
  * so reopening an account sees its earlier messages; `recent` is reset on each openAccount.
  *
+ * Modseqs follow the contract of ../modseq.ts (one new modseq per commit, tombstones for
+ * expunges); they live as long as the MemoryStore, like the messages.
+ *
  * Differences, by design: `fenceToken` is ignored (there is no fence file; `beforeCommit` still runs
  * before every commit), and there is no 26-keyword limit.
  */
@@ -10,12 +13,14 @@ import type { AccountName } from '../../util/account.ts';
 import { StorageError } from '../errors.ts';
 import { applyFlags, isSameOrInferior, normaliseFlags, normaliseFolderName, parentNames, sortFolderNames, wholeSeconds } from '../names.ts';
 import { systemClock, type Clock } from '../../util/clock.ts';
+import { missingUids, Tombstones, type UidRange } from '../modseq.ts';
 import {
   INBOX,
   type AccountStore,
   type AppendResult,
   type CopyResult,
   type FlagMode,
+  type FlagUpdate,
   type FolderStatus,
   type MailStore,
   type MessageInfo,
@@ -28,13 +33,19 @@ interface Msg {
   flags: Set<string>;
   readonly internalDate: Date;
   recent: boolean;
+  modseq: number;
 }
 
 interface Folder {
   readonly uidValidity: number;
   nextUid: number;
   readonly msgs: Map<number, Msg>; // insertion order = ascending UID
+  highestModseq: number;
+  readonly tombstones: Tombstones;
 }
+
+/** A new modseq for one commit in `f`. */
+const nextModseq = (f: Folder): number => ++f.highestModseq;
 
 type Account = Map<string, Folder>;
 
@@ -59,7 +70,7 @@ export class MemoryStore implements MailStore {
 
   private newFolder(): Folder {
     this.lastUidValidity = Math.max(this.lastUidValidity + 1, Math.floor(this.clock.now() / 1000));
-    return { uidValidity: this.lastUidValidity, nextUid: 1, msgs: new Map() };
+    return { uidValidity: this.lastUidValidity, nextUid: 1, msgs: new Map(), highestModseq: 1, tombstones: new Tombstones() };
   }
 }
 
@@ -125,12 +136,13 @@ class MemoryAccount implements AccountStore {
       messages: msgs.length,
       unseen: msgs.filter((m) => !m.flags.has('\\Seen')).length,
       recent: msgs.filter((m) => m.recent).length,
+      highestModseq: f.highestModseq,
     };
   }
 
   async listMessages(folder: string): Promise<MessageInfo[]> {
     const f = this.folder(this.name(folder));
-    return [...f.msgs].map(([uid, m]) => ({ uid, flags: new Set(m.flags), size: m.data.length, internalDate: m.internalDate, recent: m.recent }));
+    return [...f.msgs].map(([uid, m]) => ({ uid, flags: new Set(m.flags), size: m.data.length, internalDate: m.internalDate, recent: m.recent, modseq: m.modseq }));
   }
 
   async readMessage(folder: string, uid: number): Promise<Buffer> {
@@ -144,25 +156,37 @@ class MemoryAccount implements AccountStore {
     const wanted = normaliseFlags(flags);
     await this.commit();
     const uid = f.nextUid++;
-    f.msgs.set(uid, { data: Buffer.from(data), flags: wanted, internalDate: new Date(wholeSeconds(internalDate.getTime())), recent: true });
+    f.msgs.set(uid, { data: Buffer.from(data), flags: wanted, internalDate: new Date(wholeSeconds(internalDate.getTime())), recent: true, modseq: nextModseq(f) });
     return { uid, uidValidity: f.uidValidity };
   }
 
-  async setFlags(folder: string, uids: readonly number[], flags: Iterable<string>, mode: FlagMode): Promise<Array<{ uid: number; flags: ReadonlySet<string> }>> {
+  async setFlags(folder: string, uids: readonly number[], flags: Iterable<string>, mode: FlagMode, unchangedSince?: number): Promise<FlagUpdate[]> {
     const f = this.folder(this.name(folder));
     const change = normaliseFlags(flags);
     const hits = this.select(f, uids);
     if (hits.length > 0) await this.commit();
-    return hits.map(([uid, m]) => {
-      m.flags = applyFlags(m.flags, change, mode);
-      return { uid, flags: new Set(m.flags) };
+    let modseq = 0;
+    return hits.map(([uid, m]): FlagUpdate => {
+      if (unchangedSince !== undefined && m.modseq > unchangedSince) return { uid, flags: new Set(m.flags), modseq: m.modseq, modified: true };
+      const next = applyFlags(m.flags, change, mode);
+      if (next.size !== m.flags.size || [...next].some((x) => !m.flags.has(x))) m.modseq = modseq ||= nextModseq(f);
+      m.flags = next;
+      return { uid, flags: new Set(m.flags), modseq: m.modseq };
     });
+  }
+
+  async vanished(folder: string, since: number): Promise<UidRange[]> {
+    const f = this.folder(this.name(folder));
+    return f.tombstones.since(since) ?? missingUids(f.msgs.keys(), f.nextUid);
   }
 
   async expunge(folder: string, uids?: readonly number[]): Promise<number[]> {
     const f = this.folder(this.name(folder));
     const victims = uids ? this.select(f, uids) : [...f.msgs].filter(([, m]) => m.flags.has('\\Deleted'));
-    if (victims.length > 0) await this.commit();
+    if (victims.length > 0) {
+      await this.commit();
+      f.tombstones.add(victims.map(([uid]) => uid), nextModseq(f));
+    }
     for (const [uid] of victims) f.msgs.delete(uid);
     return victims.map(([uid]) => uid);
   }
@@ -213,12 +237,16 @@ class MemoryAccount implements AccountStore {
 
   private transferNow(src: Folder, uids: readonly number[], dst: Folder, move: boolean): CopyResult {
     const map = new Map<number, number>();
-    for (const [uid, m] of this.select(src, uids)) {
+    const picked = this.select(src, uids);
+    if (picked.length === 0) return { uidValidity: dst.uidValidity, uids: map };
+    const modseq = nextModseq(dst);
+    for (const [uid, m] of picked) {
       const copy = dst.nextUid++;
-      dst.msgs.set(copy, { data: m.data, flags: new Set(m.flags), internalDate: m.internalDate, recent: true });
+      dst.msgs.set(copy, { data: m.data, flags: new Set(m.flags), internalDate: m.internalDate, recent: true, modseq });
       map.set(uid, copy);
       if (move) src.msgs.delete(uid);
     }
+    if (move) src.tombstones.add(picked.map(([uid]) => uid), nextModseq(src));
     return { uidValidity: dst.uidValidity, uids: map };
   }
 

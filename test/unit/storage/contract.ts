@@ -30,14 +30,14 @@ export function storeContract(label: string, makeStore: () => MailStore): void {
       ]);
       expect(list[0]!.internalDate.getTime()).toBe(date.getTime());
       expect((await a.readMessage('INBOX', 2)).toString()).toBe(msg('two').toString());
-      expect(await a.status('INBOX')).toEqual({ uidValidity: r1.uidValidity, uidNext: 3, messages: 2, unseen: 1, recent: 2 });
+      expect(await a.status('INBOX')).toMatchObject({ uidValidity: r1.uidValidity, uidNext: 3, messages: 2, unseen: 1, recent: 2 });
       expect(await code(a.readMessage('INBOX', 9))).toBe('NO_SUCH_MESSAGE');
     });
 
     it('changes flags (add, remove, replace), keeps keywords, ignores unknown UIDs', async () => {
       const a = await open();
       for (const s of ['a', 'b', 'c']) await a.appendMessage('INBOX', msg(s));
-      expect(await a.setFlags('INBOX', [3, 1, 99], ['\\Seen', '$Junk'], 'add')).toEqual([
+      expect(await a.setFlags('INBOX', [3, 1, 99], ['\\Seen', '$Junk'], 'add')).toMatchObject([
         { uid: 1, flags: new Set(['\\Seen', '$Junk']) },
         { uid: 3, flags: new Set(['\\Seen', '$Junk']) },
       ]);
@@ -138,6 +138,58 @@ export function storeContract(label: string, makeStore: () => MailStore): void {
       refuse = false;
       expect((await a.listMessages('INBOX')).map((m) => [m.uid, [...m.flags]])).toEqual([[1, []]]);
       expect(await a.listFolders()).toEqual(['INBOX']);
+    });
+
+    it('numbers every commit with a new modseq (RFC 7162 §3.1.1): appends, flag changes, expunges', async () => {
+      const a = await open();
+      const h0 = (await a.status('INBOX')).highestModseq;
+      expect(h0).toBeGreaterThanOrEqual(1);
+      for (const s of ['a', 'b', 'c']) await a.appendMessage('INBOX', msg(s));
+      const listed = await a.listMessages('INBOX');
+      const seqs = listed.map((m) => m.modseq);
+      expect(seqs[0]).toBeGreaterThan(h0);
+      expect(seqs[1]).toBeGreaterThan(seqs[0]!);
+      expect(seqs[2]).toBeGreaterThan(seqs[1]!);
+      expect((await a.status('INBOX')).highestModseq).toBe(seqs[2]);
+      // one STORE: the changed messages share one new modseq; an unchanged one keeps its own
+      await a.setFlags('INBOX', [1], ['\\Seen'], 'add');
+      const before = (await a.listMessages('INBOX')).map((m) => m.modseq);
+      const updated = await a.setFlags('INBOX', [1, 2, 3], ['\\Seen'], 'add');
+      expect(updated[0]!.modseq).toBe(before[0]);
+      expect(updated[1]!.modseq).toBe(updated[2]!.modseq);
+      expect(updated[1]!.modseq).toBeGreaterThan(seqs[2]!);
+      const h1 = (await a.status('INBOX')).highestModseq;
+      expect(h1).toBe(updated[1]!.modseq);
+      expect(await a.vanished('INBOX', h1)).toEqual([]);
+      await a.expunge('INBOX', [2]);
+      const h2 = (await a.status('INBOX')).highestModseq;
+      expect(h2).toBeGreaterThan(h1);
+      expect(await a.vanished('INBOX', h1)).toEqual([{ from: 2, to: 2 }]);
+      expect(await a.vanished('INBOX', h2)).toEqual([]);
+    });
+
+    it('UNCHANGEDSINCE leaves messages changed after it alone and reports them modified (RFC 7162 §3.1.3)', async () => {
+      const a = await open();
+      for (const s of ['a', 'b']) await a.appendMessage('INBOX', msg(s));
+      const [m1, m2] = await a.listMessages('INBOX');
+      const result = await a.setFlags('INBOX', [1, 2], ['\\Flagged'], 'add', m1!.modseq);
+      expect(result).toEqual([
+        { uid: 1, flags: new Set(['\\Flagged']), modseq: expect.any(Number) },
+        { uid: 2, flags: new Set(), modseq: m2!.modseq, modified: true },
+      ]);
+      expect(result[0]!.modseq).toBeGreaterThan(m2!.modseq);
+      expect((await a.listMessages('INBOX')).map((m) => [...m.flags])).toEqual([['\\Flagged'], []]);
+    });
+
+    it('a move out of a folder counts as an expunge there, with its own modseq', async () => {
+      const a = await open();
+      await a.createFolder('Archive');
+      for (const s of ['a', 'b']) await a.appendMessage('INBOX', msg(s));
+      const h = (await a.status('INBOX')).highestModseq;
+      await a.moveMessages('INBOX', [1], 'Archive');
+      expect((await a.status('INBOX')).highestModseq).toBeGreaterThan(h);
+      expect(await a.vanished('INBOX', h)).toEqual([{ from: 1, to: 1 }]);
+      expect((await a.listMessages('Archive'))[0]!.modseq).toBeGreaterThanOrEqual(1);
     });
 
     it('refuses calls after close', async () => {
