@@ -83,7 +83,8 @@ export class SessionAccount implements ImapAccount {
     return data;
   }
   appendMessage(folder: string, data: Buffer, flags: string[], date?: Date) { return this.s.appendMessage(folder, data, flags, date); }
-  setFlags(folder: string, uids: number[], flags: string[], mode: 'add' | 'remove' | 'replace') { return this.s.setFlags(folder, uids, flags, mode); }
+  setFlags(folder: string, uids: number[], flags: string[], mode: 'add' | 'remove' | 'replace', unchangedSince?: number) { return this.s.setFlags(folder, uids, flags, mode, unchangedSince); }
+  vanished(folder: string, since: number) { return this.s.vanished(folder, since); }
   expunge(folder: string, uids?: number[]): Promise<number[]> { return this.s.expunge(folder, uids); }
   copyMessages(from: string, uids: number[], to: string) { return this.s.copyMessages(from, uids, to); }
   moveMessages(from: string, uids: number[], to: string) { return this.s.moveMessages(from, uids, to); }

@@ -1,7 +1,7 @@
 /**
  * Response codes: the bracketed part of a status response, `* OK [UIDVALIDITY 3857529045] UIDs valid`
  * (RFC 3501 §7.1, RFC 9051 §7.1; RFC 5530 codes; UIDPLUS APPENDUID/COPYUID RFC 4315 §3;
- * TOOBIG RFC 4469 §4 / RFC 7888). Pure: writes into a WireWriter, throws RangeError for values
+ * TOOBIG RFC 4469 §4 / RFC 7888; HIGHESTMODSEQ, NOMODSEQ, MODIFIED RFC 7162 §3.1.2.1, §3.1.2.2, §3.1.3). Pure: writes into a WireWriter, throws RangeError for values
  * with no wire form (a non-atom flag, mismatched COPYUID lists, a UID outside 1..2^32-1).
  */
 import { formatSequenceSet, rangesInOrder } from './sequence-set.ts';
@@ -11,13 +11,15 @@ export const ATOM_RESPONSE_CODES = [
   'ALERT', 'PARSE', 'READ-ONLY', 'READ-WRITE', 'TRYCREATE', 'NONEXISTENT', 'OVERQUOTA', 'ALREADYEXISTS',
   'TOOBIG', 'CANNOT', 'LIMIT', 'AUTHENTICATIONFAILED', 'AUTHORIZATIONFAILED', 'EXPIRED', 'PRIVACYREQUIRED',
   'CONTACTADMIN', 'NOPERM', 'INUSE', 'EXPUNGEISSUED', 'CORRUPTION', 'SERVERBUG', 'CLIENTBUG',
-  'UNAVAILABLE', 'HASCHILDREN', 'UIDNOTSTICKY', 'CLOSED', 'UNKNOWN-CTE',
+  'UNAVAILABLE', 'HASCHILDREN', 'UIDNOTSTICKY', 'CLOSED', 'UNKNOWN-CTE', 'NOMODSEQ',
 ] as const;
 export type AtomResponseCode = (typeof ATOM_RESPONSE_CODES)[number];
 
 export type ResponseCode =
   | { code: AtomResponseCode }
-  | { code: 'UIDVALIDITY' | 'UIDNEXT' | 'UNSEEN'; value: number }
+  | { code: 'UIDVALIDITY' | 'UIDNEXT' | 'UNSEEN' | 'HIGHESTMODSEQ'; value: number }
+  /** Messages (UIDs for UID STORE, else sequence numbers) a conditional STORE left alone; ascending. */
+  | { code: 'MODIFIED'; set: number[] }
   | { code: 'PERMANENTFLAGS'; flags: string[] } // may include `\*`
   | { code: 'CAPABILITY'; capabilities: string[] }
   | { code: 'BADCHARSET'; charsets?: string[] }
@@ -33,6 +35,12 @@ export function writeResponseCode(w: WireWriter, rc: ResponseCode): void {
     case 'UIDNEXT':
     case 'UNSEEN':
       w.sp().number(rc.value);
+      break;
+    case 'HIGHESTMODSEQ':
+      w.sp().raw(String(rc.value)); // mod-sequence-value: up to 2^63-1, beyond number()'s 32 bits
+      break;
+    case 'MODIFIED':
+      w.sp().raw(formatSequenceSet(rangesInOrder(rc.set)));
       break;
     case 'PERMANENTFLAGS':
       w.sp().list(rc.flags, (f) => w.flag(f));

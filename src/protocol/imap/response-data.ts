@@ -10,7 +10,7 @@ import { writeSection } from './commands/fetch-args.ts';
 import { formatDateTime } from './date-time.ts';
 import { encodeMutf7 } from './mutf7.ts';
 import { serverWriter, writeValue, type ResponseOptions, type WireValue } from './response.ts';
-import { compressUids } from './sequence-set.ts';
+import { compressUids, formatSequenceSet } from './sequence-set.ts';
 import type { IdParam, Section, StatusItem } from './types.ts';
 import type { WireWriter } from './wire-writer.ts';
 
@@ -68,11 +68,19 @@ export function statusData(mailbox: string, items: ReadonlyArray<{ item: StatusI
   return w.crlf().toBuffer();
 }
 
-/** `* SEARCH 2 3 7` (`* SEARCH` when nothing matched). */
-export function searchData(numbers: readonly number[]): Buffer {
+/** `* SEARCH 2 3 7` (`* SEARCH` when nothing matched); `* SEARCH 2 3 (MODSEQ 9)` (RFC 7162 §3.1.5). */
+export function searchData(numbers: readonly number[], modseq?: number): Buffer {
   const w = serverWriter().raw('* SEARCH');
   for (const n of numbers) w.sp().number(n);
+  if (modseq !== undefined && numbers.length > 0) w.raw(` (MODSEQ ${modseq})`);
   return w.crlf().toBuffer();
+}
+
+/** `* VANISHED [(EARLIER) ]1:3,7` (RFC 7162 §3.2.10); ranges ascending, non-empty. */
+export function vanishedData(ranges: ReadonlyArray<{ from: number; to: number }>, earlier: boolean): Buffer {
+  if (ranges.length === 0) throw new RangeError('VANISHED needs a UID');
+  const set = formatSequenceSet(ranges.map((r) => ({ from: r.from, to: r.to })));
+  return serverWriter().raw(`* VANISHED ${earlier ? '(EARLIER) ' : ''}${set}`).crlf().toBuffer();
 }
 
 export interface EsearchResult {
@@ -83,6 +91,8 @@ export interface EsearchResult {
   count?: number;
   /** The matches; sent compressed (`ALL 1:5,7`), omitted when empty as RFC 4731 §3.1 requires. */
   all?: number[];
+  /** RFC 7162 §3.1.5: the highest modseq of the matches when the search used MODSEQ. */
+  modseq?: number;
 }
 
 /** `* ESEARCH (TAG "a1") UID MIN 1 MAX 7 ALL 1:5,7 COUNT 6` (RFC 4731 §3.1) */
@@ -93,6 +103,7 @@ export function esearchData(r: EsearchResult): Buffer {
   if (r.max !== undefined) w.raw(' MAX ').number(r.max);
   if (r.all !== undefined && r.all.length > 0) w.raw(' ALL ').raw(compressUids(r.all));
   if (r.count !== undefined) w.raw(' COUNT ').number(r.count);
+  if (r.modseq !== undefined) w.raw(` MODSEQ ${r.modseq}`);
   return w.crlf().toBuffer();
 }
 
@@ -124,6 +135,8 @@ export function namespaceData(personal: Namespace[] | null, other: Namespace[] |
 export type FetchResponseItem =
   | { item: 'FLAGS'; flags: string[] }
   | { item: 'UID' | 'RFC822.SIZE'; value: number }
+  /** `MODSEQ (n)` (RFC 7162 §3.1.4). */
+  | { item: 'MODSEQ'; value: number }
   | { item: 'INTERNALDATE'; date: Date; offsetMinutes?: number }
   | { item: 'ENVELOPE' | 'BODYSTRUCTURE' | 'BODY'; value: WireValue }
   | { item: 'RFC822' | 'RFC822.HEADER' | 'RFC822.TEXT'; data: Buffer | null }
@@ -138,6 +151,9 @@ function writeFetchItem(w: WireWriter, it: FetchResponseItem): void {
     case 'UID':
     case 'RFC822.SIZE':
       w.raw(`${it.item} `).number(it.value);
+      return;
+    case 'MODSEQ':
+      w.raw(`MODSEQ (${it.value})`);
       return;
     case 'INTERNALDATE':
       w.raw(`INTERNALDATE "${formatDateTime(it.date, it.offsetMinutes)}"`);

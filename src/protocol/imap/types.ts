@@ -2,7 +2,8 @@
  * The typed AST of client commands (RFC 3501 §6, RFC 9051 §6 and the extensions clients rely on:
  * IDLE RFC 2177, NAMESPACE RFC 2342, ID RFC 2971, UNSELECT RFC 3691, UIDPLUS UID EXPUNGE RFC 4315,
  * ESEARCH RETURN RFC 4731, SASL-IR RFC 4959, ENABLE RFC 5161, SEARCHRES `$` RFC 5182,
- * LIST-EXTENDED RFC 5258 with SPECIAL-USE RFC 6154 and LIST-STATUS RFC 5819, MOVE RFC 6851).
+ * LIST-EXTENDED RFC 5258 with SPECIAL-USE RFC 6154 and LIST-STATUS RFC 5819, MOVE RFC 6851,
+ * CONDSTORE / QRESYNC RFC 7162 — their arguments are in commands/condstore-args.ts).
  *
  * Contracts shared by every command:
  * - `name` is upper case; UID FETCH/STORE/COPY/MOVE/SEARCH/EXPUNGE keep their base name with
@@ -65,6 +66,20 @@ export type MailboxCommandName = (typeof MAILBOX_COMMANDS)[number];
 export interface MailboxCommand extends Tagged {
   name: MailboxCommandName;
   mailbox: string;
+  /** SELECT / EXAMINE parameters (RFC 7162 §3.1.8, §3.2.5); absent = none sent. */
+  select?: SelectParams;
+}
+
+/** `(CONDSTORE)` and / or `(QRESYNC (uidvalidity modseq [known-uids [(seqs uids)]]))`. */
+export interface SelectParams {
+  condstore?: true;
+  qresync?: QresyncParams;
+}
+export interface QresyncParams {
+  uidValidity: number;
+  modseq: number;
+  knownUids?: SequenceSet;
+  seqMatch?: { seqs: SequenceSet; uids: SequenceSet };
 }
 
 export interface RenameCommand extends Tagged {
@@ -93,7 +108,7 @@ export interface ListCommand extends Tagged {
   returnOptions?: ListReturnOption[];
 }
 
-export const STATUS_ITEMS = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'DELETED', 'SIZE', 'DELETED-STORAGE'] as const;
+export const STATUS_ITEMS = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'DELETED', 'SIZE', 'DELETED-STORAGE', 'HIGHESTMODSEQ'] as const;
 export type StatusItem = (typeof STATUS_ITEMS)[number];
 export interface StatusCommand extends Tagged {
   name: 'STATUS';
@@ -127,9 +142,11 @@ export interface StoreCommand extends Tagged {
   operation: StoreOperation;
   silent: boolean;
   flags: string[];
+  /** `(UNCHANGEDSINCE n)` (RFC 7162 §3.1.3). */
+  unchangedSince?: number;
 }
 
-export const SIMPLE_FETCH_ATTS = ['FLAGS', 'UID', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODYSTRUCTURE', 'BODY', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT'] as const;
+export const SIMPLE_FETCH_ATTS = ['FLAGS', 'UID', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODYSTRUCTURE', 'BODY', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT', 'MODSEQ'] as const;
 export type SimpleFetchAttName = (typeof SIMPLE_FETCH_ATTS)[number];
 
 /** `part` is the dotted part path (empty = whole message); `MIME` needs a non-empty path. */
@@ -158,6 +175,9 @@ export interface FetchCommand extends Tagged {
   uid: boolean;
   sequence: SequenceSet;
   items: FetchAtt[];
+  /** `(CHANGEDSINCE n [VANISHED])` (RFC 7162 §3.1.4.1, §3.2.6); VANISHED only with UID FETCH. */
+  changedSince?: number;
+  vanished?: true;
 }
 
 export const FLAG_SEARCH_KEYS = [
@@ -176,6 +196,8 @@ export type SearchKey =
   | { key: 'LARGER' | 'SMALLER'; size: number }
   | { key: 'HEADER'; field: string; value: string }
   | { key: 'UID' | 'SEQ'; set: SequenceSet }
+  /** RFC 7162 §3.1.5: `MODSEQ ["/flags/<flag>" ("priv" / "shared" / "all")] n`. */
+  | { key: 'MODSEQ'; modseq: number; entry?: { name: string; type: 'priv' | 'shared' | 'all' } }
   | { key: 'NOT'; operand: SearchKey }
   | { key: 'OR'; left: SearchKey; right: SearchKey }
   | { key: 'AND'; operands: SearchKey[] };

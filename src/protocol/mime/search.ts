@@ -32,6 +32,8 @@ export interface SearchContext {
   /** RFC822.SIZE. */
   size: number;
   internalDate: Date;
+  /** RFC 7162 mod-sequence (SEARCH MODSEQ); absent counts as 0, which only `MODSEQ 0` matches. */
+  modseq?: number;
   /** Raw bytes and their parse; called at most once per matchesSearch, and only when a key needs them. */
   message: () => Promise<{ raw: Buffer; mime: MimeMessage }>;
 }
@@ -107,6 +109,8 @@ function matchesCheap(key: SearchKey, ctx: SearchContext): boolean {
     case 'SMALLER': return ctx.size < key.size;
     case 'UID': return key.set !== '$' && sequenceSetHas(key.set, ctx.uid, ctx.maxUid);
     case 'SEQ': return key.set !== '$' && sequenceSetHas(key.set, ctx.seq, ctx.maxSeq);
+    // RFC 7162 §3.1.5: modseq at or above; one modseq per message, so the entry name changes nothing
+    case 'MODSEQ': return (ctx.modseq ?? 0) >= key.modseq;
     case 'BEFORE': case 'ON': case 'SINCE':
       return compareDay(Math.floor(ctx.internalDate.getTime() / 86_400_000), key.key, key.date);
     default: return false;

@@ -13,13 +13,15 @@
  *   partial   = "<" number "." nz-number ">"
  *
  * Macros expand here: FAST = FLAGS INTERNALDATE RFC822.SIZE; ALL = FAST + ENVELOPE; FULL = ALL + BODY.
- * Not supported: BINARY[…] (RFC 3516), MODSEQ / CHANGEDSINCE (RFC 7162), PREVIEW (RFC 8970).
+ * MODSEQ and the modifiers `(CHANGEDSINCE n [VANISHED])` are RFC 7162's (condstore-args.ts).
+ * Not supported: BINARY[…] (RFC 3516), PREVIEW (RFC 8970).
  */
 import { isAtomChar } from '../chars.ts';
 import type { Scanner } from '../lexer.ts';
 import { SIMPLE_FETCH_ATTS, type BodySectionAtt, type FetchAtt, type FetchCommand, type Section, type SimpleFetchAttName } from '../types.ts';
 import type { WireWriter } from '../wire-writer.ts';
 import { parseSequence, writeSequence, type ParseContext } from './common.ts';
+import { parseFetchModifiers, writeFetchModifiers } from './condstore-args.ts';
 
 const FAST: FetchAtt[] = [{ kind: 'FLAGS' }, { kind: 'INTERNALDATE' }, { kind: 'RFC822.SIZE' }];
 const ALL: FetchAtt[] = [...FAST, { kind: 'ENVELOPE' }];
@@ -39,7 +41,9 @@ export function parseFetch(s: Scanner, ctx: ParseContext): FetchCommand {
     const macro = MACROS[name];
     items = macro !== undefined ? macro.map((a) => ({ ...a })) : [attNamed(s, name)];
   }
-  return { tag: ctx.tag, name: 'FETCH', uid: ctx.uid, sequence, items };
+  const cmd: FetchCommand = { tag: ctx.tag, name: 'FETCH', uid: ctx.uid, sequence, items };
+  if (s.accept(0x20)) parseFetchModifiers(s, ctx, cmd);
+  return cmd;
 }
 
 export function parseFetchAtt(s: Scanner): FetchAtt {
@@ -120,4 +124,5 @@ export function writeFetch(w: WireWriter, c: FetchCommand): void {
   writeSequence(w, c.sequence);
   if (c.items.length === 0) throw new RangeError('FETCH needs an attribute');
   w.sp().list(c.items, (a) => writeFetchAtt(w, a));
+  writeFetchModifiers(w, c);
 }

@@ -10,22 +10,27 @@
  * DELETED and SIZE are RFC 9051 additions; RECENT is RFC 3501 only, still accepted. DELETED and
  * DELETED-STORAGE come from RFC 9208 (QUOTA), which makes DELETED-STORAGE mandatory for a server
  * advertising QUOTA=RES-STORAGE (in its definition of the STORAGE resource).
- * LIST and LSUB are in list-args.ts. Not supported: SELECT (CONDSTORE).
+ * HIGHESTMODSEQ and SELECT / EXAMINE's `(CONDSTORE)` / `(QRESYNC …)` are RFC 7162's (condstore-args.ts).
+ * LIST and LSUB are in list-args.ts.
  */
 import type { Scanner } from '../lexer.ts';
 import { STATUS_ITEMS, type MailboxCommand, type MailboxCommandName, type RenameCommand, type StatusCommand, type StatusItem } from '../types.ts';
 import type { WireWriter } from '../wire-writer.ts';
 import { parseKeyword, parseMailbox, type ParseContext } from './common.ts';
+import { parseSelectParams, writeSelectParams } from './condstore-args.ts';
 
 export function parseMailboxCommand(name: MailboxCommandName): (s: Scanner, ctx: ParseContext) => MailboxCommand {
   return (s, ctx) => {
     s.sp();
-    return { tag: ctx.tag, name, mailbox: parseMailbox(s, ctx) };
+    const cmd: MailboxCommand = { tag: ctx.tag, name, mailbox: parseMailbox(s, ctx) };
+    if ((name === 'SELECT' || name === 'EXAMINE') && s.accept(0x20)) cmd.select = parseSelectParams(s);
+    return cmd;
   };
 }
 
 export function writeMailboxCommand(w: WireWriter, c: MailboxCommand): void {
   w.sp().mailbox(c.mailbox);
+  writeSelectParams(w, c.select);
 }
 
 export function parseRename(s: Scanner, ctx: ParseContext): RenameCommand {

@@ -8,13 +8,14 @@
  *   store       = "STORE" SP sequence-set SP store-att-flags
  *   store-att-flags = (["+" / "-"] "FLAGS" [".SILENT"]) SP (flag-list / (flag *(SP flag)))
  *
- * Not supported: CONDSTORE modifiers (`STORE 1 (UNCHANGEDSINCE n) …`, RFC 7162).
+ * STORE's modifiers (`STORE 1 (UNCHANGEDSINCE n) …`, RFC 7162) are in condstore-args.ts.
  */
 import { SP } from '../chars.ts';
 import type { Scanner } from '../lexer.ts';
 import type { CopyCommand, ExpungeCommand, StoreCommand, StoreOperation } from '../types.ts';
 import type { WireWriter } from '../wire-writer.ts';
 import { parseFlag, parseFlagList, parseKeyword, parseMailbox, parseSequence, writeFlagList, writeSequence, type ParseContext } from './common.ts';
+import { parseStoreModifiers, writeStoreModifiers } from './condstore-args.ts';
 
 export function parseCopy(name: 'COPY' | 'MOVE'): (s: Scanner, ctx: ParseContext) => CopyCommand {
   return (s, ctx) => {
@@ -50,6 +51,11 @@ export function parseStore(s: Scanner, ctx: ParseContext): StoreCommand {
   s.sp();
   const sequence = parseSequence(s);
   s.sp();
+  const mods: Pick<StoreCommand, 'unchangedSince'> = {};
+  if (s.peek() === 0x28) {
+    parseStoreModifiers(s, mods);
+    s.sp();
+  }
   const sign = s.accept(0x2b) ? '+' : s.accept(0x2d) ? '-' : '';
   const item = parseKeyword(s, 'FLAGS');
   if (item !== 'FLAGS' && item !== 'FLAGS.SILENT') s.fail('Expected FLAGS, +FLAGS or -FLAGS');
@@ -60,12 +66,14 @@ export function parseStore(s: Scanner, ctx: ParseContext): StoreCommand {
     flags = [parseFlag(s)];
     while (s.accept(SP)) flags.push(parseFlag(s));
   }
-  return { tag: ctx.tag, name: 'STORE', uid: ctx.uid, sequence, operation: OPERATIONS[sign]!, silent: item === 'FLAGS.SILENT', flags };
+  return { tag: ctx.tag, name: 'STORE', uid: ctx.uid, sequence, operation: OPERATIONS[sign]!, silent: item === 'FLAGS.SILENT', flags, ...mods };
 }
 
 export function writeStore(w: WireWriter, c: StoreCommand): void {
   w.sp();
   writeSequence(w, c.sequence);
-  w.sp().raw(`${PREFIX[c.operation]}FLAGS${c.silent ? '.SILENT' : ''} `);
+  w.sp();
+  writeStoreModifiers(w, c);
+  w.raw(`${PREFIX[c.operation]}FLAGS${c.silent ? '.SILENT' : ''} `);
   writeFlagList(w, c.flags);
 }

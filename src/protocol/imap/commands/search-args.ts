@@ -14,7 +14,8 @@
  *
  * Nesting (parentheses, NOT, OR) is limited to MAX_SEARCH_DEPTH so input cannot exhaust the stack.
  * Strings are decoded as UTF-8 whatever the CHARSET says; the handler answers `NO [BADCHARSET]`
- * for charsets other than UTF-8 / US-ASCII. Not supported: MODSEQ (RFC 7162), FUZZY, RETURN options
+ * for charsets other than UTF-8 / US-ASCII. MODSEQ (RFC 7162 §3.1.5) is in condstore-args.ts. Not
+ * supported: FUZZY, RETURN options
  * with arguments (PARTIAL, RFC 5267).
  */
 import { DQUOTE, SP, isAtomChar, isDigit } from '../chars.ts';
@@ -23,6 +24,7 @@ import type { Scanner } from '../lexer.ts';
 import { DATE_SEARCH_KEYS, FLAG_SEARCH_KEYS, STRING_SEARCH_KEYS, type SearchCommand, type SearchKey } from '../types.ts';
 import type { WireWriter } from '../wire-writer.ts';
 import { parseKeyword, parseSequence, writeSequence, type ParseContext } from './common.ts';
+import { parseModseqKey, writeModseqKey } from './condstore-args.ts';
 
 export const MAX_SEARCH_DEPTH = 64;
 const MAX_SIZE = Number.MAX_SAFE_INTEGER; // RFC 9051 number64
@@ -95,6 +97,8 @@ function keyNamed(s: Scanner, key: string, depth: number): SearchKey {
     }
     case 'UID':
       return { key, set: parseSequence(s) };
+    case 'MODSEQ':
+      return parseModseqKey(s);
     case 'NOT':
       return { key, operand: parseSearchKey(s, depth + 1) };
     case 'OR': {
@@ -136,6 +140,8 @@ export function writeSearchKey(w: WireWriter, k: SearchKey): void {
     case 'HEADER':
       w.raw('HEADER ').astring(k.field).sp().astring(k.value);
       return;
+    case 'MODSEQ':
+      return writeModseqKey(w, k);
   }
   w.raw(k.key);
   if ('value' in k) w.sp().astring(k.value);

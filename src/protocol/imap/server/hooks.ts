@@ -12,9 +12,15 @@ export interface ImapMessage {
   readonly size: number;
   readonly internalDate: Date;
   readonly recent: boolean;
+  /** RFC 7162 mod-sequence of the message's last change (>= 1). */
+  readonly modseq: number;
 }
 
-export interface ImapFolderStatus { uidValidity: number; uidNext: number; messages: number; unseen: number; recent: number }
+/** `highestModseq`: RFC 7162 HIGHESTMODSEQ, >= 1 and never lower than before (0 = NOMODSEQ). */
+export interface ImapFolderStatus { uidValidity: number; uidNext: number; messages: number; unseen: number; recent: number; highestModseq: number }
+
+/** A message's flags after a change (modseq included); `modified`: UNCHANGEDSINCE refused it. */
+export interface ImapFlagUpdate { readonly uid: number; readonly flags: ReadonlySet<string>; readonly modseq?: number; readonly modified?: true }
 
 /**
  * What changed in a folder, as precise as the changer knows: flag updates and expunged UIDs let
@@ -23,7 +29,7 @@ export interface ImapFolderStatus { uidValidity: number; uidNext: number; messag
  */
 export interface MailboxChange {
   folder: string;
-  flags?: ReadonlyArray<{ uid: number; flags: ReadonlySet<string> }>;
+  flags?: ReadonlyArray<ImapFlagUpdate>;
   expunged?: readonly number[];
   added?: boolean;
 }
@@ -42,7 +48,10 @@ export interface ImapAccount {
   listMessages(folder: string): Promise<ImapMessage[]>;
   readMessage(folder: string, uid: number): Promise<Buffer>;
   appendMessage(folder: string, data: Buffer, flags: string[], date?: Date): Promise<{ uid: number; uidValidity: number }>;
-  setFlags(folder: string, uids: number[], flags: string[], mode: FlagMode): Promise<Array<{ uid: number; flags: ReadonlySet<string> }>>;
+  /** `unchangedSince`: RFC 7162 §3.1.3, checked by the store atomically with the change. */
+  setFlags(folder: string, uids: number[], flags: string[], mode: FlagMode, unchangedSince?: number): Promise<ImapFlagUpdate[]>;
+  /** UIDs expunged after modseq `since` (ascending ranges; possibly a superset, RFC 7162 §3.2.5.1). */
+  vanished(folder: string, since: number): Promise<Array<{ from: number; to: number }>>;
   expunge(folder: string, uids?: number[]): Promise<number[]>;
   copyMessages(from: string, uids: number[], to: string): Promise<{ uidValidity: number; uids: ReadonlyMap<number, number> }>;
   moveMessages(from: string, uids: number[], to: string): Promise<{ uidValidity: number; uids: ReadonlyMap<number, number> }>;

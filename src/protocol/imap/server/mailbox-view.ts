@@ -5,9 +5,13 @@
  *   `* n EXPUNGE` (highest first, so every number is valid when sent), `* N EXISTS` / `* N RECENT`,
  *   `* n FETCH (UID u FLAGS (…))` for flags another session or delivery changed.
  * Expunges are held back while a command forbids them (FETCH, STORE, SEARCH — §7.4.1): `sync(false)`.
+ * Once the session enabled CONDSTORE (RFC 7162 §3.1), flag updates carry `MODSEQ (n)`, and a
+ * modseq change alone is reported too; once it enabled QRESYNC (§3.2.10), expunges are one
+ * `* VANISHED uid-set` instead of `* n EXPUNGE` each.
  */
-import { fetchData, messageCountData } from '../response-data.ts';
-import type { ImapAccount, ImapMessage } from './hooks.ts';
+import { fetchData, messageCountData, vanishedData, type FetchResponseItem } from '../response-data.ts';
+import { toRanges } from './condstore-ranges.ts';
+import type { ImapAccount, ImapFlagUpdate, ImapMessage } from './hooks.ts';
 
 export class MailboxView {
   /** uids[seq - 1] = uid of message `seq`. */
@@ -18,7 +22,9 @@ export class MailboxView {
   /** When the folder was last reread (ms). */
   syncedAt = 0;
   /** Announced by other sessions, not yet sent to this client. */
-  private readonly pendingFlags = new Map<number, ReadonlySet<string>>();
+  private readonly pendingFlags = new Map<number, ImapFlagUpdate>();
+  /** The session's ENABLEd extensions (shared with the session: ENABLE after SELECT counts). */
+  enabled: ReadonlySet<string> = new Set();
   private readonly pendingExpunged = new Set<number>();
 
   private folder: string;
@@ -39,6 +45,25 @@ export class MailboxView {
   }
 
   get exists(): number { return this.uids.length; }
+  get condstore(): boolean { return this.enabled.has('CONDSTORE'); }
+  get qresync(): boolean { return this.enabled.has('QRESYNC'); }
+
+  /** The untagged flag update for `m`: UID, FLAGS, and MODSEQ once CONDSTORE is on. */
+  flagUpdate(seq: number, m: { uid: number; flags: ReadonlySet<string>; recent: boolean; modseq?: number }): Buffer {
+    const items: FetchResponseItem[] = [{ item: 'UID', value: m.uid }, { item: 'FLAGS', flags: flagList(m) }];
+    if (this.condstore && m.modseq !== undefined) items.push({ item: 'MODSEQ', value: m.modseq });
+    return fetchData(seq, items);
+  }
+
+  /** Announces expunged UIDs (`* n EXPUNGE` highest first, or `* VANISHED`) and forgets them. */
+  expungeResponses(uids: readonly number[]): Buffer[] {
+    const known = uids.filter((u) => this.seqOf(u) !== undefined);
+    let out: Buffer[];
+    if (this.qresync) out = known.length ? [vanishedData(toRanges([...known].sort((a, b) => a - b)), false)] : [];
+    else out = known.map((u) => this.seqOf(u)!).sort((a, b) => b - a).map((q) => messageCountData(q, 'EXPUNGE'));
+    this.noteExpunged(known);
+    return out;
+  }
 
   /**
    * The store's list with `recent` as this session sees it: only messages it claimed first.
@@ -81,9 +106,12 @@ export class MailboxView {
     return undefined;
   }
 
-  /** Records flags this session just announced itself (STORE), so sync() does not repeat them. */
-  noteFlags(uid: number, flags: ReadonlySet<string>): void {
-    if (this.flags.has(uid)) this.flags.set(uid, flags);
+  /** Records flags (and modseq) this session just announced itself (STORE), so sync() does not repeat them. */
+  noteFlags(uid: number, flags: ReadonlySet<string>, modseq?: number): void {
+    if (!this.flags.has(uid)) return;
+    this.flags.set(uid, flags);
+    const info = this.info.get(uid);
+    if (info) this.info.set(uid, { ...info, flags, modseq: modseq ?? info.modseq });
   }
 
   /** Removes UIDs this session expunged and announced itself. */
@@ -99,8 +127,8 @@ export class MailboxView {
   get hasPending(): boolean { return this.pendingFlags.size > 0 || this.pendingExpunged.size > 0; }
 
   /** Flag changes another session made (applied without rereading the folder). */
-  queueFlags(updates: ReadonlyArray<{ uid: number; flags: ReadonlySet<string> }>): void {
-    for (const u of updates) if (this.flags.has(u.uid)) this.pendingFlags.set(u.uid, u.flags);
+  queueFlags(updates: ReadonlyArray<ImapFlagUpdate>): void {
+    for (const u of updates) if (this.flags.has(u.uid) && !u.modified) this.pendingFlags.set(u.uid, u);
   }
 
   queueExpunged(uids: readonly number[]): void {
@@ -110,20 +138,22 @@ export class MailboxView {
   /** `* n FETCH (UID FLAGS)` for queued flag changes, then `* n EXPUNGE` (if allowed) for queued expunges. */
   flushPending(allowExpunge: boolean): Buffer[] {
     const out: Buffer[] = [];
-    for (const [uid, flags] of this.pendingFlags) {
+    for (const [uid, u] of this.pendingFlags) {
       this.pendingFlags.delete(uid);
       const seq = this.seqOf(uid);
       const seen = this.flags.get(uid);
-      if (seq === undefined || !seen || sameFlags(seen, flags)) continue;
-      this.flags.set(uid, flags);
       const info = this.info.get(uid);
-      if (info) this.info.set(uid, { ...info, flags });
-      out.push(fetchData(seq, [{ item: 'UID', value: uid }, { item: 'FLAGS', flags: flagList({ flags, recent: info?.recent ?? false }) }]));
+      if (seq === undefined || !seen || !info) continue;
+      const modseqMoved = u.modseq !== undefined && u.modseq > info.modseq;
+      if (sameFlags(seen, u.flags) && !(modseqMoved && this.condstore)) continue;
+      if (u.modseq !== undefined && u.modseq < info.modseq) continue; // older than what we announced
+      this.flags.set(uid, u.flags);
+      const next = { ...info, flags: u.flags, modseq: u.modseq ?? info.modseq };
+      this.info.set(uid, next);
+      out.push(this.flagUpdate(seq, next));
     }
     if (allowExpunge && this.pendingExpunged.size) {
-      const seqs = [...this.pendingExpunged].map((u) => this.seqOf(u)).filter((q): q is number => q !== undefined).sort((a, b) => b - a);
-      for (const q of seqs) out.push(messageCountData(q, 'EXPUNGE'));
-      this.noteExpunged([...this.pendingExpunged]);
+      out.push(...this.expungeResponses([...this.pendingExpunged]));
       this.pendingExpunged.clear();
     }
     return out;
@@ -137,26 +167,20 @@ export class MailboxView {
     if (allowExpunge) this.pendingExpunged.clear();
     const out: Buffer[] = [];
     const current = new Map(list.map((m) => [m.uid, m]));
-    if (allowExpunge) {
-      for (let seq = this.uids.length; seq >= 1; seq--) {
-        const uid = this.uids[seq - 1]!;
-        if (current.has(uid)) continue;
-        out.push(messageCountData(seq, 'EXPUNGE'));
-        this.uids.splice(seq - 1, 1);
-        this.flags.delete(uid);
-        this.info.delete(uid);
-      }
-    }
+    if (allowExpunge) out.push(...this.expungeResponses(this.uids.filter((u) => !current.has(u))));
     const last = this.uids[this.uids.length - 1] ?? 0;
     const added = list.filter((m) => m.uid > last);
     for (const m of list) {
       if (m.uid > last) continue;
       const seen = this.flags.get(m.uid);
-      if (seen && !sameFlags(seen, m.flags)) {
+      const before = this.info.get(m.uid);
+      if (!seen || !before) continue;
+      const modseqMoved = m.modseq > before.modseq && this.condstore;
+      if (!sameFlags(seen, m.flags) || modseqMoved) {
         this.flags.set(m.uid, m.flags);
         this.info.set(m.uid, m);
-        out.push(fetchData(this.seqOf(m.uid)!, [{ item: 'UID', value: m.uid }, { item: 'FLAGS', flags: flagList(m) }]));
-      }
+        out.push(this.flagUpdate(this.seqOf(m.uid)!, m));
+      } else if (m.modseq > before.modseq) this.info.set(m.uid, m);
     }
     if (added.length) {
       for (const m of added) {

@@ -53,6 +53,8 @@ interface Waiting { tag: string; onLine: (raw: RawCommand) => Promise<Done | und
 export class ImapSession {
   state: SessionState = { kind: 'not-authenticated' };
   dirty = false;
+  /** Extensions this session turned on (ENABLE, or a CONDSTORE-enabling command): commands/condstore.ts. */
+  readonly enabled = new Set<string>();
   private badCommands = 0;
   private waiting: Waiting | undefined;
   private unsubscribe: (() => void) | undefined;

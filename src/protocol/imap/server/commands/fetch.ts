@@ -3,7 +3,8 @@
  * FLAGS, UID, INTERNALDATE and RFC822.SIZE come from the view; ENVELOPE, BODY, BODYSTRUCTURE,
  * BODY[section]<partial>, RFC822, RFC822.HEADER and RFC822.TEXT read the message once per message.
  * BODY[…] (not .PEEK), RFC822 and RFC822.TEXT set \Seen in a read-write mailbox, and the new
- * FLAGS are included in the same response.
+ * FLAGS are included in the same response. MODSEQ and the CHANGEDSINCE / VANISHED modifiers
+ * (RFC 7162 §3.1.4, §3.2.6) are condstore.ts's.
  */
 import { bodyStructureValue, envelopeValue, parseMime, sectionBytes, type MimePart } from '../../../mime/index.ts';
 import { fetchData, type FetchResponseItem } from '../../response-data.ts';
@@ -11,6 +12,7 @@ import type { FetchAtt } from '../../types.ts';
 import { flagList } from '../mailbox-view.ts';
 import { resolveTargets } from './messages.ts';
 import { SELECTED, type CommandOf, type CommandSpec } from './spec.ts';
+import { fetchPreamble } from './condstore.ts';
 
 const NEEDS_MESSAGE = new Set(['ENVELOPE', 'BODYSTRUCTURE', 'BODY', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT', 'BODY[]']);
 /** The whole message (BODY[], RFC822) needs no MIME parse. */
@@ -25,8 +27,11 @@ export const FETCH: CommandSpec<CommandOf<'FETCH'>> = {
   states: SELECTED,
   async run(s, cmd) {
     const mb = s.mailbox!;
-    const targets = resolveTargets(mb, cmd.sequence, cmd.uid);
-    const atts = cmd.uid && !cmd.items.some((a) => a.kind === 'UID') ? [{ kind: 'UID' } as FetchAtt, ...cmd.items] : cmd.items;
+    const resolved = resolveTargets(mb, cmd.sequence, cmd.uid);
+    const cond = await fetchPreamble(s, cmd);
+    const targets = resolved.filter((t) => cond.keep(mb.info.get(t.uid)?.modseq ?? 0));
+    let atts = cmd.uid && !cmd.items.some((a) => a.kind === 'UID') ? [{ kind: 'UID' } as FetchAtt, ...cmd.items] : cmd.items;
+    if (cond.modseq) atts = [...atts, { kind: 'MODSEQ' }];
     const needsMessage = atts.some((a) => NEEDS_MESSAGE.has(a.kind));
     const needsMime = atts.some((a) => NEEDS_MESSAGE.has(a.kind) && !WHOLE(a));
     const marksSeen = !mb.readOnly && atts.some(SETS_SEEN);
@@ -35,12 +40,14 @@ export const FETCH: CommandSpec<CommandOf<'FETCH'>> = {
       const info = mb.info.get(t.uid);
       if (!info) continue;
       let flags = mb.flags.get(t.uid) ?? info.flags;
+      let modseq = info.modseq;
       let flagsChanged = false;
       if (marksSeen && !flags.has('\\Seen')) {
         const [u] = await mb.account.setFlags(mb.name, [t.uid], ['\\Seen'], 'add');
         if (u) {
           flags = u.flags;
-          mb.noteFlags(t.uid, flags);
+          modseq = u.modseq ?? modseq;
+          mb.noteFlags(t.uid, flags, u.modseq);
           seenUpdates.push(u);
           flagsChanged = true;
         }
@@ -59,6 +66,7 @@ export const FETCH: CommandSpec<CommandOf<'FETCH'>> = {
           case 'FLAGS': items.push({ item: 'FLAGS', flags: flagList({ flags, recent: info.recent }) }); break;
           case 'INTERNALDATE': items.push({ item: 'INTERNALDATE', date: info.internalDate }); break;
           case 'RFC822.SIZE': items.push({ item: 'RFC822.SIZE', value: info.size }); break;
+          case 'MODSEQ': items.push({ item: 'MODSEQ', value: modseq }); break;
           case 'ENVELOPE': items.push({ item: 'ENVELOPE', value: envelopeValue(mime!) }); break;
           case 'BODYSTRUCTURE': items.push({ item: 'BODYSTRUCTURE', value: bodyStructureValue(mime!, true) }); break;
           case 'BODY': items.push({ item: 'BODY', value: bodyStructureValue(mime!, false) }); break;
@@ -71,6 +79,7 @@ export const FETCH: CommandSpec<CommandOf<'FETCH'>> = {
         }
       }
       if (flagsChanged && !atts.some((a) => a.kind === 'FLAGS')) items.push({ item: 'FLAGS', flags: flagList({ flags, recent: info.recent }) });
+      if (flagsChanged && mb.condstore && !atts.some((a) => a.kind === 'MODSEQ')) items.push({ item: 'MODSEQ', value: modseq });
       s.send(fetchData(t.seq, items));
     }
     if (seenUpdates.length) mb.account.changed({ folder: mb.name, flags: seenUpdates });

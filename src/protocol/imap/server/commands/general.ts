@@ -1,8 +1,10 @@
 /**
- * Any-state commands (RFC 3501 §6.1; ID RFC 2971; ENABLE RFC 5161; NAMESPACE RFC 2342):
- *   CAPABILITY   NOOP   LOGOUT   ID (params | NIL)   ENABLE cap…   NAMESPACE
+ * Any-state commands (RFC 3501 §6.1; ID RFC 2971; NAMESPACE RFC 2342):
+ *   CAPABILITY   NOOP   LOGOUT   ID (params | NIL)   NAMESPACE
+ * ENABLE (RFC 5161) is condstore.ts's: CONDSTORE and QRESYNC are what it can turn on.
  */
-import { capabilityData, enabledData, idData, namespaceData } from '../../response-data.ts';
+import { capabilityData, idData, namespaceData } from '../../response-data.ts';
+import { CONDSTORE_CAPABILITIES } from './condstore.ts';
 import { untaggedStatus } from '../../response.ts';
 import type { ImapSession } from '../session.ts';
 import { ANY, AUTHED, type CommandOf, type CommandSpec } from './spec.ts';
@@ -14,7 +16,7 @@ import { ANY, AUTHED, type CommandOf, type CommandSpec } from './spec.ts';
  * (RFC 5819) are list.ts's; RFC 6154 §3 has SPECIAL-USE servers support LIST (SPECIAL-USE).
  */
 export function capabilities(s: ImapSession): string[] {
-  const caps = ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'ESEARCH', 'CHILDREN', 'SPECIAL-USE', 'LIST-EXTENDED', 'LIST-STATUS', 'QUOTA', 'QUOTA=RES-STORAGE'];
+  const caps = ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'ESEARCH', 'CHILDREN', 'SPECIAL-USE', 'LIST-EXTENDED', 'LIST-STATUS', 'QUOTA', 'QUOTA=RES-STORAGE', ...CONDSTORE_CAPABILITIES];
   if (s.state.kind === 'not-authenticated') {
     if (!s.io.secure && s.io.startTls) caps.push('STARTTLS');
     if (!s.io.secure && !s.o.allowPlaintextAuth) caps.push('LOGINDISABLED');
@@ -48,14 +50,6 @@ export const ID: CommandSpec<CommandOf<'ID'>> = {
   states: ANY,
   async run(s) {
     s.send(idData([{ key: 'name', value: 'mailcluster' }, { key: 'vendor', value: 'mailcluster' }, { key: 'server', value: s.o.serverName }]));
-    return {};
-  },
-};
-
-export const ENABLE: CommandSpec<CommandOf<'ENABLE'>> = {
-  states: AUTHED,
-  async run(s) {
-    s.send(enabledData([])); // no ENABLE-able extension is implemented; RFC 5161 §3.1: list none
     return {};
   },
 };

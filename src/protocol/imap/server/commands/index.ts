@@ -1,6 +1,7 @@
 /** The dispatcher's table: command name → allowed states and handler (one module per family). */
 import type { CommandSpec } from './spec.ts';
-import { CAPABILITY, ENABLE, ID, LOGOUT, NAMESPACE, NOOP } from './general.ts';
+import { CAPABILITY, ID, LOGOUT, NAMESPACE, NOOP } from './general.ts';
+import { ENABLE } from './condstore.ts';
 import { AUTHENTICATE, LOGIN, STARTTLS } from './auth.ts';
 import { CREATE, DELETE, GETQUOTA, GETQUOTAROOT, RENAME, SELECT, STATUS, SUBSCRIBE, UNSUBSCRIBE } from './mailboxes.ts';
 import { LIST } from './list.ts';

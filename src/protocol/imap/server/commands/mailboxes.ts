@@ -13,6 +13,7 @@ import type { ImapAccount } from '../hooks.ts';
 import type { ImapSession } from '../session.ts';
 import type { StatusItem } from '../../types.ts';
 import { AUTHED, type CommandOf, type CommandSpec } from './spec.ts';
+import { checkSelectParams, enableCondstore, selectResponses } from './condstore.ts';
 
 const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
 export const isInbox = (name: string): boolean => name.toUpperCase() === 'INBOX';
@@ -24,6 +25,7 @@ export const SELECT: CommandSpec<CommandOf<'SELECT' | 'EXAMINE'>> = {
   async run(s, cmd) {
     const account = s.account!;
     const name = canonical(cmd.mailbox);
+    checkSelectParams(s, cmd.select);
     if (s.state.kind === 'selected') {
       s.state = { kind: 'authenticated', account };
       s.send(untaggedStatus('OK', 'previous mailbox closed', { code: 'CLOSED' }));
@@ -31,6 +33,7 @@ export const SELECT: CommandSpec<CommandOf<'SELECT' | 'EXAMINE'>> = {
     const status = await account.status(name);
     const readOnly = cmd.name === 'EXAMINE';
     const view = new MailboxView(account, name, status.uidValidity, readOnly);
+    view.enabled = s.enabled;
     const list = await view.load();
     view.uidNext = status.uidNext;
     const keywords = new Set<string>();
@@ -44,6 +47,7 @@ export const SELECT: CommandSpec<CommandOf<'SELECT' | 'EXAMINE'>> = {
     s.send(untaggedStatus('OK', readOnly ? 'no permanent flags' : 'flags allowed', { code: 'PERMANENTFLAGS', flags: readOnly ? [] : [...flags, '\\*'] }));
     s.send(untaggedStatus('OK', 'UIDs valid', { code: 'UIDVALIDITY', value: status.uidValidity }));
     s.send(untaggedStatus('OK', 'predicted next UID', { code: 'UIDNEXT', value: status.uidNext }));
+    await selectResponses(s, view, cmd.select, status, list);
     s.state = { kind: 'selected', account, mailbox: view };
     s.dirty = false;
     return { text: `${cmd.name} completed`, code: { code: readOnly ? 'READ-ONLY' : 'READ-WRITE' } };
@@ -114,6 +118,7 @@ function followRename(s: ImapSession, from: string, to: string): void {
 export const STATUS: CommandSpec<CommandOf<'STATUS'>> = {
   states: AUTHED,
   async run(s, cmd) {
+    if (cmd.items.includes('HIGHESTMODSEQ')) enableCondstore(s); // RFC 7162 §3.1
     s.send(await statusResponse(s.account!, canonical(cmd.mailbox), cmd.items));
     return {};
   },
@@ -141,6 +146,7 @@ export async function statusResponse(a: ImapAccount, name: string, items: readon
       // reports octets too). Quota usage counts every copy in full (the maildir store's hard
       // links included), so expunging frees exactly this sum.
       case 'DELETED-STORAGE': return deleted.reduce((n, m) => n + m.size, 0);
+      case 'HIGHESTMODSEQ': return st.highestModseq; // RFC 7162 §3.1.6
     }
   };
   return statusData(name, items.map((item) => ({ item, value: value(item) })));

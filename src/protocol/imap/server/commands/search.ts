@@ -6,12 +6,15 @@
  * MAX and ALL are left out when nothing matched, COUNT never is (RFC 4731 §3.1).
  * Refused with BAD: RETURN options other than MIN MAX ALL COUNT (RFC 4466 §2.6.1), SAVE among
  * them, and `$` anywhere in the criteria — SEARCHRES (RFC 5182) is not implemented (nor advertised).
+ * MODSEQ n (RFC 7162 §3.1.5) matches modseqs >= n and adds the highest matched one to the result:
+ * `* SEARCH 2 5 (MODSEQ 9)`, or ESEARCH's `MODSEQ 9`; it turns CONDSTORE on.
  */
 import { matchesSearch, parseMime, type SearchContext } from '../../../mime/index.ts';
 import { esearchData, searchData } from '../../response-data.ts';
 import type { SearchKey } from '../../types.ts';
 import { bad, no } from '../errors.ts';
 import { SELECTED, type CommandOf, type CommandSpec } from './spec.ts';
+import { enableCondstore, usesModseq } from './condstore.ts';
 
 const CHARSETS = ['UTF-8', 'US-ASCII'];
 const RETURN_OPTIONS: ReadonlySet<string> = new Set(['MIN', 'MAX', 'ALL', 'COUNT']);
@@ -49,17 +52,22 @@ export const SEARCH: CommandSpec<CommandOf<'SEARCH'>> = {
     const mb = s.mailbox!;
     const maxUid = mb.uids[mb.uids.length - 1] ?? 0;
     const hits: number[] = [];
+    const byModseq = usesModseq(key);
+    if (byModseq) enableCondstore(s);
+    let highest = 0;
     for (let i = 0; i < mb.uids.length; i++) {
       const uid = mb.uids[i]!;
       const info = mb.info.get(uid);
       if (!info) continue;
       let loaded: ReturnType<SearchContext['message']> | undefined;
       const ctx: SearchContext = {
-        seq: i + 1, uid, maxSeq: mb.uids.length, maxUid, flags: mb.flags.get(uid) ?? info.flags, recent: info.recent, size: info.size, internalDate: info.internalDate,
+        seq: i + 1, uid, maxSeq: mb.uids.length, maxUid, flags: mb.flags.get(uid) ?? info.flags, recent: info.recent, size: info.size, internalDate: info.internalDate, modseq: info.modseq,
         message: () => (loaded ??= mb.account.readMessage(mb.name, uid).then((raw) => ({ raw, mime: parseMime(raw) }))),
       };
       const hit = await matchesSearch(key, ctx).catch(() => false); // an expunged message matches nothing
-      if (hit) hits.push(cmd.uid ? uid : i + 1);
+      if (!hit) continue;
+      hits.push(cmd.uid ? uid : i + 1);
+      highest = Math.max(highest, info.modseq);
     }
     if (opts) {
       s.send(esearchData({
@@ -68,8 +76,9 @@ export const SEARCH: CommandSpec<CommandOf<'SEARCH'>> = {
         ...(opts.has('MAX') && hits.length ? { max: hits[hits.length - 1]! } : {}),
         ...(opts.has('COUNT') ? { count: hits.length } : {}),
         ...(opts.has('ALL') ? { all: hits } : {}),
+        ...(byModseq && hits.length ? { modseq: highest } : {}),
       }));
-    } else s.send(searchData(hits));
+    } else s.send(searchData(hits, byModseq ? highest : undefined));
     return {};
   },
 };

@@ -4,7 +4,6 @@
  * CLOSE expunges silently (unless read-only); UNSELECT never expunges.
  * EXPUNGE replies `* n EXPUNGE` for each removed message, highest first.
  */
-import { messageCountData } from '../../response-data.ts';
 import { no } from '../errors.ts';
 import type { ImapSession } from '../session.ts';
 import { resolveTargets } from './messages.ts';
@@ -37,12 +36,9 @@ export const UNSELECT: CommandSpec<CommandOf<'UNSELECT'>> = {
   },
 };
 
-/** Sends `* n EXPUNGE` for `uids` (highest sequence number first) and forgets them. */
+/** Sends `* n EXPUNGE` for `uids` (highest sequence number first; `* VANISHED` after ENABLE QRESYNC) and forgets them. */
 export function announceExpunged(s: ImapSession, uids: readonly number[]): void {
-  const mb = s.mailbox!;
-  const seqs = uids.map((u) => mb.seqOf(u)).filter((q): q is number => q !== undefined).sort((a, b) => b - a);
-  for (const q of seqs) s.send(messageCountData(q, 'EXPUNGE'));
-  mb.noteExpunged(uids);
+  s.send(s.mailbox!.expungeResponses(uids));
 }
 
 export const EXPUNGE: CommandSpec<CommandOf<'EXPUNGE'>> = {
