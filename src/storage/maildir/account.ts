@@ -103,9 +103,7 @@ export class MaildirAccount implements AccountStore {
   }
 
   listMessages(folder: string): Promise<MessageInfo[]> {
-    return this.withFolder(folder, async (f) =>
-      f.messages().map(({ uid, flags, size, wireSize, internalDate, recent, modseq }) => ({ uid, flags, size, wireSize, internalDate, recent, modseq })),
-    );
+    return this.withFolder(folder, async (f) => f.infos());
   }
 
   /**

@@ -64,6 +64,8 @@ export interface Rec {
 
 /** new/ mtimes this close to "now" may hide a second change in the same tick (coarse NFS times). */
 const MTIME_SLACK_MS = 2000;
+/** stat() calls in flight while a loaded index learns sizes and dates. */
+const STAT_BATCH = 128;
 
 export class FolderIndex {
   uidValidity = 0;
@@ -80,6 +82,11 @@ export class FolderIndex {
   /** The folder's HIGHESTMODSEQ (RFC 7162 §3.1.1); never decreases. */
   highestModseq = 0;
   protected readonly tombstones = new Tombstones();
+  /**
+   * Flag sets by info part (`:2,FS`), shared by every message with those letters: a big folder
+   * holds a handful of distinct sets, not one per message. Never mutated; reset by load().
+   */
+  private flagSets = new Map<string, ReadonlySet<string>>();
   /** Memo of usage(); dropped whenever a record comes, goes or gets its size. */
   private usageMemo: { bytes: number; messages: number } | undefined;
 
@@ -133,7 +140,7 @@ export class FolderIndex {
     let unseen = 0;
     let recent = 0;
     for (const r of this.recs.values()) {
-      if (!parseName(r.name).letters.includes('S')) unseen++;
+      if (!this.flagsOf(r.name).has('\\Seen')) unseen++;
       if (r.recent) recent++;
     }
     return { uidValidity: this.uidValidity, uidNext: this.nextUidValue, messages: this.recs.size, unseen, recent, highestModseq: this.highestModseq };
@@ -164,6 +171,18 @@ export class FolderIndex {
     }));
   }
 
+  /** The index as MessageInfo, in UID order, built in one pass (what listMessages returns). */
+  infos(): MessageInfo[] {
+    const out: MessageInfo[] = new Array(this.recs.size);
+    let i = 0;
+    for (const r of this.recs.values()) {
+      const w = r.name.indexOf(',W=');
+      const wireSize = w < 0 || w > r.base.length ? undefined : Number.parseInt(r.name.slice(w + 3, w + 15), 10);
+      out[i++] = { uid: r.uid, flags: this.flagsOf(r.name), size: r.size, wireSize: Number.isNaN(wireSize) ? undefined : wireSize, internalDate: new Date(wholeSeconds(r.mtimeMs)), recent: r.recent, modseq: r.modseq };
+    }
+    return out;
+  }
+
   /** UIDs expunged after modseq `since` (a superset below the tombstone floor, see ../modseq.ts). */
   vanishedSince(since: number): UidRange[] {
     return this.tombstones.since(since) ?? missingUids(this.recs.keys(), this.nextUidValue);
@@ -184,6 +203,7 @@ export class FolderIndex {
     for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(this.dir, sub), { recursive: true });
     await cleanTmp(join(this.dir, 'tmp'), this.ctx.now());
     this.keywords = await readKeywords(this.dir);
+    this.flagSets = new Map();
     const list = await readUidList(this.dir);
     if (typeof list === 'string') {
       // No uidlist yet, or a corrupt one: start over with a new UIDVALIDITY, as Dovecot does.
@@ -260,13 +280,17 @@ export class FolderIndex {
     const gone = [...this.recs.values()].filter((r) => !seen.has(r.uid));
     if (gone.length > 0) this.tombstones.add(gone.map((r) => r.uid), (modseq ||= this.nextModseq()));
     for (const r of gone) this.drop(r);
-    for (const r of this.recs.values()) {
-      if (r.size >= 0) continue;
-      const st = await stat(join(this.cur, r.name));
-      r.size = parseName(r.name).size ?? st.size;
-      r.mtimeMs = st.mtimeMs;
-      this.usageMemo = undefined;
+    // Sizes and internal dates of records not yet stat()ed (a freshly loaded index): many stats
+    // in flight at once, so the thread pool stays busy instead of one round trip per message.
+    const unknown = [...this.recs.values()].filter((r) => r.size < 0);
+    for (let i = 0; i < unknown.length; i += STAT_BATCH) {
+      await Promise.all(unknown.slice(i, i + STAT_BATCH).map(async (r) => {
+        const st = await stat(join(this.cur, r.name));
+        r.size = parseName(r.name).size ?? st.size;
+        r.mtimeMs = st.mtimeMs;
+      }));
     }
+    if (unknown.length > 0) this.usageMemo = undefined;
     return { fresh, dropped: gone.length > 0 };
   }
 
@@ -294,11 +318,18 @@ export class FolderIndex {
     return [...new Set(uids)].sort((a, b) => a - b).flatMap((u) => this.recs.get(u) ?? []);
   }
 
-  protected flagsOf(name: string): Set<string> {
-    const out = new Set<string>();
-    for (const l of parseName(name).letters) {
-      const f = LETTER_FLAGS[l] ?? this.keywords.nameOf(l);
-      if (f !== undefined) out.add(f);
+  /** The message's flags (a shared set: never mutate it). */
+  protected flagsOf(name: string): ReadonlySet<string> {
+    const at = name.lastIndexOf(':');
+    const key = at < 0 ? '' : name.slice(at);
+    let out = this.flagSets.get(key);
+    if (!out) {
+      const set = new Set<string>();
+      for (const l of parseName(name).letters) {
+        const f = LETTER_FLAGS[l] ?? this.keywords.nameOf(l);
+        if (f !== undefined) set.add(f);
+      }
+      this.flagSets.set(key, (out = set));
     }
     return out;
   }

@@ -16,8 +16,9 @@ import type { ImapAccount, ImapFlagUpdate, ImapMessage } from './hooks.ts';
 export class MailboxView {
   /** uids[seq - 1] = uid of message `seq`. */
   uids: number[] = [];
-  readonly flags = new Map<number, ReadonlySet<string>>();
   readonly info = new Map<number, ImapMessage>();
+  /** Each message's last announced flags: a view of `info` (one map per message, not two). */
+  readonly flags = new FlagsOf(this.info);
   uidNext = 1;
   /** When the folder was last reread (ms). */
   syncedAt = 0;
@@ -194,6 +195,19 @@ export class MailboxView {
     }
     return out;
   }
+}
+
+/** The flags part of MailboxView.info, with the Map methods the view and its commands use. */
+class FlagsOf {
+  constructor(private readonly info: Map<number, ImapMessage>) {}
+  get(uid: number): ReadonlySet<string> | undefined { return this.info.get(uid)?.flags; }
+  has(uid: number): boolean { return this.info.has(uid); }
+  set(uid: number, flags: ReadonlySet<string>): void {
+    const m = this.info.get(uid);
+    if (m && m.flags !== flags) this.info.set(uid, { ...m, flags });
+  }
+  /** info.delete removes the flags with the message. */
+  delete(_uid: number): void {}
 }
 
 function sameFlags(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
