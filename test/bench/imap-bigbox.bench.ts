@@ -4,9 +4,16 @@
  * garbage before measuring (run with --expose-gc). Prints, per size:
  *   - resident bytes per message: RSS (and V8 heap + external) after GC with one session having
  *     the INBOX selected (after its FETCH), minus the same before the account was opened, over the
- *     message count; and the heap again after a second session selected it 5 times and left;
- *   - the first SELECT (the account and folder are read from disk), later SELECTs (median of 5,
- *     account open), and `FETCH 1:* FLAGS`.
+ *     message count: at once, and after BENCH_BIGBOX_SETTLE_MS (10 s) idle, when V8 has returned
+ *     the pages the load's garbage took; and the heap after a second session selected it 5 times
+ *     and left (a leak shows there);
+ *   - the first SELECT (the account and folder are read from disk; with the CPU time this process
+ *     spent on it, steadier than wall time on a shared machine), later SELECTs (median of 5,
+ *     account open), `FETCH 1:* FLAGS`, and `UID STORE u +FLAGS (\Flagged)` (median of 5: each
+ *     rewrites the folder's modseq file durably before the rename);
+ *   - after all sizes, the marginal resident bytes per message between the smallest and the
+ *     largest size, which leaves out what the process grows by once whatever the count (V8's
+ *     young generation, buffers that stay allocated after the first big burst).
  * Targets (issue 16): <= 1 KiB per message, first SELECT of 100,000 within 2 s, later SELECTs
  * within 0.1 s, FETCH 1:* FLAGS within 0.5 s. Printed, never asserted.
  * The maildir is written directly (files in cur/ plus dovecot-uidlist), as a migrated mailbox is.
@@ -22,6 +29,7 @@ import { startImap } from '../harness/imap.ts';
 
 const SIZES = (process.env.BENCH_BIGBOX_SIZES ?? '20000,100000').split(',').map(Number);
 const USER = 'big@example.test';
+const SETTLE_MS = Number(process.env.BENCH_BIGBOX_SETTLE_MS ?? 10_000);
 const gc = (globalThis as { gc?: () => void }).gc;
 
 /** A minimal client: the bench must not spend its time in a test client's buffering. */
@@ -87,22 +95,31 @@ function memory(): { rss: number; heap: number } {
 const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
 const fmt = (x: number): string => x.toFixed(x < 10 ? 2 : 0);
 
+const resident: Array<{ n: number; bytes: number }> = [];
+
 async function run(n: number): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'mailcluster-bigbox-'));
   try {
     writeMaildir(root, n);
     const srv = await startImap(new MaildirStore({ root }), { [USER]: 'pw' });
     try {
+      await new Promise((r) => setTimeout(r, SETTLE_MS)); // writing the maildir left garbage too
       const before = memory();
       const a = await Client.open(srv.port);
       await a.cmd('l', `LOGIN ${USER} pw`);
       let t0 = process.hrtime.bigint();
+      const cpu0 = process.cpuUsage();
       await a.cmd('s1', 'SELECT INBOX');
       const first = ms(t0);
+      const cpu = process.cpuUsage(cpu0);
+      const firstCpu = (cpu.user + cpu.system) / 1000;
       t0 = process.hrtime.bigint();
       const bytes = await a.cmd('f1', 'FETCH 1:* FLAGS');
       const fetch = ms(t0);
       const open = memory();
+      // V8 gives pages of the load's garbage back to the system only once the process is idle a while
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
+      const settled = memory();
       const later: number[] = [];
       const b = await Client.open(srv.port);
       await b.cmd('l', `LOGIN ${USER} pw`);
@@ -111,14 +128,23 @@ async function run(n: number): Promise<void> {
         await b.cmd(`s${i}`, 'SELECT INBOX');
         later.push(ms(t0));
       }
+      const stores: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        t0 = process.hrtime.bigint();
+        await b.cmd(`t${i}`, `UID STORE ${1 + i * Math.floor(n / 5)} +FLAGS (\\Flagged)`);
+        stores.push(ms(t0));
+      }
+      stores.sort((x, y) => x - y);
       b.close();
       await new Promise((r) => setTimeout(r, 500)); // b's session ends; a keeps INBOX selected
       const after = memory();
       later.sort((x, y) => x - y);
+      resident.push({ n, bytes: settled.rss - before.rss });
       console.log(
-        `bigbox ${String(n).padStart(6)} msgs: resident ${fmt((open.rss - before.rss) / n)} B/msg (heap+external ${fmt((open.heap - before.heap) / n)} B/msg;` +
+        `bigbox ${String(n).padStart(6)} msgs: resident ${fmt((settled.rss - before.rss) / n)} B/msg after ${SETTLE_MS / 1000} s idle, ${fmt((open.rss - before.rss) / n)} at once` +
+          ` (heap+external ${fmt((open.heap - before.heap) / n)} B/msg;` +
           ` ${fmt((after.heap - before.heap) / n)} after a second session came and went)` +
-          ` | first SELECT ${fmt(first)} ms | later SELECT p50 ${fmt(later[2]!)} ms | FETCH 1:* FLAGS ${fmt(fetch)} ms (${(bytes / 1e6).toFixed(1)} MB)`,
+          ` | first SELECT ${fmt(first)} ms (CPU ${fmt(firstCpu)} ms) | later SELECT p50 ${fmt(later[2]!)} ms | FETCH 1:* FLAGS ${fmt(fetch)} ms (${(bytes / 1e6).toFixed(1)} MB) | STORE p50 ${fmt(stores[2]!)} ms`,
       );
       a.close();
     } finally {
@@ -131,4 +157,8 @@ async function run(n: number): Promise<void> {
 
 if (!gc) console.log('bigbox: run node with --expose-gc for per-message memory after GC (figures below include garbage)');
 for (const n of SIZES) await run(n);
+if (resident.length > 1) {
+  const [lo, hi] = [resident[0]!, resident[resident.length - 1]!];
+  console.log(`bigbox marginal resident ${fmt((hi.bytes - lo.bytes) / (hi.n - lo.n))} B/msg between ${lo.n} and ${hi.n} messages`);
+}
 process.exit(0);

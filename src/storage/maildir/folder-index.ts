@@ -60,6 +60,8 @@ export interface Rec {
   mtimeMs: number;
   readonly recent: boolean;
   modseq: number;
+  /** What infos() last built for this record; whoever changes name, size, date or modseq drops it. */
+  info?: MessageInfo | undefined;
 }
 
 /** new/ mtimes this close to "now" may hide a second change in the same tick (coarse NFS times). */
@@ -175,12 +177,15 @@ export class FolderIndex {
   infos(): MessageInfo[] {
     const out: MessageInfo[] = new Array(this.recs.size);
     let i = 0;
-    for (const r of this.recs.values()) {
-      const w = r.name.indexOf(',W=');
-      const wireSize = w < 0 || w > r.base.length ? undefined : Number.parseInt(r.name.slice(w + 3, w + 15), 10);
-      out[i++] = { uid: r.uid, flags: this.flagsOf(r.name), size: r.size, wireSize: Number.isNaN(wireSize) ? undefined : wireSize, internalDate: new Date(wholeSeconds(r.mtimeMs)), recent: r.recent, modseq: r.modseq };
-    }
+    for (const r of this.recs.values()) out[i++] = r.info ??= this.infoOf(r);
     return out;
+  }
+
+  /** Shared by every caller until the record changes: MessageInfo is read-only. */
+  private infoOf(r: Rec): MessageInfo {
+    const w = r.name.indexOf(',W=');
+    const wire = w < 0 || w > r.base.length ? NaN : Number.parseInt(r.name.slice(w + 3, w + 15), 10);
+    return { uid: r.uid, flags: this.flagsOf(r.name), size: r.size, wireSize: Number.isNaN(wire) ? undefined : wire, internalDate: new Date(wholeSeconds(r.mtimeMs)), recent: r.recent, modseq: r.modseq };
   }
 
   /** UIDs expunged after modseq `since` (a superset below the tombstone floor, see ../modseq.ts). */
@@ -274,6 +279,7 @@ export class FolderIndex {
           r.modseq = modseq ||= this.nextModseq();
           this.dirty = true;
         }
+        if (r.name !== name) r.info = undefined;
         r.name = name;
       }
     }
@@ -288,6 +294,7 @@ export class FolderIndex {
         const st = await stat(join(this.cur, r.name));
         r.size = parseName(r.name).size ?? st.size;
         r.mtimeMs = st.mtimeMs;
+        r.info = undefined;
       }));
     }
     if (unknown.length > 0) this.usageMemo = undefined;

@@ -92,7 +92,10 @@ export class MaildirFolder extends FolderIndex {
     await this.ctx.beforeCommit();
     await saveKeywords(this.dir, this.keywords);
     const modseq = this.nextModseq();
-    for (const [r, , result] of renames) r.modseq = result.modseq = modseq;
+    for (const [r, , result] of renames) {
+      r.modseq = result.modseq = modseq;
+      r.info = undefined;
+    }
     await this.writeModseqs();
     for (const [r, name] of renames) {
       await rename(join(this.cur, r.name), join(this.cur, name));
