@@ -55,7 +55,7 @@ describe('RFC 7162 §3.1 CONDSTORE', () => {
   it('§3.1.2.1 / §3.1.8: HIGHESTMODSEQ on SELECT (CONDSTORE), and on every SELECT after; STATUS HIGHESTMODSEQ (§3.1.6)', async () => {
     const c = await (await account()).login();
     expect(await c.cmd('a', 'SELECT INBOX')).not.toContain('HIGHESTMODSEQ');
-    expect(await c.cmd('b', 'STATUS INBOX (MESSAGES HIGHESTMODSEQ)')).toBe('* STATUS INBOX (MESSAGES 3 HIGHESTMODSEQ 4)\r\nb OK STATUS completed\r\n');
+    expect(await c.cmd('b', 'STATUS INBOX (MESSAGES HIGHESTMODSEQ)')).toBe('* OK [HIGHESTMODSEQ 4] highest modseq\r\n* STATUS INBOX (MESSAGES 3 HIGHESTMODSEQ 4)\r\nb OK STATUS completed\r\n');
     expect(await c.cmd('c', 'EXAMINE INBOX (CONDSTORE)')).toContain('* OK [HIGHESTMODSEQ 4] highest modseq\r\n');
     expect(await c.cmd('d', 'SELECT INBOX')).toContain('* OK [HIGHESTMODSEQ 4]');
   });
@@ -64,7 +64,7 @@ describe('RFC 7162 §3.1 CONDSTORE', () => {
     const c = await (await account()).login();
     await c.cmd('a', 'SELECT INBOX');
     expect(await c.cmd('b', 'FETCH 1:* (FLAGS MODSEQ)')).toBe(
-      '* 1 FETCH (FLAGS () MODSEQ (2))\r\n* 2 FETCH (FLAGS () MODSEQ (3))\r\n* 3 FETCH (FLAGS () MODSEQ (4))\r\nb OK FETCH completed\r\n',
+      '* OK [HIGHESTMODSEQ 4] highest modseq\r\n* 1 FETCH (FLAGS () MODSEQ (2))\r\n* 2 FETCH (FLAGS () MODSEQ (3))\r\n* 3 FETCH (FLAGS () MODSEQ (4))\r\nb OK FETCH completed\r\n',
     );
     expect(await c.cmd('c', 'STORE 2 +FLAGS (\\Flagged)')).toBe('* 2 FETCH (FLAGS (\\Flagged) MODSEQ (5))\r\nc OK STORE completed\r\n');
     expect(await c.cmd('d', 'UID FETCH 1:* (FLAGS) (CHANGEDSINCE 3)')).toBe(
@@ -93,10 +93,18 @@ describe('RFC 7162 §3.1 CONDSTORE', () => {
   it('§3.1.5: SEARCH MODSEQ, with the highest matched modseq in SEARCH and ESEARCH', async () => {
     const c = await (await account()).login();
     await c.cmd('a', 'SELECT INBOX');
-    expect(await c.cmd('b', 'SEARCH MODSEQ 3')).toBe('* SEARCH 2 3 (MODSEQ 4)\r\nb OK SEARCH completed\r\n');
+    expect(await c.cmd('b', 'SEARCH MODSEQ 3')).toBe('* OK [HIGHESTMODSEQ 4] highest modseq\r\n* SEARCH 2 3 (MODSEQ 4)\r\nb OK SEARCH completed\r\n');
     expect(await c.cmd('c', 'UID SEARCH MODSEQ "/flags/\\\\draft" all 4')).toBe('* SEARCH 3 (MODSEQ 4)\r\nc OK SEARCH completed\r\n');
     expect(await c.cmd('d', 'SEARCH MODSEQ 99')).toBe('* SEARCH\r\nd OK SEARCH completed\r\n');
     expect(await c.cmd('e', 'SEARCH RETURN (COUNT) MODSEQ 2')).toBe('* ESEARCH (TAG "e") COUNT 3 MODSEQ 4\r\ne OK SEARCH completed\r\n');
+  });
+
+  it('§3.1: the first CONDSTORE-enabling command in the selected state reports HIGHESTMODSEQ once', async () => {
+    const c = await (await account()).login();
+    await c.cmd('a', 'SELECT INBOX');
+    expect(await c.cmd('b', 'FETCH 1 (FLAGS MODSEQ)')).toBe('* OK [HIGHESTMODSEQ 4] highest modseq\r\n* 1 FETCH (FLAGS () MODSEQ (2))\r\nb OK FETCH completed\r\n');
+    expect(await c.cmd('c', 'FETCH 2 (MODSEQ)')).toBe('* 2 FETCH (MODSEQ (3))\r\nc OK FETCH completed\r\n');
+    expect(await c.cmd('d', 'ENABLE CONDSTORE')).toBe('* ENABLED\r\nd OK ENABLE completed\r\n');
   });
 
   it('another session\'s flag change reaches a CONDSTORE session with its MODSEQ', async () => {

@@ -43,16 +43,27 @@ export const ENABLE: CommandSpec<CommandOf<'ENABLE'>> = {
       const turns = ENABLES.get(cap); // unknown capabilities are ignored (RFC 5161 §3.1)
       if (!turns) continue;
       if (!s.enabled.has(cap) && !newly.includes(cap)) newly.push(cap);
-      for (const t of turns) s.enabled.add(t);
+      for (const t of turns) if (t !== 'CONDSTORE') s.enabled.add(t);
     }
     s.send(enabledData(newly));
+    if (newly.length) enableCondstore(s); // each of them implies CONDSTORE
     return {};
   },
 };
 
-/** A CONDSTORE-enabling command ran (RFC 7162 §3.1). */
+/**
+ * A CONDSTORE-enabling command ran (RFC 7162 §3.1). The first one in the selected state also
+ * reports the mailbox's HIGHESTMODSEQ, as SELECT would have: the highest modseq this session has
+ * been told of (never one above a change it has not been sent yet; at least 1).
+ */
 export function enableCondstore(s: ImapSession): void {
+  if (s.enabled.has('CONDSTORE')) return;
   s.enabled.add('CONDSTORE');
+  const mb = s.mailbox;
+  if (!mb) return;
+  let highest = 1;
+  for (const m of mb.info.values()) if (m.modseq > highest) highest = m.modseq;
+  s.send(untaggedStatus('OK', 'highest modseq', { code: 'HIGHESTMODSEQ', value: highest }));
 }
 
 /** Before SELECT changes any state: BAD for QRESYNC without ENABLE QRESYNC; turns CONDSTORE on. */
@@ -104,9 +115,9 @@ function within(ranges: readonly UidRange[], uid: number): boolean {
 export async function fetchPreamble(s: ImapSession, cmd: FetchCommand): Promise<{ keep: (modseq: number) => boolean; modseq: boolean }> {
   const asked = cmd.items.some((a) => a.kind === 'MODSEQ');
   const since = cmd.changedSince;
+  if (cmd.vanished && !s.enabled.has('QRESYNC')) throw bad('VANISHED needs ENABLE QRESYNC');
   if (asked || since !== undefined) enableCondstore(s);
   if (cmd.vanished) {
-    if (!s.enabled.has('QRESYNC')) throw bad('VANISHED needs ENABLE QRESYNC');
     const mb = s.mailbox!;
     const max = Math.max(mb.uidNext - 1, mb.uids[mb.uids.length - 1] ?? 0);
     if (max >= 1 && cmd.sequence !== '$') {
