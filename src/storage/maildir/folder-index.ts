@@ -25,7 +25,8 @@ import { buildName, FLAG_LETTERS, LETTER_FLAGS, parseName, uniqueBase } from './
 import { cleanTmp, errno, statOrUndefined } from './fsops.ts';
 import { Keywords, readKeywords } from './keywords.ts';
 import { missingUids, Tombstones, type UidRange } from '../modseq.ts';
-import { encodeRuns, readModseqFile, runCursor, writeModseqFile } from './modseq-file.ts';
+import { encodeRuns, readHighFile, readModseqFile, runCursor, writeHighFile, writeModseqFile } from './modseq-file.ts';
+import { isDiskFull } from '../../util/errno.ts';
 import { UIDLIST_FILE, newMailboxGuid, readUidList, writeUidList } from './uidlist.ts';
 import { nextUidValidity } from './uidvalidity.ts';
 
@@ -84,6 +85,8 @@ export class FolderIndex {
   /** The folder's HIGHESTMODSEQ (RFC 7162 §3.1.1); never decreases. */
   highestModseq = 0;
   protected readonly tombstones = new Tombstones();
+  /** The in-place high-water file exists (modseq-file.ts); made at the first commit. */
+  private highReady = false;
   /**
    * Flag sets by info part (`:2,FS`), shared by every message with those letters: a big folder
    * holds a handful of distinct sets, not one per message. Never mutated; reset by load().
@@ -241,6 +244,12 @@ export class FolderIndex {
       } else this.tombstones.reset(file.highest);
     }
     this.highestModseq = start;
+    const high = await readHighFile(this.dir);
+    if (high > start) {
+      // changes were numbered while the disk was full: the file does not say which messages
+      this.highestModseq = high;
+      for (const r of this.recs.values()) r.modseq = 0;
+    }
     let fresh = 0;
     for (const r of this.recs.values()) if (r.modseq === 0) r.modseq = fresh ||= this.nextModseq();
     if (file === 'missing' && this.highestModseq === 0) this.highestModseq = 1; // RFC 7162: HIGHESTMODSEQ >= 1
@@ -361,7 +370,18 @@ export class FolderIndex {
   /** Persists the modseqs (durable on resolve); every commit calls it before its change is visible. */
   protected async writeModseqs(): Promise<void> {
     const t = this.tombstones;
-    await writeModseqFile(this.dir, { uidValidity: this.uidValidity, highest: this.highestModseq, floor: t.floor, runs: encodeRuns(this.recs.values()), tombstones: t.ranges });
+    try {
+      await writeModseqFile(this.dir, { uidValidity: this.uidValidity, highest: this.highestModseq, floor: t.floor, runs: encodeRuns(this.recs.values()), tombstones: t.ranges });
+      if (!this.highReady) {
+        // its blocks, for a full disk later; a lower mark left by another holder is harmless
+        await writeHighFile(this.dir, this.highestModseq, true).catch(() => undefined);
+        this.highReady = true;
+      }
+    } catch (err) {
+      if (!isDiskFull(err)) throw err;
+      // see modseq-file.ts; the next commit that has space rewrites the file
+      await writeHighFile(this.dir, this.highestModseq).catch(() => Promise.reject(err));
+    }
   }
 
   /** The modseq file, then the UID list (a crash between them leaves modseqs ahead: harmless). */

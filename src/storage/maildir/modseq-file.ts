@@ -15,11 +15,17 @@
  * list does not have are ignored and UIDs it has without a modseq get a new one. A file whose V is
  * not the folder's UIDVALIDITY keeps only H (a rebuilt folder still never goes back).
  *
+ * A full disk: rewriting the file needs free blocks, a flag change otherwise needs none (a
+ * rename). Then only `mailcluster-modseq.high` is written, in place (its blocks exist already):
+ * `H<20 digits>\n`, the highest modseq handed out. A holder that finds it above the file's H knows
+ * changes happened that the file does not number, and gives every message a new modseq above it:
+ * clients refetch all flags once, and no modseq ever goes back.
+ *
  * Known limit: flags that another program changes in cur/ while no node has the account open are
  * not given a new modseq (the file keeps no flags to compare with); changes made while an account
  * is open are (the holder's rescan sees the renamed file).
  */
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileDurable } from '../../util/fsync.ts';
 import type { Tombstone } from '../modseq.ts';
@@ -123,6 +129,32 @@ export async function readModseqFile(dir: string): Promise<ModseqFile | 'missing
     throw err;
   }
   return parseModseqFile(text) ?? 'corrupt';
+}
+
+export const HIGH_FILE = 'mailcluster-modseq.high';
+
+/** The in-place high-water mark, or 0 when there is none (or it does not parse). */
+export async function readHighFile(dir: string): Promise<number> {
+  const text = await readFile(join(dir, HIGH_FILE), 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return '';
+    throw err;
+  });
+  const m = /^H(\d{20})\n$/.exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+/**
+ * Overwrites the high-water mark in place and fsyncs it: needs no free blocks once the file
+ * exists (`create` makes it, which does). Durable on resolve.
+ */
+export async function writeHighFile(dir: string, highest: number, create = false): Promise<void> {
+  const h = await open(join(dir, HIGH_FILE), create ? 'w' : 'r+');
+  try {
+    await h.write(`H${String(highest).padStart(20, '0')}\n`, 0);
+    await h.sync();
+  } finally {
+    await h.close();
+  }
 }
 
 /** Durable on resolve (temp file + fsync + rename + directory fsync). */

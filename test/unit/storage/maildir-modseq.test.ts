@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeRuns, MODSEQ_FILE, parseModseqFile, runCursor, serializeModseqFile, type ModseqFile } from '../../../src/storage/maildir/modseq-file.ts';
+import { encodeRuns, HIGH_FILE, MODSEQ_FILE, writeHighFile, parseModseqFile, runCursor, serializeModseqFile, type ModseqFile } from '../../../src/storage/maildir/modseq-file.ts';
 import { MaildirStore } from '../../../src/storage/maildir/store.ts';
 import { parseAccount, type AccountName } from '../../../src/util/account.ts';
 import { writeFence } from '../../../src/storage/fence.ts';
@@ -113,6 +113,7 @@ describe('modseqs survive a new holder', () => {
     const a = await store.openAccount(name);
     for (const s of ['a', 'b']) await a.appendMessage('INBOX', msg(s));
     unlinkSync(join(store.accountDir(name), MODSEQ_FILE));
+    unlinkSync(join(store.accountDir(name), HIGH_FILE));
     const b = await new MaildirStore({ root }).openAccount(name);
     expect(await modseqs(b)).toEqual([[1, 1], [2, 1]]);
     expect((await b.status('INBOX')).highestModseq).toBe(1);
@@ -130,6 +131,21 @@ describe('modseqs survive a new holder', () => {
     const b = await new MaildirStore({ root }).openAccount(name);
     expect((await b.status('INBOX')).highestModseq).toBeGreaterThan(h);
     expect((await b.listMessages('INBOX'))[0]!.modseq).toBeGreaterThan(h);
+  });
+
+  it('modseqs numbered while the disk was full (only the in-place mark written) are never handed out again', async () => {
+    const name = fresh();
+    const store = new MaildirStore({ root });
+    const dir = store.accountDir(name);
+    const a = await store.openAccount(name);
+    for (const s of ['a', 'b']) await a.appendMessage('INBOX', msg(s));
+    const h = (await a.status('INBOX')).highestModseq;
+    // what a holder does when rewriting the file fails with ENOSPC: the mark goes up in place
+    await writeHighFile(dir, h + 5);
+    const b = await new MaildirStore({ root }).openAccount(name);
+    const after = await modseqs(b);
+    expect(after.every(([, m]) => m > h + 5)).toBe(true); // every message changed, as far as a client can tell
+    expect((await b.status('INBOX')).highestModseq).toBe(h + 6);
   });
 
   it('a fenced holder changes no modseq on disk', async () => {
