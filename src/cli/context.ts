@@ -1,7 +1,9 @@
 /**
  * Shared plumbing for CLI verbs: where the config comes from and how failures are printed.
  * Config file: --config, else $MAILCLUSTER_CONFIG, else ./data/mailcluster.json when it exists
- * (written by `mailcluster dev`, so the CLI works right after `npm start`).
+ * (written by `mailcluster dev`, so the CLI works right after `npm start`) — but only when the
+ * environment names no etcd: a process configured by MAILCLUSTER_* variables (a pod, a test) never
+ * picks up a dev cluster's file from whatever directory it happens to run in.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -15,6 +17,7 @@ export interface GlobalOptions { config?: string }
 export function configFile(opts: GlobalOptions): string | undefined {
   if (opts.config) return opts.config;
   if (process.env.MAILCLUSTER_CONFIG) return process.env.MAILCLUSTER_CONFIG;
+  if (process.env.MAILCLUSTER_ETCD_ENDPOINTS) return undefined;
   const dev = resolve('data', 'mailcluster.json');
   return existsSync(dev) ? dev : undefined;
 }

@@ -149,18 +149,25 @@ describe('Kubernetes manifests', () => {
 
   it('the Dockerfile is multi-stage, production-only, non-root, with mailcluster as entry point', () => {
     const df = readFileSync(join(DEPLOY, 'docker', 'Dockerfile'), 'utf8');
-    expect(df.match(/^FROM node:24\S* AS \w+$/gm)).toHaveLength(2);
+    expect(df.match(/^FROM node:24\S* AS \w+$/gm)).toHaveLength(3);
     expect(df).toMatch(/^RUN npm ci --omit=dev/m);
     expect(df).toMatch(/^COPY --from=deps \/app\/node_modules/m);
     expect(df).toMatch(/^USER 10001/m);
     expect(df).toMatch(/^ENTRYPOINT \["node", "bin\/mailcluster.js"\]$/m);
     expect(df).toMatch(/^CMD \["node"\]$/m);
-    // every source directory the node imports is in the image; tests and deploy files are not
+    // the build stage compiles every source directory; the runtime stage takes dist/ and the
+    // launcher, not the TypeScript
     for (const d of ['bin', 'src', 'controller', 'worker']) expect(df).toMatch(new RegExp(`^COPY ${d} \\./${d}$`, 'm'));
+    expect(df).toMatch(/^RUN npm run build$/m);
+    expect(df).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
+    const runtime = df.slice(df.lastIndexOf('FROM '));
+    expect(runtime).not.toMatch(/^COPY (src|controller|worker) /m);
     expect(mail.spec.template.spec.securityContext.runAsUser).toBe(10001);
     expect(container.args).toEqual(['node']);
-    // tsx runs the TypeScript sources in production: it must not be a dev dependency
-    expect(JSON.parse(readFileSync(join(DEPLOY, '..', 'package.json'), 'utf8')).dependencies.tsx).toBeDefined();
+    // production runs compiled JavaScript: tsx and TypeScript are dev dependencies only
+    const pkg = JSON.parse(readFileSync(join(DEPLOY, '..', 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    expect(pkg.dependencies.tsx).toBeUndefined();
+    expect(pkg.dependencies.typescript).toBeUndefined();
     const ignore = readFileSync(join(DEPLOY, '..', '.dockerignore'), 'utf8');
     for (const line of ['node_modules', '.git', 'test', 'data']) expect(ignore).toMatch(new RegExp(`^${line.replace('.', '\\.')}$`, 'm'));
   });

@@ -1,7 +1,8 @@
 /**
- * Renders a kustomize overlay with `kubectl kustomize` ($KUBECTL, else kubectl on PATH), installing
- * Debian's kubernetes-client (kubectl 1.20, kustomize v2.0.3: the oldest we support) when kubectl
- * is missing and we are root; throws otherwise, so the deploy tests fail loudly, never skip.
+ * Renders a kustomize overlay with `kubectl kustomize` ($KUBECTL, else kubectl on PATH): Debian's
+ * kubernetes-client (kubectl 1.20, kustomize v2.0.3: the oldest we support), which
+ * `bin/system-deps.sh` installs before `npm test`; without it this throws, so the deploy tests fail
+ * loudly, never skip.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -12,10 +13,7 @@ export const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 
 function ensureKubectl(): void {
   if (spawnSync(KUBECTL, ['version', '--client'], { stdio: 'ignore' }).status === 0) return;
-  if (process.getuid?.() !== 0) throw new Error('the deploy tests need kubectl: apt-get install kubernetes-client (as root)');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '-qq', 'kubernetes-client'], { stdio: 'inherit', env });
+  throw new Error(`the deploy tests need kubectl (${KUBECTL} did not run): run bin/system-deps.sh as root (or apt-get install kubernetes-client)`);
 }
 
 export interface K8sObject { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown }

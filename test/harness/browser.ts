@@ -1,9 +1,8 @@
 /**
  * Headless Chromium for browser tests: Debian's `chromium` package driven by playwright-core
- * (never a browser downloaded by a test tool). When /usr/bin/chromium is missing, installs it with
- * apt-get if running as root; otherwise fails loudly with what to install.
+ * (never a browser downloaded by a test tool). When /usr/bin/chromium is missing it fails loudly
+ * with what to install: `bin/system-deps.sh`, which `npm test` runs first, installs it.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 
@@ -11,10 +10,7 @@ export const CHROMIUM = '/usr/bin/chromium';
 
 export function ensureChromium(): string {
   if (existsSync(CHROMIUM)) return CHROMIUM;
-  if (process.getuid?.() !== 0) throw new Error(`browser tests need Debian's Chromium: run "apt-get install -y chromium" as root (${CHROMIUM} is missing)`);
-  execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  if (!existsSync(CHROMIUM)) throw new Error(`apt-get install chromium did not provide ${CHROMIUM}`);
-  return CHROMIUM;
+  throw new Error(`browser tests need Debian's Chromium (${CHROMIUM} is missing): run bin/system-deps.sh as root (or apt-get install chromium)`);
 }
 
 /** Flags for a closed network: no background fetches, no sandbox (tests run as root), no GPU. */

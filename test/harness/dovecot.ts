@@ -1,21 +1,18 @@
 /**
- * A private Dovecot (Debian's dovecot-imapd) on loopback, configured like
- * ../shared/reference/dovecot-loopback.conf but pointed at a mail root of ours and on free ports.
+ * A private Dovecot (Debian's dovecot-imapd) on loopback: a minimal loopback configuration pointed at
+ * a mail root of ours and on free ports.
  * Needs root (Dovecot drops privileges to `nobody`) and the package; fails loudly without them.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { freePorts } from '../../src/devcluster/ports.ts';
 
+/** Fails loudly when Dovecot is missing; `bin/system-deps.sh` (run by `npm test`) installs it. */
 export function ensureDovecot(): void {
   if (existsSync('/usr/sbin/dovecot')) return;
-  if (process.getuid?.() !== 0) throw new Error('Dovecot is needed: apt-get install dovecot-imapd dovecot-lmtpd (as root)');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  const r = spawnSync('apt-get', ['install', '-y', '-qq', 'dovecot-imapd', 'dovecot-lmtpd'], { stdio: 'inherit', env });
-  if (r.status !== 0 || !existsSync('/usr/sbin/dovecot')) throw new Error('installing dovecot-imapd failed');
+  throw new Error('Dovecot is needed: run bin/system-deps.sh as root (or apt-get install dovecot-imapd dovecot-lmtpd)');
 }
 
 export class Dovecot {

@@ -7,6 +7,7 @@ import type { AccountEntry } from '../../accounts/directory.ts';
 import { AdminClient } from '../admin-client.ts';
 import { clientConfig, type GlobalOptions } from '../context.ts';
 import { readPassword, type PasswordFlags } from '../password-input.ts';
+import { example, nonNegative } from '../help.ts';
 
 /** The directory operations the verbs need, each one admin API call. */
 class RemoteDirectory {
@@ -32,51 +33,58 @@ async function withDirectory<T>(opts: GlobalOptions, fn: (d: RemoteDirectory) =>
 
 const out = (s: string): void => void process.stdout.write(`${s}\n`);
 
-function quotaBytes(mb: string | undefined): number {
-  if (mb === undefined) return 0;
-  const n = Number(mb);
-  if (!Number.isFinite(n) || n < 0) throw new Error('--quota takes a number of MiB (0 = unlimited)');
-  return Math.round(n * 1024 * 1024);
+function quotaBytes(mb: number | undefined): number {
+  return mb === undefined ? 0 : Math.round(mb * 1024 * 1024);
 }
 
 export function registerAccountVerbs(program: Command, global: () => GlobalOptions, guarded: <A extends unknown[]>(fn: (...a: A) => Promise<void>) => (...a: A) => Promise<void>): void {
-  const domain = program.command('domain').description('served mail domains');
-  domain.command('add <domain>').action(guarded((d: string) => withDirectory(global(), async (dir) => out(`domain ${await dir.addDomain(d)} added`))));
-  domain
+  const domain = example(program.command('domain').description('served mail domains'), 'domain add example.com', 'domain list --json');
+  example(domain.command('add <domain>').description('serve mail for a domain'), 'domain add example.com').action(guarded((d: string) => withDirectory(global(), async (dir) => out(`domain ${await dir.addDomain(d)} added`))));
+  example(domain
     .command('del <domain>')
-    .option('--force', 'also delete its accounts (not their mail)')
+    .description('stop serving a domain (refused while it has accounts, unless --force)')
+    .option('--force', 'also delete its accounts (not their mail)'), 'domain del example.org', 'domain del example.org --force')
     .action(guarded((d: string, o: { force?: boolean }) => withDirectory(global(), async (dir) => {
       await dir.deleteDomain(d, o.force);
       out(`domain ${d.toLowerCase()} deleted`);
     })));
-  domain.command('list').action(guarded(() => withDirectory(global(), async (dir) => (await dir.listDomains()).forEach(out))));
+  example(domain.command('list').description('the served domains, one a line').option('--json', 'JSON output'), 'domain list', 'domain list --json')
+    .action(guarded((o: { json?: boolean }) => withDirectory(global(), async (dir) => {
+      const list = await dir.listDomains();
+      if (o.json) out(JSON.stringify(list));
+      else list.forEach(out);
+    })));
 
-  const account = program.command('account').description('mail accounts');
-  account
+  const account = example(program.command('account').description('mail accounts'), "account add alice@example.com --password-stdin <<< 'a long password'", 'account list --json');
+  example(account
     .command('add <address>')
+    .description('create an account (its password is stored as a scrypt hash)')
     .option('--password <password>', 'the password (visible to other local users; prefer --password-stdin)')
     .option('--password-stdin', 'read the password from the first line of stdin')
-    .option('--quota <MiB>', 'mailbox quota in MiB, 0 = unlimited')
-    .action(guarded(async (a: string, o: PasswordFlags & { quota?: string }) => {
+    .option('--quota <MiB>', 'mailbox quota in MiB, 0 = unlimited', nonNegative),
+  "account add alice@example.com --password-stdin <<< 'a long password'", 'account add bob@example.com --quota 2048')
+    .action(guarded(async (a: string, o: PasswordFlags & { quota?: number }) => {
       const password = await readPassword(o);
       await withDirectory(global(), async (dir) => out(`account ${await dir.addAccount(a, password, quotaBytes(o.quota))} added`));
     }));
-  account.command('del <address>').action(guarded((a: string) => withDirectory(global(), async (dir) => {
+  example(account.command('del <address>').description('delete an account (its mail stays on disk)'), 'account del bob@example.com').action(guarded((a: string) => withDirectory(global(), async (dir) => {
     await dir.deleteAccount(a);
     out(`account ${a.toLowerCase()} deleted (its mail stays on disk)`);
   })));
-  account
+  example(account
     .command('list [domain]')
-    .option('--json', 'JSON output')
+    .description('accounts, of one domain or all, with state and quota')
+    .option('--json', 'JSON output'), 'account list', 'account list example.com --json')
     .action(guarded((d: string | undefined, o: { json?: boolean }) => withDirectory(global(), async (dir) => {
       const list = await dir.listAccounts(d);
       if (o.json) out(JSON.stringify(list));
       else list.forEach((x) => out(`${x.address}\t${x.enabled ? 'enabled' : 'disabled'}\tquota ${x.quotaBytes ? `${(x.quotaBytes / 1048576).toFixed(0)} MiB` : 'none'}`));
     })));
-  account
+  example(account
     .command('passwd <address>')
-    .option('--password <password>')
-    .option('--password-stdin')
+    .description('set a new password (prompted for unless given)')
+    .option('--password <password>', 'the new password (visible to other local users; prefer --password-stdin)')
+    .option('--password-stdin', 'read the new password from the first line of stdin'), 'account passwd alice@example.com')
     .action(guarded(async (a: string, o: PasswordFlags) => {
       const password = await readPassword(o);
       await withDirectory(global(), async (dir) => {
@@ -84,9 +92,11 @@ export function registerAccountVerbs(program: Command, global: () => GlobalOptio
         out(`password of ${a.toLowerCase()} changed`);
       });
     }));
-  account
-    .command('quota <address> <MiB>')
-    .action(guarded((a: string, mb: string) => withDirectory(global(), async (dir) => {
+  example(account
+    .command('quota <address>')
+    .description('set the mailbox quota in MiB (0 = unlimited)')
+    .argument('<MiB>', 'quota in MiB, 0 = unlimited', nonNegative), 'account quota alice@example.com 2048')
+    .action(guarded((a: string, mb: number) => withDirectory(global(), async (dir) => {
       await dir.updateAccount(a, { quotaBytes: quotaBytes(mb) });
       out(`quota of ${a.toLowerCase()} set`);
     })));

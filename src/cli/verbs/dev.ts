@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export interface DevOptions { nodes: string; data: string; leaseTtl: string }
+export interface DevOptions { nodes: number; data: string; leaseTtl: number }
 
 export async function runDev(opts: DevOptions): Promise<void> {
   const count = Number(opts.nodes);

@@ -13,7 +13,7 @@ function bar(done: number, total: number, width = 30): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 }
 
-export async function runDrain(node: string, opts: GlobalOptions & { wait?: boolean; timeout?: string }, drain = true): Promise<void> {
+export async function runDrain(node: string, opts: GlobalOptions & { wait?: boolean; timeout?: number }, drain = true): Promise<void> {
   const api = new AdminClient(clientConfig(opts));
   const r = (await api.post(`/nodes/${encodeURIComponent(node)}/${drain ? 'drain' : 'undrain'}`)) as { accounts: number };
   process.stdout.write(drain ? `${node} draining (${r.accounts} accounts open)\n` : `${node} active again\n`);

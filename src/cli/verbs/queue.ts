@@ -5,25 +5,28 @@ import type { Envelope } from '../../queue/spool.ts';
 import { AdminClient } from '../admin-client.ts';
 import { clientConfig, type GlobalOptions } from '../context.ts';
 import { duration } from './status.ts';
+import { example } from '../help.ts';
 
 type Guard = <A extends unknown[]>(fn: (...a: A) => Promise<void>) => (...a: A) => Promise<void>;
 const out = (s: string): void => void process.stdout.write(`${s}\n`);
 const age = (ms: number): string => duration(Math.max(0, Math.round((Date.now() - ms) / 1000)));
 
 export function registerQueueVerbs(program: Command, global: () => GlobalOptions, guarded: Guard): void {
-  const queue = program.command('queue').description('mail waiting in the nodes\' spools');
-  queue
+  const queue = example(program.command('queue').description('mail waiting in the nodes\' spools'), 'queue list', 'queue show mail-1');
+  example(queue
     .command('list')
-    .option('--json', 'JSON output')
+    .description('each spool: messages, bytes, the oldest message\'s age')
+    .option('--json', 'JSON output'), 'queue list', 'queue list --json')
     .action(guarded(async (o: { json?: boolean }) => {
       const list = (await new AdminClient(clientConfig(global())).get('/queues')) as QueueSummary[];
       if (o.json) return out(JSON.stringify(list));
       if (!list.some((q) => q.messages > 0)) out('all queues are empty');
       for (const q of list) out(`${q.spoolOf}\t${q.messages} messages\t${q.bytes} bytes${q.oldest ? `\toldest ${age(q.oldest)}` : ''}${q.unreadable ? `\t${q.unreadable} unreadable` : ''}`);
     }));
-  queue
+  example(queue
     .command('show <node>')
-    .option('--json', 'JSON output')
+    .description('each message waiting in that node\'s spool, with its recipients and last error')
+    .option('--json', 'JSON output'), 'queue show mail-1', 'queue show mail-1 --json')
     .action(guarded(async (node: string, o: { json?: boolean }) => {
       const list = (await new AdminClient(clientConfig(global())).get(`/queues/${encodeURIComponent(node)}`)) as Envelope[];
       if (o.json) return out(JSON.stringify(list));
@@ -33,9 +36,9 @@ export function registerQueueVerbs(program: Command, global: () => GlobalOptions
         for (const r of e.recipients) out(`    ${r.state.padEnd(9)} ${r.address}${r.lastError ? `  (${r.lastError})` : ''}`);
       }
     }));
-  queue
+  example(queue
     .command('flush <node>')
-    .description('retry now every message waiting in that node\'s spool')
+    .description('retry now every message waiting in that node\'s spool'), 'queue flush mail-1')
     .action(guarded(async (node: string) => {
       const r = (await new AdminClient(clientConfig(global())).post(`/queues/${encodeURIComponent(node)}/flush`)) as { node: string; queued: number };
       out(`${r.node} retries ${r.queued} messages now`);

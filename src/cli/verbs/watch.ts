@@ -9,7 +9,7 @@ import { formatEvent, type ClusterEvent } from '../../cluster/events.ts';
 import { AdminClient } from '../admin-client.ts';
 import { clientConfig, type GlobalOptions } from '../context.ts';
 
-export async function runWatch(opts: GlobalOptions & { json?: boolean; history?: string }): Promise<void> {
+export async function runWatch(opts: GlobalOptions & { json?: boolean; history?: number }): Promise<void> {
   const api = new AdminClient(clientConfig(opts));
   let history = Math.max(0, Number(opts.history ?? 20) || 0);
   const seen = new Set<string>();
