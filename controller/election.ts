@@ -10,14 +10,29 @@
  * stopped). "Stopped leading" always fires before a new campaign starts.
  */
 import { EventEmitter } from 'node:events';
-import type { Etcd3, ICompare } from 'etcd3';
+import type { ComparatorBuilder, Etcd3, IKeyValue } from 'etcd3';
 import type { Logger } from '../src/log/logger.ts';
 import type { Keys } from '../src/cluster/keys.ts';
 import type { NodeSession } from '../src/cluster/session.ts';
 import type { ClusterView } from '../src/cluster/view.ts';
-import { backoffMs, sleep } from '../src/util/clock.ts';
+import { RpcError } from '../src/cluster/rpc/methods.ts';
+import { backoffMs, sleep, systemClock, type Clock } from '../src/util/clock.ts';
 
 export interface Leadership { key: string; leaderRev: string; since: number }
+
+/**
+ * Starts a transaction that commits only while term `l` is the current leadership: its election
+ * key still has the create revision it won with (etcd's `Mutex.IsOwner()`). Every controller
+ * write begins here, so a deposed controller that still believes it leads changes nothing.
+ */
+export function guard(etcd: Etcd3, l: Leadership): ComparatorBuilder {
+  return etcd.if(l.key, 'Create', '==', l.leaderRev);
+}
+
+/** Whether the election key as read back (a failed guarded transaction's else) is still term `l`. */
+export function stillLeads(l: Leadership, electionKey: IKeyValue | undefined): boolean {
+  return electionKey?.create_revision === l.leaderRev;
+}
 
 export interface CandidateEvents {
   elected: [Leadership];
@@ -37,17 +52,14 @@ export class Candidate extends EventEmitter<CandidateEvents> {
     private readonly view: ClusterView,
     private readonly nodeName: string,
     private readonly log: Logger,
+    /** Dates each term (`since`); the system clock by default. */
+    private readonly clock: Clock = systemClock,
   ) {
     super();
   }
 
   /** The current term, if this node believes it leads. Writes must still use `guard()`. */
   get leadership(): Leadership | undefined { return this.term; }
-
-  /** The etcd comparison that holds only while this term is the current leadership. */
-  guard(l: Leadership): ICompare {
-    return { key: Buffer.from(l.key), target: 'Create', result: 'Equal', create_revision: l.leaderRev };
-  }
 
   /** Campaigns now (if registered) and again after every re-registration, until stop(). */
   start(): void {
@@ -67,16 +79,26 @@ export class Candidate extends EventEmitter<CandidateEvents> {
     if (c) await this.etcd.delete().key(c.key).exec().catch(() => undefined);
   }
 
-  /** Resigns leadership: deletes the candidacy key, then queues again behind the other candidates. */
+  /**
+   * Resigns leadership: deletes the candidacy key, then queues again behind the other candidates.
+   * False if this node was not leading; rejects (ETCD_UNAVAILABLE) when etcd did not confirm the
+   * delete, in which case the key may still lead and this node campaigns again on it.
+   */
   async resign(): Promise<boolean> {
     const l = this.term;
     if (!l) return false;
     this.depose('resigned');
     const c = this.campaigning;
     this.campaigning = undefined;
-    if (c) await this.etcd.if(c.key, 'Create', '==', c.rev).then(this.etcd.delete().key(c.key)).commit().catch(() => undefined);
-    // Give another candidate the chance to take over before we queue again.
+    // Give another candidate the chance to take over before we queue again (or, if the delete
+    // below failed, find our key still there and lead again).
     setTimeout(() => void this.campaign(), 200).unref();
+    if (c) {
+      await this.etcd.if(c.key, 'Create', '==', c.rev).then(this.etcd.delete().key(c.key)).commit().catch((err: unknown) => {
+        this.log.warn({ err }, 'resign failed');
+        throw new RpcError('ETCD_UNAVAILABLE', 'etcd did not confirm the resignation', true);
+      });
+    }
     return true;
   }
 
@@ -132,7 +154,7 @@ export class Candidate extends EventEmitter<CandidateEvents> {
       const older = all.kvs.filter((kv) => BigInt(kv.create_revision) < BigInt(c.rev)).length;
       const stillMine = all.kvs.some((kv) => kv.key.toString() === c.key && kv.create_revision === c.rev);
       if (older === 0 && stillMine && epoch === this.epoch && this.campaigning === c && !this.term && this.session.isServing()) {
-        this.term = { key: c.key, leaderRev: c.rev, since: Date.now() };
+        this.term = { key: c.key, leaderRev: c.rev, since: this.clock.now() };
         this.log.info({ leaderRev: c.rev }, 'elected controller');
         this.emit('elected', this.term);
       }

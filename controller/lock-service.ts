@@ -1,6 +1,6 @@
 /**
  * The lock service: answers open / release on the elected controller. Every write is one etcd
- * transaction guarded by this controller's leadership (Candidate.guard) — a deposed controller
+ * transaction guarded by this controller's leadership (election.ts `guard`) — a deposed controller
  * that still believes it leads gets NOT_LEADER from etcd itself, never a visible grant.
  *
  * open: If [leader, open/A absent, holder's node key is the registration we saw]
@@ -9,11 +9,12 @@
  */
 import type { Etcd3 } from 'etcd3';
 import type { Logger } from '../src/log/logger.ts';
+import { systemClock, type Clock } from '../src/util/clock.ts';
 import type { Keys } from '../src/cluster/keys.ts';
 import type { ClusterView } from '../src/cluster/view.ts';
 import { RpcError, type GrantReply } from '../src/cluster/rpc/methods.ts';
 import { openValueSchema, parseJson, type OpenValue } from '../src/cluster/values.ts';
-import type { Candidate } from './election.ts';
+import { guard, stillLeads, type Candidate } from './election.ts';
 import { decideOpen, decideRelease, type NodeInfo } from './lock-table.ts';
 
 export interface LockServiceOptions {
@@ -24,6 +25,8 @@ export interface LockServiceOptions {
   log: Logger;
   nodeName: string;
   maxAccountsPerNode: number;
+  /** Dates each grant (`since`); the system clock by default. */
+  clock?: Clock;
   /** Called with the grant latency of each successful new grant (ms). */
   onGrant?: (ms: number) => void;
 }
@@ -82,13 +85,12 @@ export class LockService {
     if (decision.kind === 'refuse') throw new RpcError(decision.code, 'no node can hold the account now', decision.retryable);
     const holder = view.nodes.get(decision.holder);
     if (!holder) throw new RpcError('HOLDER_GONE', 'chosen holder vanished', true);
-    const value: OpenValue = { holder: decision.holder, since: Date.now(), controller: this.o.nodeName, leaderRev: l.leaderRev };
+    const value: OpenValue = { holder: decision.holder, since: (this.o.clock ?? systemClock).now(), controller: this.o.nodeName, leaderRev: l.leaderRev };
     const openKey = keys.open(account);
     const nodeKey = keys.node(decision.holder);
     let res;
     try {
-      res = await etcd
-        .if(l.key, 'Create', '==', l.leaderRev)
+      res = await guard(etcd, l)
         .and(openKey, 'Create', '==', 0)
         .and(nodeKey, 'Create', '==', holder.createRevision)
         .then(etcd.put(openKey).value(JSON.stringify(value)).lease(holder.lease))
@@ -109,7 +111,7 @@ export class LockService {
       const current = parseJson(openValueSchema, openRange.value);
       if (current) return { account, holder: current.holder, token: openRange.create_revision };
     }
-    if (leaderRange?.create_revision !== l.leaderRev) throw notLeader();
+    if (!stillLeads(l, leaderRange)) throw notLeader();
     throw new RpcError('HOLDER_GONE', 'holder re-registered; retry', true);
   }
 
@@ -118,8 +120,7 @@ export class LockService {
     if (!l) throw notLeader();
     const openKey = this.o.keys.open(account);
     const { etcd } = this.o;
-    const res = await etcd
-      .if(l.key, 'Create', '==', l.leaderRev)
+    const res = await guard(etcd, l)
       .and(openKey, 'Create', '==', token)
       .then(etcd.delete().key(openKey))
       .else(etcd.get(openKey), etcd.get(l.key))
@@ -129,7 +130,7 @@ export class LockService {
       });
     if (res.succeeded) return { released: true };
     const [openRange, leaderRange] = res.responses.map((r) => r.response_range?.kvs[0]);
-    if (leaderRange?.create_revision !== l.leaderRev) throw notLeader();
+    if (!stillLeads(l, leaderRange)) throw notLeader();
     const decision = decideRelease(openRange && { holder: '', token: openRange.create_revision }, token);
     if (decision.kind === 'stale-token') throw new RpcError('STALE_TOKEN', `account was re-granted (token ${decision.current})`, false);
     return { released: false };

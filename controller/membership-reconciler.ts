@@ -14,7 +14,7 @@ import type { Keys } from '../src/cluster/keys.ts';
 import type { ClusterView } from '../src/cluster/view.ts';
 import { newEventRecord } from '../src/cluster/events.ts';
 import { parseJson } from '../src/cluster/values.ts';
-import type { Candidate } from './election.ts';
+import { guard, type Candidate } from './election.ts';
 
 export const memberValueSchema = z.object({
   name: z.string(),
@@ -94,9 +94,8 @@ export class MembershipReconciler {
     const { etcd, keys } = this.o;
     const key = keys.member(value.name);
     const event = newEventRecord({ type, node: value.name, message }, this.o.nodeName);
-    const guard = seenModRevision === '0' ? etcd.if(key, 'Create', '==', 0) : etcd.if(key, 'Mod', '==', seenModRevision);
-    const res = await guard
-      .and(l.key, 'Create', '==', l.leaderRev)
+    const txn = guard(etcd, l);
+    const res = await (seenModRevision === '0' ? txn.and(key, 'Create', '==', 0) : txn.and(key, 'Mod', '==', seenModRevision))
       .then(etcd.put(key).value(JSON.stringify(value)), etcd.put(keys.event(event.id)).value(JSON.stringify(event)))
       .commit();
     if (res.succeeded) this.o.log.info({ node: value.name, state: value.state }, 'membership changed');

@@ -16,7 +16,7 @@ import type { Keys } from '../src/cluster/keys.ts';
 import type { ClusterView } from '../src/cluster/view.ts';
 import type { QueueValue } from '../src/cluster/values.ts';
 import type { EventLog } from '../src/cluster/events.ts';
-import type { Candidate } from './election.ts';
+import { guard, type Candidate } from './election.ts';
 import type { LockService } from './lock-service.ts';
 import { place } from './lock-table.ts';
 
@@ -68,8 +68,7 @@ export class QueueReconciler {
         if (!owner || !ownerEntry) break;
         const { etcd, keys } = this.o;
         const value: QueueValue = { owner, since: Date.now(), controller: this.o.nodeName };
-        const r = await etcd
-          .if(l.key, 'Create', '==', l.leaderRev)
+        const r = await guard(etcd, l)
           .and(keys.node(dead), 'Create', '==', 0)
           .and(keys.queue(dead), 'Create', '==', 0)
           .and(keys.node(owner), 'Create', '==', ownerEntry.createRevision)

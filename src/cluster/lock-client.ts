@@ -7,7 +7,7 @@
  * Fails with RpcError (non-retryable remote errors, or TIMEOUT after the deadline).
  */
 import type { Logger } from '../log/logger.ts';
-import { backoffMs, sleep } from '../util/clock.ts';
+import { backoffMs, sleep, systemClock, type Clock } from '../util/clock.ts';
 import type { RpcClient } from './rpc/client.ts';
 import { RpcError, type GrantReply, type MethodName, type RequestOf, type ResponseOf } from './rpc/methods.ts';
 import type { ClusterView, Grant } from './view.ts';
@@ -17,6 +17,8 @@ export interface LockClientOptions {
   rpc: RpcClient;
   nodeName: string;
   log: Logger;
+  /** Decides when the retry deadline has passed; the system clock by default. */
+  clock?: Clock;
   openTimeoutMs: number;
   rpcTimeoutMs: number;
 }
@@ -42,24 +44,25 @@ export class LockClient {
    * errors with backoff until `timeoutMs`. Non-retryable remote errors are thrown at once.
    */
   async callController<M extends MethodName>(method: M, req: RequestOf<M>, timeoutMs: number, signal?: AbortSignal): Promise<ResponseOf<M>> {
-    const deadline = Date.now() + timeoutMs;
+    const clock = this.o.clock ?? systemClock;
+    const deadline = clock.now() + timeoutMs;
     let last: unknown;
-    for (let attempt = 0; Date.now() < deadline; attempt++) {
+    for (let attempt = 0; clock.now() < deadline; attempt++) {
       signal?.throwIfAborted();
       const ctl = this.controllerEndpoint();
       if (!ctl) {
-        await this.o.view.waitFor(() => this.controllerEndpoint() !== undefined, Math.max(1, deadline - Date.now()), signal).catch(() => undefined);
+        await this.o.view.waitFor(() => this.controllerEndpoint() !== undefined, Math.max(1, deadline - clock.now()), signal).catch(() => undefined);
         continue;
       }
       try {
         // open is one transaction; other controller methods may wait on a holder (move) — give them longer
         const perAttempt = method === 'open' ? this.o.rpcTimeoutMs : this.o.rpcTimeoutMs * 5;
-        return await this.o.rpc.call(ctl, method, req, Math.min(perAttempt, Math.max(1, deadline - Date.now())));
+        return await this.o.rpc.call(ctl, method, req, Math.min(perAttempt, Math.max(1, deadline - clock.now())));
       } catch (err) {
         last = err;
         if (err instanceof RpcError && !err.retryable) throw err;
         this.o.log.debug({ err, method, attempt }, 'controller call failed, retrying');
-        await sleep(Math.min(backoffMs(attempt, 20, 500), Math.max(0, deadline - Date.now())), signal);
+        await sleep(Math.min(backoffMs(attempt, 20, 500), Math.max(0, deadline - clock.now())), signal);
       }
     }
     throw new RpcError('TIMEOUT', (last as Error | undefined)?.message ?? 'no controller', true);

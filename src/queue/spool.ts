@@ -14,7 +14,7 @@ import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import { fsyncDir, writeFileDurable } from '../util/fsync.ts';
+import { fsyncDir, syncHandle, writeFileDurable } from '../util/fsync.ts';
 
 export const recipientSchema = z.object({
   address: z.string(),
@@ -93,7 +93,7 @@ export class Spool {
         if (size > maxBytes + head.length) throw new Error('message too big');
         await h.write(b);
       }
-      await h.sync();
+      await syncHandle(h, path);
     } catch (err) {
       await h.close().catch(() => undefined);
       await rm(path, { force: true });

@@ -1,14 +1,33 @@
 /**
  * Durable file helpers. Contract: when the returned promise resolves, the data and the directory
- * entry are on disk (file fsync, then rename, then directory fsync).
+ * entry are on disk (file fsync, then rename, then directory fsync). Every fsync of the code base
+ * goes through `syncHandle`, so that a test can hold them all (setFsyncGate).
  */
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
+/**
+ * Test seam: resolves when the fsync of `path` may run. Unset in production, where `syncHandle`
+ * costs one comparison; a test sets it to hold fsyncs and prove that no reply precedes them.
+ */
+export type FsyncGate = (path: string) => Promise<void>;
+let gate: FsyncGate | undefined;
+
+/** Installs (or, with no argument, removes) the gate every later fsync waits on. */
+export function setFsyncGate(g?: FsyncGate): void {
+  gate = g;
+}
+
+/** fsync of an open file or directory `h` opened at `path`: resolves once its data is on disk. */
+export async function syncHandle(h: FileHandle, path: string): Promise<void> {
+  if (gate) await gate(path);
+  await h.sync();
+}
+
 async function syncDirNow(dir: string): Promise<void> {
   const h = await open(dir, 'r');
   try {
-    await h.sync();
+    await syncHandle(h, dir);
   } finally {
     await h.close();
   }
@@ -54,7 +73,7 @@ export async function writeFileDurable(path: string, data: string | Uint8Array, 
   let h: FileHandle | undefined = await open(tmpPath, 'w', 0o640);
   try {
     await h.writeFile(data);
-    await h.sync();
+    await syncHandle(h, tmpPath);
   } finally {
     await h?.close();
     h = undefined;

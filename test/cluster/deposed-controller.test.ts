@@ -1,7 +1,9 @@
 /**
  * Two controllers that both believe they lead: the controller is paused past its lease, another
  * wins, the old one resumes. Every write the deposed one attempts must fail, and no grant it made
- * after losing may ever be visible.
+ * after losing may ever be visible. The opens are for a live node (its registration unchanged
+ * since before the pause) and the release carries the grant's current token, so leadership is the
+ * only reason left to refuse them; leadership-guard.test.ts isolates etcd's guard in process.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEASE_TTL_MS, startTestCluster, type TestCluster } from '../harness/cluster.ts';
@@ -25,13 +27,14 @@ describe('a deposed controller', () => {
     expect(g.holder).toBe(worker.name);
     const newRev = BigInt((await c.etcd.getAll().prefix(c.keys.electionPrefix).sort('Create', 'Ascend').limit(1).exec()).kvs[0]!.create_revision);
 
-    // Queue open requests at the paused controller; they are handled the moment it resumes.
-    const attempts = Array.from({ length: 20 }, (_, i) =>
-      c.rpc(old, 'open', { account: `race${i}@example.test`, requester: old }, 10_000).then(
-        (r) => ({ ok: true as const, r }),
-        (e: unknown) => ({ ok: false as const, e }),
-      ),
-    );
+    // Queue requests at the paused controller; they are handled the moment it resumes. Opens on
+    // behalf of a live node (not the paused one, whose key expired with its lease: etcd's
+    // node-key check would refuse those for another reason), and a release of a live grant.
+    const settle = <T>(p: Promise<T>) => p.then((r) => ({ ok: true as const, r }), (e: unknown) => ({ ok: false as const, e }));
+    const attempts = [
+      ...Array.from({ length: 20 }, (_, i) => settle(c.rpc(old, 'open', { account: `race${i}@example.test`, requester: worker.name }, 10_000))),
+      settle(c.rpc(old, 'release', { account: 'under-new@example.test', token: g.token }, 10_000)),
+    ];
     await new Promise((r) => setTimeout(r, 200));
     oldNode.resume();
     const results = await Promise.all(attempts);
@@ -41,6 +44,7 @@ describe('a deposed controller', () => {
     }
     await oldNode.waitForLog((l) => l.msg === 'stopped leading', 10_000, mark);
     expect(await c.controller()).toBe(next);
+    expect((await c.openKeys()).get('under-new@example.test')?.token).toBe(BigInt(g.token));
     for (const k of (await c.openKeys()).values()) {
       if (k.value.controller === old) expect(k.token).toBeLessThan(newRev);
       expect(k.account.startsWith('race')).toBe(false);

@@ -1,9 +1,11 @@
 /**
  * The leadership guard itself, with both "leaders" forced to believe they lead: node A is elected,
  * resigns, B is elected; a lock service holding A's old term (as a paused-and-resumed A would)
- * must be refused by etcd on every write. Real etcd, real nodes in this process.
+ * must be refused by etcd on every write (open, release, queue assignment), each for a live node and
+ * a current token, so that the leadership compare is the only one that fails. Real etcd, real nodes
+ * in this process.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +14,7 @@ import { loadConfig } from '../../src/config/loader.ts';
 import { silentLogger } from '../../src/log/logger.ts';
 import { MailNode } from '../../worker/node.ts';
 import { LockService } from '../../controller/lock-service.ts';
+import { QueueReconciler } from '../../controller/queue-reconciler.ts';
 import type { Candidate } from '../../controller/election.ts';
 import { RpcError } from '../../src/cluster/rpc/methods.ts';
 
@@ -79,6 +82,18 @@ describe('leadership guard', () => {
     const releaseErr = await stale.release('kept@example.test', kept.token).catch((e: unknown) => e);
     expect((releaseErr as RpcError).code).toBe('NOT_LEADER');
     expect(await a.etcd.get(a.keys.open('kept@example.test')).string()).not.toBeNull();
+
+    // Queue assignment: a spool left by a node that is not registered, both owners live.
+    mkdirSync(join(dir, 'shared', 'queue', 'mail-gone', 'env'), { recursive: true });
+    writeFileSync(join(dir, 'shared', 'queue', 'mail-gone', 'env', 'q1.json'), '{}');
+    const staleQueues = new QueueReconciler({ etcd: a.etcd, keys: a.keys, view: a.view, candidate: believer, locks: stale, root: join(dir, 'shared'), nodeName: 'mail-a', log: silentLogger, intervalMs: 3_600_000 });
+    await staleQueues.pass();
+    staleQueues.stop();
+    const assigned = await a.etcd.get(a.keys.queue('mail-gone')).string();
+    if (assigned !== null) expect(JSON.parse(assigned).controller).toBe('mail-b'); // only the real leader may have assigned it
+    // and the real leader does
+    await until(() => b.view.queues.has('mail-gone'));
+    expect(JSON.parse((await a.etcd.get(a.keys.queue('mail-gone')).string())!).controller).toBe('mail-b');
 
     // The real leader is unaffected.
     const fresh = await b.controller!.locks.open('fresh@example.test', 'mail-b');

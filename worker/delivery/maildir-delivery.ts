@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { parseAccount } from '../../src/util/account.ts';
-import { fsyncDir } from '../../src/util/fsync.ts';
+import { fsyncDir, syncHandle } from '../../src/util/fsync.ts';
 import { isWireClean } from '../../src/util/crlf.ts';
 import { isDiskFull } from '../../src/util/errno.ts';
 import { STORAGE_FULL } from '../smtp/errors.ts';
@@ -108,7 +108,7 @@ export class MaildirDelivery implements LocalDelivery {
     try {
       try {
         await h.writeFile(message);
-        await h.sync();
+        await syncHandle(h, tmp);
       } finally {
         await h.close();
       }

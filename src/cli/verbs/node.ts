@@ -3,10 +3,12 @@ import { loadConfig } from '../../config/loader.ts';
 import { createLogger } from '../../log/logger.ts';
 import { MailNode } from '../../../worker/node.ts';
 import { configFile, type GlobalOptions } from '../context.ts';
+import { installFsyncFileGate } from '../../util/fsync-file-gate.ts';
 
 export async function runNode(opts: GlobalOptions): Promise<void> {
   const config = loadConfig({ file: configFile(opts), purpose: 'node' });
   const log = createLogger({ level: config.log.level, node: config.node.name });
+  if (installFsyncFileGate()) log.warn({}, 'test fsync gate installed');
   const node = new MailNode(config, log);
   let stopping = false;
   const shutdown = (signal: string): void => {

@@ -5,6 +5,7 @@
 import { constants, type Stats } from 'node:fs';
 import { copyFile, link, lstat, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncHandle } from '../../util/fsync.ts';
 
 export function errno(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
@@ -42,7 +43,7 @@ export async function writeMessageFile(path: string, data: Uint8Array, mtime: Da
   try {
     await h.writeFile(data);
     await h.utimes(mtime, mtime);
-    await h.sync();
+    await syncHandle(h, path);
   } finally {
     await h.close();
   }
@@ -67,7 +68,7 @@ export async function linkOrCopy(src: string, dst: string, tmp: string): Promise
   const h = await open(tmp, 'r+');
   try {
     await h.utimes(st.atime, st.mtime);
-    await h.sync();
+    await syncHandle(h, tmp);
   } finally {
     await h.close();
   }

@@ -83,15 +83,14 @@ describe('parse model', () => {
     expect(() => wire(bodyStructureValue(msg, true))).not.toThrow();
   });
 
-  it('a huge header parses quickly and keeps its fields up to the cap', () => {
+  // How fast: test/bench/mime.bench.ts (speed is measured in benchmarks, never asserted here).
+  it('a huge header parses and keeps its fields up to the cap', () => {
     const big = `Subject: ${'x'.repeat(2_000_000)}`;
     const many = Array.from({ length: 5000 }, (_, i) => `X-${i}: ${i}`);
-    const start = Date.now();
     const msg = parseMime(crlf(big, `To: ${Array.from({ length: 20_000 }, (_, i) => `u${i}@x.test`).join(', ')}`, ...many, '', 'body'));
     expect(msg.fields[0]!.value.length).toBe(2_000_000);
     expect(msg.fields.length).toBe(2000);
     expect(wire(envelopeValue(msg)).length).toBeGreaterThan(2_000_000);
-    expect(Date.now() - start).toBeLessThan(5000);
   });
 });
 
