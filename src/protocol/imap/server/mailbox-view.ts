@@ -5,8 +5,12 @@
  *   `* n EXPUNGE` (highest first, so every number is valid when sent), `* N EXISTS` / `* N RECENT`,
  *   `* n FETCH (UID u FLAGS (…))` for flags another session or delivery changed.
  * Expunges are held back while a command forbids them (FETCH, STORE, SEARCH — §7.4.1): `sync(false)`.
+ * A keyword the client has not been told of yet comes with a new `* FLAGS (…)` and
+ * `* OK [PERMANENTFLAGS (…)]` first (RFC 3501 §7.2.6: FLAGS lists every flag the mailbox uses),
+ * whoever set it; keywords once announced stay listed until the next SELECT, as Dovecot does.
  */
-import { fetchData, messageCountData } from '../response-data.ts';
+import { fetchData, flagsData, messageCountData } from '../response-data.ts';
+import { untaggedStatus } from '../response.ts';
 import type { ImapAccount, ImapMessage } from './hooks.ts';
 
 export class MailboxView {
@@ -22,6 +26,8 @@ export class MailboxView {
   private readonly pendingExpunged = new Set<number>();
 
   private folder: string;
+  /** Keywords announced in FLAGS since SELECT. */
+  private readonly keywords = new Set<string>();
 
   constructor(readonly account: ImapAccount, name: string, readonly uidValidity: number, readonly readOnly: boolean) {
     this.folder = name;
@@ -39,6 +45,29 @@ export class MailboxView {
   }
 
   get exists(): number { return this.uids.length; }
+
+  /** FLAGS as last announced: the system flags, then the keywords. */
+  get flagNames(): string[] { return [...SYSTEM_FLAGS, ...this.keywords]; }
+
+  /** `* FLAGS` and `* OK [PERMANENTFLAGS]` as SELECT sends them (none permanent when read-only). */
+  flagsResponses(): Buffer[] {
+    const flags = this.flagNames;
+    return [
+      flagsData(flags),
+      untaggedStatus('OK', this.readOnly ? 'no permanent flags' : 'flags allowed', { code: 'PERMANENTFLAGS', flags: this.readOnly ? [] : [...flags, '\\*'] }),
+    ];
+  }
+
+  /** Records the keywords among `flags`; the FLAGS / PERMANENTFLAGS responses when one is new, else none. */
+  announceKeywords(flags: Iterable<string>): Buffer[] {
+    let fresh = false;
+    for (const f of flags) {
+      if (f.startsWith('\\') || this.keywords.has(f)) continue;
+      this.keywords.add(f);
+      fresh = true;
+    }
+    return fresh ? this.flagsResponses() : [];
+  }
 
   /**
    * The store's list with `recent` as this session sees it: only messages it claimed first.
@@ -64,6 +93,7 @@ export class MailboxView {
       this.info.set(m.uid, m);
     }
     this.uidNext = Math.max(this.uidNext, ...list.map((m) => m.uid + 1));
+    for (const m of list) this.announceKeywords(m.flags);
     return list;
   }
 
@@ -81,9 +111,17 @@ export class MailboxView {
     return undefined;
   }
 
-  /** Records flags this session just announced itself (STORE), so sync() does not repeat them. */
+  /**
+   * Records flags this session just announced itself (STORE), so sync() does not repeat them.
+   * The store's answer is newer than any change queued from other sessions before it, so a
+   * queued one for the same message is dropped: flushing it would announce stale flags.
+   */
   noteFlags(uid: number, flags: ReadonlySet<string>): void {
-    if (this.flags.has(uid)) this.flags.set(uid, flags);
+    if (!this.flags.has(uid)) return;
+    this.flags.set(uid, flags);
+    this.pendingFlags.delete(uid);
+    const info = this.info.get(uid);
+    if (info) this.info.set(uid, { ...info, flags });
   }
 
   /** Removes UIDs this session expunged and announced itself. */
@@ -118,6 +156,7 @@ export class MailboxView {
       this.flags.set(uid, flags);
       const info = this.info.get(uid);
       if (info) this.info.set(uid, { ...info, flags });
+      out.push(...this.announceKeywords(flags));
       out.push(fetchData(seq, [{ item: 'UID', value: uid }, { item: 'FLAGS', flags: flagList({ flags, recent: info?.recent ?? false }) }]));
     }
     if (allowExpunge && this.pendingExpunged.size) {
@@ -155,10 +194,12 @@ export class MailboxView {
       if (seen && !sameFlags(seen, m.flags)) {
         this.flags.set(m.uid, m.flags);
         this.info.set(m.uid, m);
+        out.push(...this.announceKeywords(m.flags));
         out.push(fetchData(this.seqOf(m.uid)!, [{ item: 'UID', value: m.uid }, { item: 'FLAGS', flags: flagList(m) }]));
       }
     }
     if (added.length) {
+      out.push(...this.announceKeywords(added.flatMap((m) => [...m.flags])));
       for (const m of added) {
         this.uids.push(m.uid);
         this.flags.set(m.uid, m.flags);
@@ -171,6 +212,8 @@ export class MailboxView {
     return out;
   }
 }
+
+const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
 
 function sameFlags(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   if (a.size !== b.size) return false;

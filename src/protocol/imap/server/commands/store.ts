@@ -18,6 +18,7 @@ export const STORE: CommandSpec<CommandOf<'STORE'>> = {
     if (targets.length === 0) return {};
     const flags = cmd.flags.filter((f) => f.toLowerCase() !== '\\recent');
     const updated = await mb.account.setFlags(mb.name, targets.map((t) => t.uid), flags, cmd.operation);
+    s.send(mb.announceKeywords(updated.flatMap((u) => [...u.flags])));
     for (const u of updated) {
       mb.noteFlags(u.uid, u.flags);
       if (cmd.silent) continue;
