@@ -166,7 +166,10 @@ describe('messages', () => {
     const c = await login();
     await append(c, 'INBOX', msg('st'));
     await c.cmd('s0', 'SELECT INBOX');
-    expect(await c.cmd('s1', 'STORE 1 FLAGS (\\Answered $Label1 \\Recent)')).toBe('* 1 FETCH (FLAGS (\\Answered $Label1 \\Recent))\r\ns1 OK STORE completed\r\n');
+    expect(await c.cmd('s1', 'STORE 1 FLAGS (\\Answered $Label1 \\Recent)')).toBe(
+      '* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1)\r\n* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1 \\*)] flags allowed\r\n' +
+        '* 1 FETCH (FLAGS (\\Answered $Label1 \\Recent))\r\ns1 OK STORE completed\r\n',
+    );
     expect(await c.cmd('s2', 'STORE 1 -FLAGS (\\Answered)')).toBe('* 1 FETCH (FLAGS ($Label1 \\Recent))\r\ns2 OK STORE completed\r\n');
     expect(await c.cmd('s3', 'UID STORE 1 +FLAGS (\\Seen)')).toBe('* 1 FETCH (UID 1 FLAGS ($Label1 \\Seen \\Recent))\r\ns3 OK STORE completed\r\n');
     expect(await c.cmd('s4', 'UID STORE 99 +FLAGS (\\Seen)')).toBe('s4 OK STORE completed\r\n'); // missing UIDs are skipped

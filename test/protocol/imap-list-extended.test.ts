@@ -91,9 +91,10 @@ describe('LIST-EXTENDED (RFC 5258) and SPECIAL-USE (RFC 6154)', () => {
         '* LIST (\\HasNoChildren \\Subscribed) "/" Moo', '* LIST (\\NonExistent) "/" Zed ("CHILDINFO" ("SUBSCRIBED"))', 'd1 OK LIST completed',
       ),
     );
-    expect(await c.cmd('d2', 'LIST (SUBSCRIBED RECURSIVEMATCH) "" "Foo*"')).toBe(
-      lines('* LIST (\\HasChildren) "/" Foo ("CHILDINFO" ("SUBSCRIBED"))', '* LIST (\\HasNoChildren \\Subscribed) "/" Foo/Bar', 'd2 OK LIST completed'),
-    );
+    // Foo/Bar matches the pattern itself, so Foo is not listed for it (§3.5; Dovecot the same)
+    expect(await c.cmd('d2', 'LIST (SUBSCRIBED RECURSIVEMATCH) "" "Foo*"')).toBe(lines('* LIST (\\HasNoChildren \\Subscribed) "/" Foo/Bar', 'd2 OK LIST completed'));
+    expect(await c.cmd('d5', 'LIST (SUBSCRIBED RECURSIVEMATCH) "" (Foo Foo/Bar)')).toBe(lines('* LIST (\\HasNoChildren \\Subscribed) "/" Foo/Bar', 'd5 OK LIST completed'));
+    expect(await c.cmd('d6', 'LIST (SUBSCRIBED RECURSIVEMATCH) "" Foo')).toBe(lines('* LIST (\\HasChildren) "/" Foo ("CHILDINFO" ("SUBSCRIBED"))', 'd6 OK LIST completed'));
     // without RECURSIVEMATCH neither parent nor CHILDINFO
     expect(await c.cmd('d3', 'LIST (SUBSCRIBED) "" "Foo*"')).toBe(lines('* LIST (\\HasNoChildren \\Subscribed) "/" Foo/Bar', 'd3 OK LIST completed'));
     expect(await c.cmd('d4', 'LIST (SUBSCRIBED REMOTE RECURSIVEMATCH) "" "Z%"')).toBe(lines('* LIST (\\NonExistent) "/" Zed ("CHILDINFO" ("SUBSCRIBED"))', 'd4 OK LIST completed'));

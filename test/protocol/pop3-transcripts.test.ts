@@ -60,9 +60,9 @@ describe('POP3 AUTHORIZATION', () => {
     const c = await open();
     expect(await c.cmd('PASS secret-pass')).toBe('-ERR give USER first\r\n');
     expect(await c.cmd('USER alice@example.test')).toBe('+OK send PASS\r\n');
-    expect(await c.cmd('PASS wrong')).toBe('-ERR wrong user name or password\r\n');
+    expect(await c.cmd('PASS wrong')).toBe('-ERR [AUTH] wrong user name or password\r\n');
     expect(await c.cmd('PASS secret-pass')).toBe('-ERR give USER first\r\n'); // a failed PASS forgets USER
-    expect(await c.login('../etc@example.test', 'x')).toBe('-ERR wrong user name or password\r\n');
+    expect(await c.login('../etc@example.test', 'x')).toBe('-ERR [AUTH] wrong user name or password\r\n');
     expect(await c.login('dave@example.test', 'secret pass with spaces')).toBe('+OK maildrop has 0 messages (0 octets)\r\n');
   });
 
@@ -91,7 +91,7 @@ describe('POP3 AUTHORIZATION', () => {
     expect(await c.cmd('*')).toBe('-ERR authentication cancelled\r\n');
     expect(await c.cmd('AUTH PLAIN')).toBe('+ \r\n');
     expect(await c.cmd('not base64!')).toBe('-ERR malformed PLAIN credentials\r\n');
-    expect(await c.cmd(`AUTH PLAIN ${b64('\0alice@example.test\0wrong')}`)).toBe('-ERR wrong user name or password\r\n');
+    expect(await c.cmd(`AUTH PLAIN ${b64('\0alice@example.test\0wrong')}`)).toBe('-ERR [AUTH] wrong user name or password\r\n');
     expect(await c.cmd('AUTH PLAIN')).toBe('+ \r\n');
     expect(await c.cmd(b64('alice@example.test\0alice@example.test\0secret-pass'))).toMatch(/^\+OK maildrop has 3 messages/);
     const d = await open();

@@ -77,7 +77,7 @@ export class ImapConnection {
     socket.on('timeout', () => {
       if (!this.session.idling && !this.handedOff) this.session.bye('autologout: idle for too long');
     });
-    socket.write(untaggedStatus('OK', 'mailcluster IMAP ready', { code: 'CAPABILITY', capabilities: ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', ...(this.session.io.startTls ? ['STARTTLS'] : []), ...(secure || o.session.allowPlaintextAuth ? ['AUTH=PLAIN'] : ['LOGINDISABLED'])] }));
+    socket.write(this.session.greeting());
   }
 
   /**

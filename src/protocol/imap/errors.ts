@@ -18,6 +18,8 @@ export class ImapParseError extends Error {
     readonly code: ImapParseErrorCode,
     message: string,
     readonly tag: string | undefined,
+    /** The command's name, when it was read (MAILBOX_ENCODING: the command is otherwise well-formed). */
+    readonly command?: string,
   ) {
     super(message);
     this.name = 'ImapParseError';

@@ -22,6 +22,8 @@ export class Scanner {
   private pos = 0;
   /** Set by the parser once the tag is read, so later errors carry it. */
   tag: string | undefined;
+  /** Set when a mailbox name was not valid modified UTF-7; the command fails MAILBOX_ENCODING once fully parsed. */
+  badMailboxName = false;
 
   constructor(private readonly raw: RawCommand) {}
 

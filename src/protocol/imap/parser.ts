@@ -75,6 +75,7 @@ export function parseCommand(raw: RawCommand, options: CodecOptions = {}): Comma
   if (parse === undefined) s.fail(`Unknown command ${name.slice(0, MAX_NAME_IN_ERROR)}`, 'UNKNOWN_COMMAND');
   const command = parse(s, { tag, uid, utf8: options.utf8 === true });
   s.expectEnd();
+  if (s.badMailboxName) throw new ImapParseError('MAILBOX_ENCODING', 'Mailbox name is not valid modified UTF-7', tag, name);
   return command;
 }
 

@@ -17,6 +17,7 @@
 import type { SearchDate, SearchKey } from '../imap/types.ts';
 import { sequenceSetHas } from '../imap/sequence-set.ts';
 import { decodedBodyText, decodedHeader, decodeHeaderValue } from './decode.ts';
+import { parseAddressList } from './address.ts';
 import { fieldValue } from './header.ts';
 import type { MimeMessage } from './types.ts';
 
@@ -127,14 +128,27 @@ function matchesText(key: SearchKey, raw: Buffer, mime: MimeMessage): boolean {
       const name = key.field.toLowerCase();
       return mime.fields.some((f) => f.name.toLowerCase() === name && (key.value === '' || contains(decodeHeaderValue(f.value), key.value)));
     }
-    case 'BCC': case 'CC': case 'FROM': case 'SUBJECT': case 'TO': {
+    case 'SUBJECT':
+      return mime.fields.some((f) => f.name.toLowerCase() === 'subject' && contains(decodeHeaderValue(f.value), key.value));
+    case 'BCC': case 'CC': case 'FROM': case 'TO': {
       const name = key.key.toLowerCase();
-      return mime.fields.some((f) => f.name.toLowerCase() === name && contains(decodeHeaderValue(f.value), key.value));
+      return mime.fields.some((f) => f.name.toLowerCase() === name && (contains(decodeHeaderValue(f.value), key.value) || addressText(f.value).some((a) => contains(a, key.value))));
     }
     case 'BODY': return contains(decodedBodyText(raw, mime), key.value);
     case 'TEXT': return contains(decodedHeader(mime.fields), key.value) || contains(decodedBodyText(raw, mime), key.value);
     default: return false;
   }
+}
+
+/**
+ * Each address of an address field as `name <local@domain>`, parsed as ENVELOPE parses it: the
+ * field as written may hide the address behind comments and folding (`<user (c)@ (c) host>`),
+ * and a user searching FROM user@host means the address, as Dovecot matches it.
+ */
+function addressText(value: string): string[] {
+  return parseAddressList(value)
+    .filter((a) => a.mailbox !== null && a.host !== null)
+    .map((a) => `${a.name === null ? '' : `${decodeHeaderValue(a.name)} `}<${a.mailbox}@${a.host}>`);
 }
 
 /** Does the message match `key`? Loads the message (once) only when a text or SENT* key needs it. */

@@ -18,20 +18,28 @@
 import type { ByteRange, Section } from '../imap/types.ts';
 import type { MimeMessage, MimePart } from './types.ts';
 
-/** The part a non-empty path names, or undefined. */
+/**
+ * The part a non-empty path names, or undefined. Each number addresses the parts of an entity:
+ * the top-level message first, then the part just named when it is a multipart, or the message a
+ * message/rfc822 part encapsulates (RFC 3501 §6.4.5: 4.2 is a message/rfc822 part, 4.2.1 the
+ * first part of its message). Part 1 of an entity that is not multipart is its body, the entity
+ * itself; that holds for the top-level message too, message/rfc822 or not.
+ */
 function resolvePart(root: MimeMessage, path: readonly number[]): MimePart | undefined {
   let cur: MimePart = root;
-  let isMessage = true; // cur is a message whose body the next number addresses
-  for (const n of path) {
-    if (isMessage && cur.type === 'message' && cur.message && cur !== root) cur = cur.message;
-    if (cur.type === 'multipart') {
-      const next = cur.parts[n - 1];
+  for (let i = 0; i < path.length; i++) {
+    let container: MimePart = cur;
+    if (i > 0 && cur.type !== 'multipart') {
+      if (cur.type !== 'message' || !cur.message) return undefined;
+      container = cur.message;
+    }
+    const n = path[i]!;
+    if (container.type === 'multipart') {
+      const next = container.parts[n - 1];
       if (!next) return undefined;
       cur = next;
-    } else if (isMessage && n === 1) {
-      // a single-part message: part 1 is its body (the entity itself)
-    } else return undefined;
-    isMessage = cur.type === 'message' && cur.message !== undefined;
+    } else if (n === 1) cur = container;
+    else return undefined;
   }
   return cur;
 }

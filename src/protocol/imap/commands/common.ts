@@ -16,7 +16,11 @@ export interface ParseContext {
   utf8: boolean;
 }
 
-/** `mailbox = "INBOX" / astring`, decoded. Fails MAILBOX_ENCODING for non-canonical mUTF-7. */
+/**
+ * `mailbox = "INBOX" / astring`, decoded. A name that is not canonical mUTF-7 is returned as sent
+ * and marks the scanner, so the command fails MAILBOX_ENCODING only if the rest of it parses:
+ * a well-formed command naming such a mailbox gets NO (LIST: no matches), as Dovecot answers.
+ */
 export function parseMailbox(s: Scanner, ctx: ParseContext): string {
   return decodeName(s, ctx, s.astring());
 }
@@ -32,8 +36,9 @@ export function parseListMailbox(s: Scanner, ctx: ParseContext): string {
 function decodeName(s: Scanner, ctx: ParseContext, wire: string): string {
   if (ctx.utf8) return wire;
   const name = decodeMutf7(wire);
-  if (name === undefined) s.fail('Mailbox name is not valid modified UTF-7', 'MAILBOX_ENCODING');
-  return name;
+  if (name !== undefined) return name;
+  s.badMailboxName = true;
+  return wire;
 }
 
 const isSeqChar = (c: number): boolean => isDigit(c) || c === 0x3a || c === 0x2a || c === 0x2c || c === 0x24;

@@ -8,8 +8,13 @@
  * Once the session enabled CONDSTORE (RFC 7162 §3.1), flag updates carry `MODSEQ (n)`, and a
  * modseq change alone is reported too; once it enabled QRESYNC (§3.2.10), expunges are one
  * `* VANISHED uid-set` instead of `* n EXPUNGE` each.
+
+ * A keyword the client has not been told of yet comes with a new `* FLAGS (…)` and
+ * `* OK [PERMANENTFLAGS (…)]` first (RFC 3501 §7.2.6: FLAGS lists every flag the mailbox uses),
+ * whoever set it; keywords once announced stay listed until the next SELECT, as Dovecot does.
  */
-import { fetchData, messageCountData, vanishedData, type FetchResponseItem } from '../response-data.ts';
+import { fetchData, flagsData, messageCountData, vanishedData, type FetchResponseItem } from '../response-data.ts';
+import { untaggedStatus } from '../response.ts';
 import { toRanges } from './condstore-ranges.ts';
 import type { ImapAccount, ImapFlagUpdate, ImapMessage } from './hooks.ts';
 
@@ -29,6 +34,8 @@ export class MailboxView {
   private readonly pendingExpunged = new Set<number>();
 
   private folder: string;
+  /** Keywords announced in FLAGS since SELECT. */
+  private readonly keywords = new Set<string>();
 
   constructor(readonly account: ImapAccount, name: string, readonly uidValidity: number, readonly readOnly: boolean) {
     this.folder = name;
@@ -66,6 +73,29 @@ export class MailboxView {
     return out;
   }
 
+  /** FLAGS as last announced: the system flags, then the keywords. */
+  get flagNames(): string[] { return [...SYSTEM_FLAGS, ...this.keywords]; }
+
+  /** `* FLAGS` and `* OK [PERMANENTFLAGS]` as SELECT sends them (none permanent when read-only). */
+  flagsResponses(): Buffer[] {
+    const flags = this.flagNames;
+    return [
+      flagsData(flags),
+      untaggedStatus('OK', this.readOnly ? 'no permanent flags' : 'flags allowed', { code: 'PERMANENTFLAGS', flags: this.readOnly ? [] : [...flags, '\\*'] }),
+    ];
+  }
+
+  /** Records the keywords among `flags`; the FLAGS / PERMANENTFLAGS responses when one is new, else none. */
+  announceKeywords(flags: Iterable<string>): Buffer[] {
+    let fresh = false;
+    for (const f of flags) {
+      if (f.startsWith('\\') || this.keywords.has(f)) continue;
+      this.keywords.add(f);
+      fresh = true;
+    }
+    return fresh ? this.flagsResponses() : [];
+  }
+
   /**
    * The store's list with `recent` as this session sees it: only messages it claimed first.
    * Messages already in the view keep the `recent` they were announced with.
@@ -90,6 +120,7 @@ export class MailboxView {
       this.info.set(m.uid, m);
     }
     this.uidNext = Math.max(this.uidNext, ...list.map((m) => m.uid + 1));
+    for (const m of list) this.announceKeywords(m.flags);
     return list;
   }
 
@@ -107,10 +138,15 @@ export class MailboxView {
     return undefined;
   }
 
-  /** Records flags (and modseq) this session just announced itself (STORE), so sync() does not repeat them. */
+  /**
+   * Records flags (and modseq) this session just announced itself (STORE), so sync() does not
+   * repeat them. The store's answer is newer than any change queued from other sessions before it,
+   * so a queued one for the same message is dropped: flushing it would announce stale flags.
+   */
   noteFlags(uid: number, flags: ReadonlySet<string>, modseq?: number): void {
     if (!this.flags.has(uid)) return;
     this.flags.set(uid, flags);
+    this.pendingFlags.delete(uid);
     const info = this.info.get(uid);
     if (info) this.info.set(uid, { ...info, flags, modseq: modseq ?? info.modseq });
   }
@@ -151,6 +187,7 @@ export class MailboxView {
       this.flags.set(uid, u.flags);
       const next = { ...info, flags: u.flags, modseq: u.modseq ?? info.modseq };
       this.info.set(uid, next);
+      out.push(...this.announceKeywords(u.flags));
       out.push(this.flagUpdate(seq, next));
     }
     if (allowExpunge && this.pendingExpunged.size) {
@@ -180,10 +217,12 @@ export class MailboxView {
       if (!sameFlags(seen, m.flags) || modseqMoved) {
         this.flags.set(m.uid, m.flags);
         this.info.set(m.uid, m);
+        out.push(...this.announceKeywords(m.flags));
         out.push(this.flagUpdate(this.seqOf(m.uid)!, m));
       } else if (m.modseq > before.modseq) this.info.set(m.uid, m);
     }
     if (added.length) {
+      out.push(...this.announceKeywords(added.flatMap((m) => [...m.flags])));
       for (const m of added) {
         this.uids.push(m.uid);
         this.flags.set(m.uid, m.flags);
@@ -209,6 +248,8 @@ class FlagsOf {
   /** info.delete removes the flags with the message. */
   delete(_uid: number): void {}
 }
+
+const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
 
 function sameFlags(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   if (a.size !== b.size) return false;

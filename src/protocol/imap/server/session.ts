@@ -13,6 +13,7 @@ import type { RawCommand } from '../reader.ts';
 import { taggedResponse, untaggedStatus, type ResponseCode } from '../response.ts';
 import type { Command } from '../types.ts';
 import { COMMANDS } from './commands/index.ts';
+import { capabilities } from './commands/general.ts';
 import { toImapError, type ImapError } from './errors.ts';
 import type { ImapAccount, ImapHooks, LoginRoute } from './hooks.ts';
 import type { MailboxView } from './mailbox-view.ts';
@@ -76,6 +77,11 @@ export class ImapSession {
     return this.state.kind === 'selected' ? this.state.mailbox : undefined;
   }
 
+  /** `* OK [CAPABILITY …]`: the same list CAPABILITY sends in this state (general.ts). */
+  greeting(): Buffer {
+    return untaggedStatus('OK', 'mailcluster IMAP ready', { code: 'CAPABILITY', capabilities: capabilities(this) });
+  }
+
   /** Enters the authenticated state with `account` (after LOGIN / AUTHENTICATE succeeded locally). */
   authenticated(account: ImapAccount): void {
     this.state = { kind: 'authenticated', account };
@@ -105,6 +111,9 @@ export class ImapSession {
       return;
     }
     const parsed = tryParseCommand(raw);
+    if (!parsed.ok && parsed.error.code === 'MAILBOX_ENCODING' && parsed.error.command && parsed.error.tag) {
+      return this.badMailboxName(parsed.error.tag, parsed.error.command);
+    }
     if (!parsed.ok) {
       const tag = parsed.error.tag ?? '*';
       this.send(taggedOrUntagged(tag, 'BAD', parsed.error.message));
@@ -124,6 +133,20 @@ export class ImapSession {
       return;
     }
     await this.finish(cmd.tag, () => spec.run(this, cmd as never), cmd);
+  }
+
+  /**
+   * A well-formed command naming a mailbox that is not valid modified UTF-7 (RFC 3501 §5.1.3):
+   * no such mailbox can exist, so LIST and LSUB match nothing (OK) and every other command is NO,
+   * as Dovecot answers. BAD would tell the client its command was malformed, which it was not.
+   */
+  private badMailboxName(tag: string, name: string): void {
+    const spec = COMMANDS.get(name);
+    if (spec && !spec.states.includes(this.state.kind)) {
+      this.send(taggedResponse(tag, 'BAD', `${name} is not allowed ${STATE_TEXT[this.state.kind]}`));
+      this.countBad();
+    } else if (name === 'LIST' || name === 'LSUB') this.send(taggedResponse(tag, 'OK', `${name} completed`));
+    else this.send(taggedResponse(tag, 'NO', 'mailbox name is not valid modified UTF-7'));
   }
 
   /** Runs a handler, syncs the mailbox if needed, writes the tagged reply or the mapped error. */

@@ -39,7 +39,7 @@ async function login(s: Pop3Session, user: string, password: string): Promise<Bu
     s.state = { kind: 'authorization' };
     await new Promise((r) => setTimeout(r, 200)); // blunt password guessing a little
     s.countBad();
-    throw refuse('wrong user name or password');
+    throw refuse('wrong user name or password', 'AUTH'); // RFC 3206 §6: we advertise AUTH-RESP-CODE
   }
   const deadline = Date.now() + ROUTE_PATIENCE_MS;
   for (let attempt = 0; ; attempt++) {

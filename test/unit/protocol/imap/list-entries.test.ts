@@ -47,7 +47,9 @@ describe('extended LIST', () => {
     ['SUBSCRIBED: subscribed names, \\NonExistent when gone', ['SUBSCRIBED'], ['Sent', 'Gone', 'inbox', 'Orphan'], '*', true, ['(\\HasNoChildren \\Subscribed) INBOX', '(\\NonExistent \\Subscribed) Gone', '(\\Noselect \\HasChildren \\Subscribed) Orphan', '(\\HasNoChildren \\Subscribed \\Sent) Sent']],
     ['SUBSCRIBED does not stand parents in as LSUB does', ['SUBSCRIBED'], ['Lists/Weekly'], '%', true, []],
     ['SUBSCRIBED RECURSIVEMATCH: the parent with CHILDINFO', ['SUBSCRIBED', 'RECURSIVEMATCH'], ['Lists/Weekly', 'A/B/C'], '%', true, ['(\\NonExistent) A CHILDINFO SUBSCRIBED', '(\\HasChildren) Lists CHILDINFO SUBSCRIBED']],
-    ['… a subscribed parent too', ['SUBSCRIBED', 'RECURSIVEMATCH'], ['Lists', 'Lists/Weekly'], '*', true, ['(\\HasChildren \\Subscribed) Lists CHILDINFO SUBSCRIBED', '(\\HasNoChildren \\Subscribed) Lists/Weekly']],
+    // Lists/Weekly matches `*` itself, so it earns Lists no CHILDINFO (RFC 5258 §3.5, as Dovecot)
+    ['… a subscribed parent too', ['SUBSCRIBED', 'RECURSIVEMATCH'], ['Lists', 'Lists/Weekly'], '*', true, ['(\\HasChildren \\Subscribed) Lists', '(\\HasNoChildren \\Subscribed) Lists/Weekly']],
+    ['… a subscribed parent whose child the pattern misses', ['SUBSCRIBED', 'RECURSIVEMATCH'], ['Lists', 'Lists/Weekly'], '%', true, ['(\\HasChildren \\Subscribed) Lists CHILDINFO SUBSCRIBED']],
     ['SPECIAL-USE: only folders with a special use', ['SPECIAL-USE'], [], '*', false, ['(\\HasNoChildren \\Archive) Lists/Daily', '(\\HasNoChildren \\Sent) Sent']],
     ['SPECIAL-USE RECURSIVEMATCH', ['SPECIAL-USE', 'RECURSIVEMATCH'], [], '%', false, ['(\\HasChildren) Lists CHILDINFO SPECIAL-USE', '(\\HasNoChildren \\Sent) Sent']],
     ['SUBSCRIBED and SPECIAL-USE: both', ['SUBSCRIBED', 'SPECIAL-USE'], ['Sent', 'INBOX'], '*', true, ['(\\HasNoChildren \\Subscribed \\Sent) Sent']],

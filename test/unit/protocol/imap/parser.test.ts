@@ -15,11 +15,11 @@ function frame(wire: string, encoding: BufferEncoding = 'utf8'): RawCommand {
 /** A wire string holding \xff is sent as raw latin1 bytes: that byte is never valid UTF-8. */
 const parse = (wire: string, utf8 = false) => parseCommand(frame(wire, /\xff/.test(wire) ? 'latin1' : 'utf8'), { utf8 });
 
-function failure(wire: string): { code: string; tag: string | undefined; message: string } {
+function failure(wire: string): { code: string; tag: string | undefined; message: string; command: string | undefined } {
   try {
     parse(wire);
   } catch (err) {
-    if (isImapParseError(err)) return { code: err.code, tag: err.tag, message: err.message };
+    if (isImapParseError(err)) return { code: err.code, tag: err.tag, message: err.message, command: err.command };
     throw err;
   }
   throw new Error(`parsed: ${wire}`);
@@ -62,7 +62,13 @@ describe('parseCommand: strings and names', () => {
     ['two adjacent shifted runs', 'a SELECT &AOQ-&APw-\r\n'],
     ['bad base64', 'a SELECT &A!-\r\n'],
   ])('non-canonical modified UTF-7 is refused: %s', (_n, wire) => {
-    expect(failure(wire)).toMatchObject({ code: 'MAILBOX_ENCODING', tag: 'a' });
+    expect(failure(wire)).toMatchObject({ code: 'MAILBOX_ENCODING', tag: 'a', command: 'SELECT' });
+  });
+
+  it('a bad name fails MAILBOX_ENCODING only once the rest of the command parses', () => {
+    expect(failure('a LIST "" (x &AGE- y)\r\n')).toMatchObject({ code: 'MAILBOX_ENCODING', command: 'LIST' });
+    expect(failure('a UID COPY 1 &AGE-\r\n')).toMatchObject({ code: 'MAILBOX_ENCODING', command: 'COPY' });
+    expect(failure('a SELECT &AGE- extra\r\n')).toMatchObject({ code: 'SYNTAX' });
   });
 });
 

@@ -16,8 +16,9 @@
  * Extended LIST (RFC 5258 §3): selection SUBSCRIBED lists subscribed names (`\NonExistent` when
  * neither a folder nor a parent of one), SPECIAL-USE only folders with a special use, both
  * together names meeting both; REMOTE changes nothing (no remote mailboxes). RECURSIVEMATCH also
- * lists names the patterns match that miss the selection but have a descendant meeting it, and
- * marks every listed name with such a descendant with CHILDINFO naming the selection options.
+ * lists names the patterns match that miss the selection but have a descendant meeting it that
+ * the patterns do not match, and marks every listed name with such a descendant with CHILDINFO
+ * naming the selection options.
  * Return SUBSCRIBED adds `\Subscribed` (implied by selecting SUBSCRIBED); CHILDREN and SPECIAL-USE
  * change nothing, those attributes are always sent (RFC 5258 §4 allows it unasked). STATUS sends
  * `* STATUS` after the LIST line of each selectable folder (RFC 5819 §2), leaving out a folder
@@ -109,7 +110,9 @@ export function extendedEntries(
   const selected = (name: string): boolean => (criteria.length === 0 ? exists(name) : criteria.every(([, meets]) => meets(name)));
   const names = new Set([...tree.names(), ...subscribed]);
   const parentsOfSelected = new Set<string>();
-  if (selection.includes('RECURSIVEMATCH')) for (const name of names) if (selected(name)) for (const p of ancestors(name)) parentsOfSelected.add(p);
+  // RFC 5258 §3.5 (and Dovecot): only a descendant the patterns do not reach themselves earns
+  // its ancestors CHILDINFO; one that matched is listed on its own account
+  if (selection.includes('RECURSIVEMATCH')) for (const name of names) if (selected(name) && !match(name)) for (const p of ancestors(name)) parentsOfSelected.add(p);
   const childInfo = criteria.map(([tag]) => tag);
   return [...new Set([...names, ...parentsOfSelected])]
     .filter((name) => match(name) && (selected(name) || parentsOfSelected.has(name)))

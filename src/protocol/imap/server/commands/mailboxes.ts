@@ -5,7 +5,7 @@
  * LIST and LSUB are in list.ts.
  * Names are Unicode here (the parser decoded modified UTF-7); `/` is the hierarchy separator.
  */
-import { flagsData, messageCountData, statusData } from '../../response-data.ts';
+import { messageCountData, statusData } from '../../response-data.ts';
 import { serverWriter, untaggedData, untaggedStatus, type WireValue } from '../../response.ts';
 import { MailboxView } from '../mailbox-view.ts';
 import { no } from '../errors.ts';
@@ -15,7 +15,6 @@ import type { StatusItem } from '../../types.ts';
 import { AUTHED, type CommandOf, type CommandSpec } from './spec.ts';
 import { checkSelectParams, enableCondstore, selectResponses } from './condstore.ts';
 
-const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
 export const isInbox = (name: string): boolean => name.toUpperCase() === 'INBOX';
 /** INBOX in any case is INBOX (RFC 3501 §5.1); other names are case-sensitive. */
 export const canonical = (name: string): string => (isInbox(name) ? 'INBOX' : name);
@@ -36,15 +35,13 @@ export const SELECT: CommandSpec<CommandOf<'SELECT' | 'EXAMINE'>> = {
     view.enabled = s.enabled;
     const list = await view.load();
     view.uidNext = status.uidNext;
-    const keywords = new Set<string>();
-    for (const m of list) for (const f of m.flags) if (!f.startsWith('\\')) keywords.add(f);
-    const flags = [...SYSTEM_FLAGS, ...keywords];
-    s.send(flagsData(flags));
+    const [flagsLine, permanent] = view.flagsResponses();
+    s.send(flagsLine!);
     s.send(messageCountData(list.length, 'EXISTS'));
     s.send(messageCountData(list.filter((m) => m.recent).length, 'RECENT'));
     const firstUnseen = list.findIndex((m) => !m.flags.has('\\Seen'));
     if (firstUnseen >= 0) s.send(untaggedStatus('OK', 'first unseen', { code: 'UNSEEN', value: firstUnseen + 1 }));
-    s.send(untaggedStatus('OK', readOnly ? 'no permanent flags' : 'flags allowed', { code: 'PERMANENTFLAGS', flags: readOnly ? [] : [...flags, '\\*'] }));
+    s.send(permanent!);
     s.send(untaggedStatus('OK', 'UIDs valid', { code: 'UIDVALIDITY', value: status.uidValidity }));
     s.send(untaggedStatus('OK', 'predicted next UID', { code: 'UIDNEXT', value: status.uidNext }));
     await selectResponses(s, view, cmd.select, status, list);
@@ -130,13 +127,16 @@ export const STATUS: CommandSpec<CommandOf<'STATUS'>> = {
  */
 export async function statusResponse(a: ImapAccount, name: string, items: readonly StatusItem[]): Promise<Buffer> {
   const st = await a.status(name);
-  const needList = items.some((i) => i === 'SIZE' || i === 'DELETED' || i === 'DELETED-STORAGE');
+  const needList = items.some((i) => i === 'SIZE' || i === 'DELETED' || i === 'DELETED-STORAGE' || i === 'RECENT');
   const list = needList ? await a.listMessages(name) : [];
   const deleted = list.filter((m) => m.flags.has('\\Deleted'));
+  const recent = (): number => a.claimRecent(name, list.filter((m) => m.recent).map((m) => m.uid), true).size;
   const value = (item: StatusItem): number => {
     switch (item) {
       case 'MESSAGES': return st.messages;
-      case 'RECENT': return st.recent;
+      // \Recent belongs to the first session told of a message (RFC 3501 §2.3.2): one another
+      // session already claimed is not recent any more for anyone else, as Dovecot counts it
+      case 'RECENT': return recent();
       case 'UIDNEXT': return st.uidNext;
       case 'UIDVALIDITY': return st.uidValidity;
       case 'UNSEEN': return st.unseen;

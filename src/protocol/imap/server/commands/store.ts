@@ -24,6 +24,7 @@ export const STORE: CommandSpec<CommandOf<'STORE'>> = {
     if (cmd.unchangedSince !== undefined) enableCondstore(s);
     const flags = cmd.flags.filter((f) => f.toLowerCase() !== '\\recent');
     const updated = await mb.account.setFlags(mb.name, targets.map((t) => t.uid), flags, cmd.operation, cmd.unchangedSince);
+    s.send(mb.announceKeywords(updated.flatMap((u) => [...u.flags])));
     const modified: number[] = [];
     for (const u of updated) {
       const seq = mb.seqOf(u.uid);
