@@ -5,22 +5,24 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/log/logger.ts';
-import { AUTH_HEADER, signRequest } from '../../../src/cluster/rpc/auth.ts';
+import { AUTH_HEADER } from '../../../src/cluster/rpc/client.ts';
+import { bodyDigest, mintCredential } from '../../../src/cluster/trust/credentials.ts';
 import { RpcServer, type Handlers } from '../../../src/cluster/rpc/server.ts';
 
 const SECRET = 's'.repeat(40);
+const SELF = { node: 'mail-0', lease: '42' };
 let server: RpcServer;
 let port: number;
 
 beforeAll(async () => {
   const handlers = { status: async () => ({ node: 'mail-0', serving: true, leading: false, lease: '1', held: [] }) } as unknown as Handlers;
-  server = new RpcServer(SECRET, handlers, silentLogger);
+  server = new RpcServer(SECRET, () => SELF, handlers, silentLogger);
   port = await server.listen(0, '127.0.0.1');
 });
 afterAll(() => server.close());
 
 async function post(path: string, body: string, signed = true): Promise<{ status: number; json: { error?: { code: string; retryable: boolean }; result?: unknown } }> {
-  const headers: Record<string, string> = signed ? { [AUTH_HEADER]: signRequest(SECRET, 'POST', path, body) } : {};
+  const headers: Record<string, string> = signed ? { [AUTH_HEADER]: mintCredential(SECRET, { issuer: 'mail-1', audience: SELF, purpose: `rpc:${path.slice(5)}`, subject: bodyDigest(body) }) } : {};
   const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers, body });
   return { status: res.status, json: (await res.json()) as never };
 }
