@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../../log/logger.ts';
-import { CredentialVerifier, bodyDigest, type Audience } from '../trust/credentials.ts';
+import { CredentialVerifier, bodyDigest, isTransientRefusal, type Audience } from '../trust/credentials.ts';
 import { AUTH_HEADER } from './client.ts';
 import { methods, RpcError, type MethodName, type RequestOf, type ResponseOf } from './methods.ts';
 import { BodyTooLargeError, closeHttp, listenHttp, readBody } from '../../util/http.ts';
@@ -46,7 +46,7 @@ export class RpcServer {
       const verdict = this.verifier.verify(req.headers[AUTH_HEADER] as string | undefined, `rpc:${method}`, bodyDigest(body));
       if (!verdict.ok) {
         this.log.warn({ method, reason: verdict.reason }, 'rpc credential refused');
-        throw new RpcError('UNAUTHENTICATED', verdict.reason, false);
+        throw new RpcError('UNAUTHENTICATED', verdict.reason, isTransientRefusal(verdict.reason));
       }
       let json: unknown;
       try {

@@ -87,6 +87,16 @@ export function looksLikeCredential(s: string): boolean {
 
 export type Verdict = { ok: true; issuer: string } | { ok: false; reason: string };
 
+/**
+ * Refusals an honest peer can meet for a moment — its view of this node's registration lags (this
+ * node just registered again), clocks differ, the nonce memory is full — so it may retry with a
+ * fresh credential; every other refusal means a wrong secret, tampering or a replay.
+ */
+const TRANSIENT = new Set(['addressed to another node', 'addressed to another registration', 'expired credentials', 'expiry too far ahead', 'too many credentials in flight']);
+export function isTransientRefusal(reason: string): boolean {
+  return TRANSIENT.has(reason);
+}
+
 export class CredentialVerifier {
   private readonly key: Buffer;
   /** nonce → until when it must be remembered; insertion order is roughly expiry order. */
