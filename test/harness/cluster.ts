@@ -45,9 +45,9 @@ export class TestCluster {
   /** A node's current registration (the lease id of its `nodes/` key); empty when not registered. */
   async registration(node: string): Promise<string> {
     const r = await this.etcd.get(this.keys.node(node)).exec();
-    const lease = r.kvs[0]?.lease ?? '';
-    this.leases.set(node, lease);
-    return lease;
+    const lease = r.kvs[0]?.lease;
+    if (lease) this.leases.set(node, lease);
+    return lease ?? '';
   }
 
   /** Where a node's RPC port is and who it is now: what a credential for it must name. */
@@ -57,9 +57,10 @@ export class TestCluster {
 
   /** Calls an RPC method on a node, with a credential addressed to it (signed with the cluster secret). */
   async rpc<M extends MethodName>(node: string, method: M, req: RequestOf<M>, timeoutMs = 25_000): Promise<ResponseOf<M>> {
-    // while etcd is down (outage tests) the node keeps its registration: use the last one seen
+    // while etcd is down (outage tests) the node keeps its registration: use the last one seen;
     const fallback = { host: '127.0.0.1', port: Number(this.local.node(node).env.MAILCLUSTER_PORTS_RPC), node, lease: this.leases.get(node) ?? '' };
-    const to = await Promise.race([this.rpcEndpoint(node), new Promise<never>((_, reject) => setTimeout(reject, 1000))]).catch(() => fallback);
+    // a node whose key is gone (paused past its lease) still holds its last registration until it wakes
+    const to = await Promise.race([this.rpcEndpoint(node), new Promise<never>((_, reject) => setTimeout(reject, 1000))]).then((e) => (e.lease ? e : fallback), () => fallback);
     return this.rpcClient.call(to, method, req, timeoutMs).catch((err: unknown) => {
       if (err instanceof Error) err.message = `${node} ${method}: ${err.message}`;
       throw err;
