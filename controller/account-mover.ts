@@ -17,6 +17,7 @@ import type { RpcClient } from '../src/cluster/rpc/client.ts';
 import { RpcError, type GrantReply } from '../src/cluster/rpc/methods.ts';
 import type { EventLog } from '../src/cluster/events.ts';
 import type { LockService } from './lock-service.ts';
+import { peerEndpoint } from '../src/cluster/trust/endpoints.ts';
 
 export interface AccountMoverOptions {
   view: ClusterView;
@@ -56,10 +57,9 @@ export class AccountMover {
 
   /** Steps 1–2 only: the account ends up closed and not open anywhere (drain uses this). */
   async closeAndRelease(g: Grant, reason: string): Promise<void> {
-    const holder = this.o.view.nodes.get(g.holder);
-    const port = holder?.value.ports.rpc;
-    if (holder && port) {
-      await this.o.rpc.call({ host: holder.value.address, port }, 'closeAccount', { account: g.account, token: g.token, reason }, this.o.rpcTimeoutMs);
+    const holder = peerEndpoint(this.o.view, g.holder, 'rpc');
+    if (holder) {
+      await this.o.rpc.call(holder, 'closeAccount', { account: g.account, token: g.token, reason }, this.o.rpcTimeoutMs);
     }
     await this.o.locks.release(g.account, g.token);
     // placement reads the view: let it see the grant gone before anything re-grants the account

@@ -126,6 +126,7 @@ export class MailServices {
     });
     this.lmtp = createLmtpServer({
       secret: config.cluster.secret,
+      self: () => ({ node: config.node.name, lease: d.session.lease }),
       hostname,
       holds: d.holds,
       router: this.router,

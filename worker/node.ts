@@ -97,7 +97,7 @@ export class MailNode {
         ...(this.stats?.current ? { stats: this.stats.current } : {}),
       }),
     });
-    this.rpcClient = new RpcClient(config.cluster.secret);
+    this.rpcClient = new RpcClient(config.cluster.secret, name);
     this.locks = new LockClient({
       view: this.view,
       rpc: this.rpcClient,
@@ -174,7 +174,7 @@ export class MailNode {
       },
     });
     this.reportSelfFencing();
-    this.rpcServer = new RpcServer(config.cluster.secret, this.handlers(), log.child({ component: 'rpc' }));
+    this.rpcServer = new RpcServer(config.cluster.secret, () => ({ node: name, lease: this.session.lease }), this.handlers(), log.child({ component: 'rpc' }));
     this.admin = new AdminServer({
       readiness: () => {
         const checks = { registered: this.session.isServing(), viewLoaded: this.view.loaded, storageWritable: this.storageOk };
@@ -291,7 +291,7 @@ export class MailNode {
     this.etcd.close();
   }
 
-  private handlers(): ConstructorParameters<typeof RpcServer>[1] {
+  private handlers(): ConstructorParameters<typeof RpcServer>[2] {
     const role = (): ControllerRole => {
       if (!this.controller) throw new RpcError('NOT_LEADER', 'frontend nodes never lead', true);
       return this.controller;

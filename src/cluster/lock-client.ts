@@ -11,6 +11,7 @@ import { backoffMs, sleep, systemClock, type Clock } from '../util/clock.ts';
 import type { RpcClient } from './rpc/client.ts';
 import { RpcError, type GrantReply, type MethodName, type RequestOf, type ResponseOf } from './rpc/methods.ts';
 import type { ClusterView, Grant } from './view.ts';
+import { peerEndpoint, type PeerEndpoint } from './trust/endpoints.ts';
 
 export interface LockClientOptions {
   view: ClusterView;
@@ -75,10 +76,8 @@ export class LockClient {
     return r.released;
   }
 
-  controllerEndpoint(): { host: string; port: number } | undefined {
+  controllerEndpoint(): PeerEndpoint | undefined {
     const c = this.o.view.controller();
-    const n = c && this.o.view.nodes.get(c.node);
-    const port = n?.value.ports.rpc;
-    return n && port ? { host: n.value.address, port } : undefined;
+    return c && peerEndpoint(this.o.view, c.node, 'rpc');
   }
 }

@@ -66,8 +66,8 @@ describe('open locks on a 3-node cluster', () => {
     const port = Number(c.node('mail-0').env.MAILCLUSTER_PORTS_RPC);
     const res = await fetch(`http://127.0.0.1:${port}/rpc/acquire`, { method: 'POST', body: JSON.stringify({ account: 'x@example.test' }) });
     expect(res.status).toBe(401);
-    const wrong = await import('../../src/cluster/rpc/client.ts').then((m) => new m.RpcClient('x'.repeat(40)));
-    const err = await wrong.call({ host: '127.0.0.1', port }, 'status', {}, 2000).catch((e: unknown) => e);
+    const wrong = await import('../../src/cluster/rpc/client.ts').then((m) => new m.RpcClient('x'.repeat(40), 'intruder'));
+    const err = await wrong.call(await c.rpcEndpoint('mail-0'), 'status', {}, 2000).catch((e: unknown) => e);
     wrong.close();
     expect((err as RpcError).code).toBe('UNAUTHENTICATED');
   });

@@ -31,20 +31,37 @@ export class TestCluster {
   readonly keys: Keys;
   readonly etcd: Etcd3;
   readonly rpcClient: RpcClient;
+  private readonly leases = new Map<string, string>();
 
   constructor(readonly local: LocalCluster, private readonly dir: string) {
     this.keys = new Keys(local.cluster);
     this.etcd = createEtcd({ endpoints: [local.etcd.endpoint], requestTimeoutMs: 3000 });
-    this.rpcClient = new RpcClient(local.secret);
+    this.rpcClient = new RpcClient(local.secret, 'test-harness');
   }
 
   get nodes() { return this.local.nodes; }
   node(name: string) { return this.local.node(name); }
 
-  /** Calls an RPC method on a node, signed with the cluster secret. */
-  rpc<M extends MethodName>(node: string, method: M, req: RequestOf<M>, timeoutMs = 25_000): Promise<ResponseOf<M>> {
-    const n = this.local.node(node);
-    return this.rpcClient.call({ host: '127.0.0.1', port: Number(n.env.MAILCLUSTER_PORTS_RPC) }, method, req, timeoutMs).catch((err: unknown) => {
+  /** A node's current registration (the lease id of its `nodes/` key); empty when not registered. */
+  async registration(node: string): Promise<string> {
+    const r = await this.etcd.get(this.keys.node(node)).exec();
+    const lease = r.kvs[0]?.lease;
+    if (lease) this.leases.set(node, lease);
+    return lease ?? '';
+  }
+
+  /** Where a node's RPC port is and who it is now: what a credential for it must name. */
+  async rpcEndpoint(node: string): Promise<{ host: string; port: number; node: string; lease: string }> {
+    return { host: '127.0.0.1', port: Number(this.local.node(node).env.MAILCLUSTER_PORTS_RPC), node, lease: await this.registration(node) };
+  }
+
+  /** Calls an RPC method on a node, with a credential addressed to it (signed with the cluster secret). */
+  async rpc<M extends MethodName>(node: string, method: M, req: RequestOf<M>, timeoutMs = 25_000): Promise<ResponseOf<M>> {
+    // while etcd is down (outage tests) the node keeps its registration: use the last one seen;
+    const fallback = { host: '127.0.0.1', port: Number(this.local.node(node).env.MAILCLUSTER_PORTS_RPC), node, lease: this.leases.get(node) ?? '' };
+    // a node whose key is gone (paused past its lease) still holds its last registration until it wakes
+    const to = await Promise.race([this.rpcEndpoint(node), new Promise<never>((_, reject) => setTimeout(reject, 1000))]).then((e) => (e.lease ? e : fallback), () => fallback);
+    return this.rpcClient.call(to, method, req, timeoutMs).catch((err: unknown) => {
       if (err instanceof Error) err.message = `${node} ${method}: ${err.message}`;
       throw err;
     });

@@ -148,7 +148,7 @@ describe('where a login runs (routeLogin)', () => {
   it('a route that is unavailable, or a proxy on a server without peer credentials, is NO [UNAVAILABLE] and the client may retry', async () => {
     const routes = new Map<string, LoginRoute>([
       ['busy@example.test', { kind: 'unavailable', reason: 'mailbox not available now; please retry' }],
-      ['elsewhere@example.test', { kind: 'proxy', host: '127.0.0.1', port: 1 }],
+      ['elsewhere@example.test', { kind: 'proxy', host: '127.0.0.1', port: 1, node: 'mail-9', lease: '1' }],
     ]);
     const users = { 'busy@example.test': 'secret-pass', 'elsewhere@example.test': 'secret-pass', 'here@example.test': 'secret-pass' };
     const routed = await startImap(new MemoryStore(), users, { routeLogin: async (a) => routes.get(a) ?? { kind: 'local' } });

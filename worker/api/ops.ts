@@ -14,6 +14,7 @@ import type { EventLog } from '../../src/cluster/events.ts';
 import { parseAccount, AccountNameError } from '../../src/util/account.ts';
 import { clusterStatus, type ClusterStatus } from './cluster-status.ts';
 import { listQueues, showQueue } from './queue-admin.ts';
+import { peerEndpoint } from '../../src/cluster/trust/endpoints.ts';
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
@@ -124,9 +125,9 @@ export class ClusterOps {
   /** Asks the node that works `spoolOf`'s spool (itself, or the taker of a dead node's) to retry now. */
   async flush(spoolOf: string): Promise<{ node: string; queued: number }> {
     const worker = this.d.view.nodes.has(spoolOf) ? spoolOf : this.d.view.queues.get(spoolOf)?.owner;
-    const entry = worker ? this.d.view.nodes.get(worker) : undefined;
-    if (!worker || !entry?.value.ports.rpc) throw new ApiError(404, 'NO_WORKER', `no live node works the queue of ${spoolOf}`);
-    const r = await this.d.rpc.call({ host: entry.value.address, port: entry.value.ports.rpc }, 'flushQueue', {}, this.d.rpcTimeoutMs).catch(fromRpc);
+    const to = worker ? peerEndpoint(this.d.view, worker, 'rpc') : undefined;
+    if (!worker || !to) throw new ApiError(404, 'NO_WORKER', `no live node works the queue of ${spoolOf}`);
+    const r = await this.d.rpc.call(to, 'flushQueue', {}, this.d.rpcTimeoutMs).catch(fromRpc);
     return { node: worker, queued: r.queued };
   }
 }

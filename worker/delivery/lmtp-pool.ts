@@ -126,7 +126,9 @@ export class LmtpPool {
       conn.connect(() => {
         const { user, pass } = this.o.credentials();
         conn.login({ credentials: { user, pass }, method: 'PLAIN' } as SMTPConnection.AuthenticationCredentials, (err) => {
-          if (err) return fail(err);
+          // A refused peer login is never the recipient's fault (a holder that just registered again,
+          // clock skew, a secret being rotated): temporary, so the message waits in the spool, never bounces.
+          if (err) return fail(Object.assign(new Error(`peer login refused: ${err.message}`), { code: 'EAUTH' }));
           conn.off('error', fail);
           // later failures (idle close by the holder, reset) only retire the connection
           conn.on('error', () => this.discard(p));

@@ -102,15 +102,16 @@ export class Router {
     const port = node?.value.ports.lmtp;
     if (!node || !port) return recipients.map((address) => ({ address, ok: false, permanent: false, reply: `451 4.4.0 holder ${holder} unreachable` }));
     const raw = Buffer.concat([Buffer.from(returnPathHeader(from)), message]);
-    return outcomesOf(`${holder} lmtp`, recipients, this.lmtpPool(node.value.address, port).send(from, recipients, raw, queued));
+    return outcomesOf(`${holder} lmtp`, recipients, this.lmtpPool(holder, node.value.address, port).send(from, recipients, raw, queued));
   }
 
   /**
    * A pool of LMTP connections per holder address: connections (and their LHLO and AUTH) are
-   * reused across hand-overs; each new one authenticates with fresh one-time peer credentials.
+   * reused across hand-overs; each new one authenticates with fresh one-time peer credentials
+   * addressed to the holder under its registration as the view knows it at that moment.
    */
-  private lmtpPool(host: string, port: number): LmtpPool {
-    const key = `${host}:${port}`;
+  private lmtpPool(holder: string, host: string, port: number): LmtpPool {
+    const key = `${holder}@${host}:${port}`;
     let pool = this.pools.get(key);
     if (!pool) {
       const { secret, nodeName } = this.o;
@@ -118,7 +119,7 @@ export class Router {
         host,
         port,
         name: nodeName,
-        credentials: () => peerCredentials(secret, nodeName),
+        credentials: () => peerCredentials(secret, nodeName, { node: holder, lease: this.o.view.nodes.get(holder)?.lease ?? '' }),
         maxConnections: 8,
         // A healthy holder greets within milliseconds; a stalled one must not hold an SMTP client
         // (waiting for its 250 on the direct path) for long before the message is spooled instead.

@@ -150,7 +150,7 @@ export class ImapConnection {
     if (!peer) throw Object.assign(new Error('this server does not proxy sessions'), { code: 'NOT_SERVING' });
     let backend;
     try {
-      backend = await openBackend({ host: route.host, port: route.port }, { tag, account, secret: peer.secret, node: peer.node });
+      backend = await openBackend(route, { tag, account, secret: peer.secret, node: peer.node });
     } catch (err) {
       if (err instanceof ProxyError) {
         this.o.log.warn({ account, holder: `${route.host}:${route.port}`, reason: err.message }, 'imap proxy login failed');

@@ -36,7 +36,7 @@ export function openBackend(target: BackendTarget, opts: { tag: string; account:
     if (!greeted) {
       if (!text.startsWith('* OK')) return { kind: 'fail', why: `holder greeted with ${text.trim().slice(0, 80)}` };
       greeted = true;
-      write(`${opts.tag} LOGIN ${imapString(opts.account)} ${imapString(peerPassword(opts.secret, opts.node, opts.account))}\r\n`);
+      write(`${opts.tag} LOGIN ${imapString(opts.account)} ${imapString(peerPassword(opts.secret, opts.node, target, opts.account))}\r\n`);
     } else if (text.startsWith(`${opts.tag} `)) {
       if (!text.startsWith(`${opts.tag} OK`)) return { kind: 'fail', why: `holder refused the peer login: ${text.trim().slice(opts.tag.length + 1, 160)}` };
       relay.push(line);

@@ -1,26 +1,28 @@
 /**
- * LMTP between nodes authenticates as a cluster peer: AUTH PLAIN with user `peer:<node>` and a
- * password that is a one-time HMAC token over the user name (src/cluster/rpc/auth.ts), so a
- * captured exchange cannot be replayed and nobody without the cluster secret can deliver.
+ * LMTP between nodes authenticates as a cluster peer: AUTH PLAIN with user `peer:<node>` and as
+ * password a one-time internal credential (src/cluster/trust/credentials.ts) addressed to the
+ * receiving node under its current registration, purpose `lmtp`, subject the user name. A
+ * captured exchange is refused when replayed to this node, to any other node, or after the
+ * receiver registered again; nobody without the cluster secret can deliver.
  */
-import { RequestVerifier, signRequest } from '../../src/cluster/rpc/auth.ts';
+import { CredentialVerifier, mintCredential, type Audience } from '../../src/cluster/trust/credentials.ts';
 
-const METHOD = 'LMTP';
-const PATH = '/deliver';
-
-export function peerCredentials(secret: string, node: string): { user: string; pass: string } {
+export function peerCredentials(secret: string, node: string, to: Audience): { user: string; pass: string } {
   const user = `peer:${node}`;
-  return { user, pass: signRequest(secret, METHOD, PATH, user) };
+  return { user, pass: mintCredential(secret, { issuer: node, audience: to, purpose: 'lmtp', subject: user }) };
 }
 
 export class PeerVerifier {
-  private readonly v: RequestVerifier;
-  constructor(secret: string) {
-    this.v = new RequestVerifier(secret);
+  private readonly v: CredentialVerifier;
+  /** `self`: this node's name and current registration. */
+  constructor(secret: string, self: () => Audience) {
+    this.v = new CredentialVerifier(secret, self);
   }
-  /** Undefined when valid, else why not. */
+  /** Undefined when valid (the credential is then consumed), else why not. */
   verify(user: string, pass: string): string | undefined {
     if (!user.startsWith('peer:')) return 'not a peer';
-    return this.v.verify(pass, METHOD, PATH, user);
+    const verdict = this.v.verify(pass, 'lmtp', user);
+    if (!verdict.ok) return verdict.reason;
+    return `peer:${verdict.issuer}` === user ? undefined : 'user is not the issuer';
   }
 }

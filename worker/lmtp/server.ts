@@ -12,12 +12,15 @@ import { parseAccount } from '../../src/util/account.ts';
 import type { AccountHolds } from '../holds.ts';
 import type { Router } from '../delivery/router.ts';
 import { PeerVerifier } from './peer-auth.ts';
+import type { Audience } from '../../src/cluster/trust/credentials.ts';
 import { readLimited, smtpError } from '../smtp/errors.ts';
 import type { GreetPause } from '../smtp/greet-pause.ts';
 import '../smtp/greet-pause.ts';
 
 export interface LmtpOptions {
   secret: string;
+  /** This node's name and current registration, which a peer's credential must name. */
+  self: () => Audience;
   hostname: string;
   holds: AccountHolds;
   router: Router;
@@ -26,7 +29,7 @@ export interface LmtpOptions {
 }
 
 export function createLmtpServer(o: LmtpOptions): SMTPServer {
-  const peers = new PeerVerifier(o.secret);
+  const peers = new PeerVerifier(o.secret, o.self);
   return new SMTPServer(<SMTPServerOptions & GreetPause>{
     greetPauseMs: 0,
     lmtp: true,

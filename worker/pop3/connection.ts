@@ -120,7 +120,7 @@ export class Pop3Connection {
     if (!peer) throw Object.assign(new Error('this server does not proxy sessions'), { code: 'NOT_SERVING' });
     let backend;
     try {
-      backend = await openPop3Backend({ host: route.host, port: route.port }, { account, secret: peer.secret, node: peer.node });
+      backend = await openPop3Backend(route, { account, secret: peer.secret, node: peer.node });
     } catch (err) {
       if (err instanceof ProxyError) {
         this.o.log.warn({ account, holder: `${route.host}:${route.port}`, reason: err.message }, 'pop3 proxy login failed');

@@ -23,7 +23,7 @@ export function openPop3Backend(target: BackendTarget, opts: { account: string; 
     } else if (step === 'challenge') {
       if (!text.startsWith('+ ') && text !== '+\r\n') return { kind: 'fail', why: `holder refused AUTH PLAIN: ${text.trim().slice(0, 160)}` };
       step = 'result';
-      write(`${encodePlain(opts.account, peerPassword(opts.secret, opts.node, opts.account, 'POP3'))}\r\n`);
+      write(`${encodePlain(opts.account, peerPassword(opts.secret, opts.node, target, opts.account, 'POP3'))}\r\n`);
     } else {
       if (!text.startsWith('+OK')) return { kind: 'fail', why: `holder refused the peer login: ${text.trim().slice(0, 160)}` };
       return { kind: 'done', reply: line };

@@ -17,7 +17,8 @@ export class ProxyError extends Error {
   }
 }
 
-export interface BackendTarget { host: string; port: number }
+/** The holder: where to connect, and who it is (the backend login is addressed to it). */
+export interface BackendTarget { host: string; port: number; node: string; lease: string }
 
 /** What to do after one line (CRLF included) from the holder; `write` sends to the holder. */
 export type DialogueStep = { kind: 'continue' } | { kind: 'done'; reply: Buffer } | { kind: 'fail'; why: string };

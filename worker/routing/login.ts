@@ -13,9 +13,10 @@ import type { ClusterView } from '../../src/cluster/view.ts';
 import { RpcError } from '../../src/cluster/rpc/methods.ts';
 import { accountOf } from '../../src/util/account.ts';
 import type { AccountHolds } from '../holds.ts';
+import { peerEndpoint, selfAudience } from '../../src/cluster/trust/endpoints.ts';
 import { PeerLoginVerifier, type PeerProtocol } from './peer-login.ts';
 
-export type LoginRoute = { kind: 'local' } | { kind: 'proxy'; host: string; port: number } | { kind: 'unavailable'; reason: string };
+export type LoginRoute = { kind: 'local' } | { kind: 'proxy'; host: string; port: number; node: string; lease: string } | { kind: 'unavailable'; reason: string };
 
 export interface ClusterLoginOptions {
   nodeName: string;
@@ -58,7 +59,7 @@ export class ClusterLogin {
   private readonly cacheKey = randomBytes(32);
 
   constructor(private readonly o: ClusterLoginOptions) {
-    this.peers = new PeerLoginVerifier(o.secret, o.protocol);
+    this.peers = new PeerLoginVerifier(o.secret, () => selfAudience(o.view, o.nodeName), o.protocol);
   }
 
   /** The normalised account name when the credentials are right, else undefined. */
@@ -89,10 +90,9 @@ export class ClusterLogin {
         return { kind: 'unavailable', reason: err instanceof RpcError ? `mailbox not available now (${err.code}); please retry` : 'mailbox not available now; please retry' };
       }
       if (grant.holder !== this.o.nodeName || this.o.frontend) {
-        const holder = this.o.view.nodes.get(grant.holder);
-        const port = holder?.value.ports[this.o.port];
-        if (!holder || !port) return { kind: 'unavailable', reason: 'the server holding this mailbox is not reachable; please retry' };
-        return { kind: 'proxy', host: holder.value.address, port };
+        const holder = peerEndpoint(this.o.view, grant.holder, this.o.port);
+        if (!holder) return { kind: 'unavailable', reason: 'the server holding this mailbox is not reachable; please retry' };
+        return { kind: 'proxy', ...holder };
       }
       // Granted to us: it is being opened (wait for it), or it was just closed here for a move or
       // drain and the controller is about to release it (wait for the grant to change, then route again).

@@ -1,17 +1,23 @@
 /**
- * RPC client: signs, sends and validates one call. Fails with RpcError: the remote's error, or
+ * RPC client: signs (a one-time credential addressed to the target node under its registration,
+ * src/cluster/trust/credentials.ts), sends and validates one call. Fails with RpcError: the remote's error, or
  * UNREACHABLE / TIMEOUT (both retryable) when the peer cannot answer within `timeoutMs`.
  */
 import { Agent, request } from 'node:http';
-import { AUTH_HEADER, signRequest } from './auth.ts';
+import { bodyDigest, mintCredential } from '../trust/credentials.ts';
+import type { PeerEndpoint } from '../trust/endpoints.ts';
 import { methods, RpcError, rpcErrorSchema, type MethodName, type RequestOf, type ResponseOf } from './methods.ts';
 
-export interface Endpoint { host: string; port: number }
+/** The header carrying an RPC's credential. */
+export const AUTH_HEADER = 'x-mailcluster-auth';
+
+export type Endpoint = PeerEndpoint;
 
 export class RpcClient {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
-  constructor(private readonly secret: string) {}
+  /** `issuer`: this node's name, which every credential it sends names. */
+  constructor(private readonly secret: string, private readonly issuer: string) {}
 
   call<M extends MethodName>(to: Endpoint, method: M, req: RequestOf<M>, timeoutMs: number): Promise<ResponseOf<M>> {
     const path = `/rpc/${method}`;
@@ -27,7 +33,7 @@ export class RpcClient {
           headers: {
             'content-type': 'application/json',
             'content-length': Buffer.byteLength(body),
-            [AUTH_HEADER]: signRequest(this.secret, 'POST', path, body),
+            [AUTH_HEADER]: mintCredential(this.secret, { issuer: this.issuer, audience: to, purpose: `rpc:${method}`, subject: bodyDigest(body) }),
           },
           timeout: timeoutMs,
         },

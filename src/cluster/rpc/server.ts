@@ -1,10 +1,12 @@
 /**
- * The RPC listener: POST /rpc/<method> with a JSON body, authenticated (auth.ts) and validated
+ * The RPC listener: POST /rpc/<method> with a JSON body, authenticated (a one-time credential for
+ * this node, this method and this body: src/cluster/trust/credentials.ts) and validated
  * (methods.ts). Replies 200 {result} or an error status with {error: {code, message, retryable}}.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../../log/logger.ts';
-import { AUTH_HEADER, RequestVerifier } from './auth.ts';
+import { CredentialVerifier, bodyDigest, isTransientRefusal, type Audience } from '../trust/credentials.ts';
+import { AUTH_HEADER } from './client.ts';
 import { methods, RpcError, type MethodName, type RequestOf, type ResponseOf } from './methods.ts';
 import { BodyTooLargeError, closeHttp, listenHttp, readBody } from '../../util/http.ts';
 
@@ -14,10 +16,11 @@ const MAX_BODY = 64 * 1024;
 
 export class RpcServer {
   private readonly server: Server;
-  private readonly verifier: RequestVerifier;
+  private readonly verifier: CredentialVerifier;
 
-  constructor(secret: string, private readonly handlers: Handlers, private readonly log: Logger) {
-    this.verifier = new RequestVerifier(secret);
+  /** `self`: this node's name and current registration, which a credential must name. */
+  constructor(secret: string, self: () => Audience, private readonly handlers: Handlers, private readonly log: Logger) {
+    this.verifier = new CredentialVerifier(secret, self);
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 60_000;
   }
@@ -39,9 +42,12 @@ export class RpcServer {
       const body = await readBody(req, MAX_BODY).catch((err: unknown) => {
         throw err instanceof BodyTooLargeError ? new RpcError('BAD_REQUEST', 'body too large', false) : err;
       });
-      const refusal = this.verifier.verify(req.headers[AUTH_HEADER] as string | undefined, 'POST', path, body);
-      if (refusal) throw new RpcError('UNAUTHENTICATED', refusal, false);
       const method = name as MethodName;
+      const verdict = this.verifier.verify(req.headers[AUTH_HEADER] as string | undefined, `rpc:${method}`, bodyDigest(body));
+      if (!verdict.ok) {
+        this.log.warn({ method, reason: verdict.reason }, 'rpc credential refused');
+        throw new RpcError('UNAUTHENTICATED', verdict.reason, isTransientRefusal(verdict.reason));
+      }
       let json: unknown;
       try {
         json = JSON.parse(body || '{}');

@@ -28,7 +28,8 @@ export interface Pop3Maildrop {
   close(): Promise<void>;
 }
 
-export type Pop3Route = { kind: 'local' } | { kind: 'proxy'; host: string; port: number } | { kind: 'unavailable'; reason: string };
+/** A proxy route names the holder's address and who it is (node name and registration), to whom the backend login is addressed. */
+export type Pop3Route = { kind: 'local' } | { kind: 'proxy'; host: string; port: number; node: string; lease: string } | { kind: 'unavailable'; reason: string };
 
 export interface Pop3Hooks {
   /**

@@ -23,6 +23,7 @@ beforeAll(async () => {
     allowInsecureAuth: true,
     onAuth(auth, _s, cb) {
       logins.push(`${auth.username}:${auth.password}`);
+      if (auth.password === 'refused') return cb(Object.assign(new Error('peer authentication failed'), { responseCode: 535 }));
       cb(null, { user: auth.username });
     },
     onRcptTo(addr, _s, cb) {
@@ -53,6 +54,13 @@ describe('LmtpPool', () => {
       { address: 'a@x.test', ok: true },
       { address: 'full@x.test', ok: false, permanent: true, reply: expect.stringMatching(/^552 /) },
     ]);
+    p.close();
+  });
+
+  it('a refused peer login (535) is a temporary outcome: the message is kept for a retry, never bounced', async () => {
+    const p = new LmtpPool({ host: '127.0.0.1', port, name: 'mail-9', credentials: () => ({ user: 'peer:mail-9', pass: 'refused' }), maxConnections: 1 });
+    const out = await outcomesOf('holder lmtp', ['a@x.test'], p.send('s@remote.test', ['a@x.test'], message));
+    expect(out).toEqual([{ address: 'a@x.test', ok: false, permanent: false, reply: expect.stringMatching(/^451 4\.4\.1 /) }]);
     p.close();
   });
 
