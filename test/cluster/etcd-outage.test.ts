@@ -19,7 +19,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCluster, type TestCluster } from '../harness/cluster.ts';
+import { LEASE_TTL_MS, startTestCluster, type TestCluster } from '../harness/cluster.ts';
 import { addAccounts, inbox, send, subjectOf } from '../harness/mail.ts';
 import { RawImap } from '../harness/imap.ts';
 import { Pop3Client } from '../harness/pop3.ts';
@@ -95,6 +95,7 @@ describe('an etcd outage', () => {
     const envDir = join(c.local.dataDir, 'shared', 'queue', 'mail-1', 'env');
     const envelopes = () => readdirSync(envDir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(envDir, f), 'utf8')) as { nextAttempt: number; received: number });
     await c.local.etcd.stop();
+    const stoppedAt = Date.now();
     let back = 0;
     try {
       expect(await reply(send(c, 'mail-1', { from: 'x@remote.test', to: carol, subject: 'outage' }))).toMatch(/^250 /);
@@ -106,5 +107,17 @@ describe('an etcd outage', () => {
     }
     await expect.poll(() => inbox(c, carol).map(subjectOf).sort(), { timeout: 20_000, interval: 250 }).toEqual(['outage', 'seen']);
     expect(Date.now() - back).toBeLessThan(20_000);
+    // the controller change it caused reports a gap at least as long as etcd was gone (it was
+    // dated now − TTL after etcd's return before, which read 3-5 s for any outage)
+    const events = async () => Object.values(await c.etcd.getAll().prefix(c.keys.eventsPrefix).strings()).map((v) => JSON.parse(v) as { type: string; at: number; gapMs?: number });
+    await expect.poll(async () => (await events()).some((e) => e.type === 'controller-elected' && e.at > stoppedAt), { timeout: 20_000 }).toBe(true);
+    const elected = (await events()).filter((e) => e.type === 'controller-elected' && e.at > stoppedAt);
+    expect(elected).toHaveLength(1);
+    expect(elected[0]!.gapMs).toBeGreaterThanOrEqual(back - stoppedAt);
+    expect(elected[0]!.gapMs).toBeLessThan(elected[0]!.at - stoppedAt + 1000);
+    // the fenced nodes served nothing from the close of their window to their registration
+    const fences = (await events()).filter((e) => e.type === 'self-fenced' && e.at > stoppedAt);
+    expect(fences.length).toBeGreaterThan(0);
+    for (const f of fences) expect(f.gapMs).toBeGreaterThanOrEqual(back - stoppedAt - LEASE_TTL_MS);
   }, 120_000);
 });
