@@ -17,6 +17,7 @@ import { QueueReconciler } from './queue-reconciler.ts';
 import { DrainReconciler } from './drain-reconciler.ts';
 import { MembershipReconciler } from './membership-reconciler.ts';
 import { AccountMover } from './account-mover.ts';
+import { LossClock } from './loss-clock.ts';
 
 export interface ControllerRoleOptions {
   etcd: Etcd3;
@@ -28,7 +29,7 @@ export interface ControllerRoleOptions {
   nodeName: string;
   storageRoot: string;
   rpcTimeoutMs: number;
-  /** Lease TTL, to date a controller's death from its lease's expiry. */
+  /** Lease TTL: a killed controller's key outlives its last keep-alive by this much (LossClock). */
   leaseTtlMs: number;
   log: Logger;
   onGrant: (ms: number) => void;
@@ -44,7 +45,7 @@ export class ControllerRole {
   private readonly drains: DrainReconciler;
   private readonly membership: MembershipReconciler;
   private lostAt: number | undefined;
-  private lastController: string | undefined;
+  private readonly clock: LossClock;
 
   constructor(private readonly o: ControllerRoleOptions) {
     const { etcd, keys, view, log, nodeName, events } = o;
@@ -54,7 +55,11 @@ export class ControllerRole {
     this.queues = new QueueReconciler({ etcd, keys, view, candidate: this.candidate, locks: this.locks, root: o.storageRoot, nodeName, log: log.child({ component: 'queue-reconciler' }), intervalMs: 2000, events });
     this.drains = new DrainReconciler({ view, candidate: this.candidate, mover: this.mover, events, log: log.child({ component: 'drain' }) });
     this.membership = new MembershipReconciler({ etcd, keys, view, candidate: this.candidate, nodeName, log: log.child({ component: 'membership' }) });
-    view.on('controller', ({ node }) => this.controllerChanged(node));
+    this.clock = new LossClock(o.leaseTtlMs);
+    o.session.on('contact', ({ at }) => this.clock.contact(at));
+    o.session.on('fenced', () => this.clock.fenced([...view.candidates.values()].map((c) => c.key)));
+    o.session.on('registered', () => this.clock.registered());
+    view.on('controller', () => this.controllerChanged());
     this.candidate.on('elected', () => this.reportElected());
   }
 
@@ -84,24 +89,20 @@ export class ControllerRole {
   }
 
   /**
-   * When the controller's candidacy vanishes we date the loss: if its node key vanished with it,
-   * its lease expired (or was revoked), so it was last known alive one TTL before now — the gap
-   * then counts the time clients waited for the lease to run out, which is the failover time an
-   * operator cares about. If its node key is still there, it resigned: the loss is now.
+   * Dates the loss of the previous controller from what this node observed (LossClock). Only
+   * the next controller reports it: when another node is next in line, the loss is theirs.
    */
-  private controllerChanged(node: string | undefined): void {
-    const previous = this.lastController;
-    this.lastController = node;
-    if (!previous || previous === node) return;
-    if (node !== undefined && node !== this.o.nodeName) {
-      // another node is next in line: the loss is theirs to report
+  private controllerChanged(): void {
+    const next = this.o.view.controller();
+    const loss = this.clock.changed(next && { node: next.node, key: next.key, lease: next.lease }, (n) => this.o.view.nodes.get(n)?.lease);
+    if (loss) this.o.log.debug({ previous: loss.node, lostAt: loss.lostAt, next: next?.node }, 'controller loss dated');
+    if (next !== undefined && next.node !== this.o.nodeName) {
       this.lostAt = this.lostController = undefined;
       return;
     }
-    if (this.lostAt !== undefined) return;
-    const leaseEnded = !this.o.view.nodes.has(previous);
-    this.lostAt = leaseEnded ? Date.now() - this.o.leaseTtlMs : Date.now();
-    this.lostController = previous;
+    if (!loss || this.lostAt !== undefined) return;
+    this.lostAt = loss.lostAt;
+    this.lostController = loss.node;
   }
 
   private lostController: string | undefined;

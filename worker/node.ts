@@ -215,10 +215,12 @@ export class MailNode {
 
   /** Records a self-fencing in the event log once the node has registered again. */
   private reportSelfFencing(): void {
+    // from when serving really ended (the window's close, which for a process that was paused is
+    // long before it woke and noticed), to when it serves again
     let fencedAt: number | undefined;
-    this.session.on('fenced', () => {
+    this.session.on('fenced', ({ servingUntil }) => {
       this.metrics.selfFences.inc();
-      fencedAt ??= Date.now();
+      fencedAt ??= servingUntil;
     });
     this.session.on('registered', () => {
       if (fencedAt === undefined) return;

@@ -3,9 +3,18 @@
  * token. URLs come from `admin.urls` (written by `mailcluster dev`; in Kubernetes the admin
  * Service) and fall back to this host's node on `ports.admin`; the first that answers serves.
  * Failures reaching every URL, and API errors, are thrown as CliError with the API's message.
+ *
+ * Operators use the CLI when a node is sick: a paused or hung node accepts TCP connections (the
+ * kernel does) but never answers, so each URL first gets a `/healthz` probe with a
+ * PROBE_TIMEOUT_MS deadline and is skipped when it does not answer in time. Only a node that
+ * answered gets the request itself (with the long timeout operations like `move` need), so a
+ * request is never sent to two nodes.
  */
 import type { Config } from '../config/schema.ts';
 import { adminToken } from '../cluster/admin-token.ts';
+
+/** How long a node's admin API has to answer its `/healthz` probe before the next URL is tried. */
+export const PROBE_TIMEOUT_MS = 2500;
 
 export class CliError extends Error {
   constructor(message: string, readonly code?: string, readonly status?: number) {
@@ -63,6 +72,7 @@ export class AdminClient {
     const failures: string[] = [];
     for (const base of order) {
       try {
+        if (base !== this.working) await this.probe(base);
         const res = await fetch(`${base}/api/v1${path}`, { ...init, ...(timeoutMs ? { signal: AbortSignal.timeout(timeoutMs) } : {}) });
         this.working = base;
         return res;
@@ -71,5 +81,16 @@ export class AdminClient {
       }
     }
     throw new CliError(`no node's admin API answered (${failures.join('; ')})`);
+  }
+
+  /** Resolves once `base` answers `/healthz` (any status); rejects after PROBE_TIMEOUT_MS. */
+  private async probe(base: string): Promise<void> {
+    try {
+      const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+      await res.arrayBuffer();
+    } catch (err) {
+      if ((err as Error).name === 'TimeoutError') throw new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`);
+      throw err;
+    }
   }
 }

@@ -38,6 +38,8 @@ export type SessionState = 'starting' | 'live' | 'fenced' | 'stopped';
 export interface SessionEvents {
   registered: [{ lease: string; nodeCreateRevision: string }];
   fenced: [{ servingUntil: number; reason: string; lease: string }];
+  /** A keep-alive sent at `at` (ms) was acknowledged: etcd was reachable then. */
+  contact: [{ at: number }];
 }
 
 export class NodeSession extends EventEmitter<SessionEvents> {
@@ -178,6 +180,7 @@ export class NodeSession extends EventEmitter<SessionEvents> {
       if (gen !== this.generation || sentAt === undefined) return;
       if (Number(res.TTL) <= 0) return this.fence('lease expired');
       this.validUntil = Math.max(this.validUntil, sentAt + Number(res.TTL) * 1000 - this.o.safetyMarginMs);
+      this.emit('contact', { at: sentAt });
     });
     stream.on('error', (err: Error) => {
       this.o.log.debug({ err }, 'keep-alive stream failed');

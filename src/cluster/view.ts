@@ -36,6 +36,7 @@ export class ClusterView extends EventEmitter<ViewEvents> {
   readonly queues = new Map<string, QueueAssignment>();
   private watcher: Watcher | undefined;
   private stopped = false;
+  /** The elected candidacy's key at the last batch: `controller` fires when it changes. */
   private lastController: string | undefined;
   private loadedOnce = false;
 
@@ -134,10 +135,11 @@ export class ClusterView extends EventEmitter<ViewEvents> {
   }
 
   private afterBatch(): void {
-    const ctl = this.controller()?.node;
-    if (ctl !== this.lastController) {
-      this.lastController = ctl;
-      this.emit('controller', { node: ctl });
+    // by key, not node name: a node re-elected with a new lease is a new controller
+    const ctl = this.controller();
+    if (ctl?.key !== this.lastController) {
+      this.lastController = ctl?.key;
+      this.emit('controller', { node: ctl?.node });
     }
     this.emit('changed');
   }

@@ -35,6 +35,10 @@ export const envelopeSchema = z.object({
   authenticatedAs: z.string().optional(),
   attempts: z.number().int(),
   nextAttempt: z.number(),
+  /** Attempts that failed only because the cluster was unavailable: they do not grow the backoff. */
+  outageAttempts: z.number().int().optional(),
+  /** The last attempt failed only because the cluster was unavailable: retry once it is back. */
+  waitsForCluster: z.boolean().optional(),
 });
 export type Envelope = z.infer<typeof envelopeSchema>;
 export type RecipientState = z.infer<typeof recipientSchema>;

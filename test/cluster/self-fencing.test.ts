@@ -31,6 +31,7 @@ describe('self-fencing', () => {
     await Promise.all(names.map((account) => c.rpc(other.name, 'acquire', { account })));
     await new Promise((r) => setTimeout(r, 500));
     holder.resume();
+    const resumedAt = Date.now();
 
     const fenced = await holder.waitForLog((l) => l.msg === 'self-fenced', 10_000, logMark);
     await holder.waitForLog((l) => l.msg === 'node registered', 15_000, logMark);
@@ -53,6 +54,9 @@ describe('self-fencing', () => {
     await expect
       .poll(async () => Object.values(await c.etcd.getAll().prefix(c.keys.eventsPrefix).strings()).map((v) => JSON.parse(v) as { type: string; node?: string }).filter((e) => e.node === holder.name).map((e) => e.type), { timeout: 10_000 })
       .toEqual(expect.arrayContaining(['self-fenced', 'node-left']));
+    // "served nothing for X s" counts from the close of its serving window, not from when it woke
+    const fencedEvent = Object.values(await c.etcd.getAll().prefix(c.keys.eventsPrefix).strings()).map((v) => JSON.parse(v) as { type: string; node?: string; gapMs?: number }).find((e) => e.type === 'self-fenced' && e.node === holder.name)!;
+    expect(fencedEvent.gapMs).toBeGreaterThanOrEqual(resumedAt - Number(fenced.servingUntil));
     const margin = Math.min(...movedTo.map((m) => m.from)) - Number(fenced.servingUntil);
     console.log(`self-fencing: the paused holder stopped serving ${margin} ms before the first re-grant was served`);
   });

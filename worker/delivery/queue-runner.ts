@@ -8,6 +8,13 @@
  * be unknown — a later attempt, a message recovered at start, a spool taken over from a dead
  * node — is delivered as a retry, which the holder does not store twice (QueuedDelivery): a
  * node's death between the holder's 250 and the spool's record costs no duplicate.
+ *
+ * An attempt that failed only because the cluster was unavailable (every pending recipient's
+ * outcome is `cluster`: etcd or the lock service unreachable, this node fenced) says nothing about
+ * the message: it does not grow the backoff, it is retried at once by `clusterBack()` (the node
+ * registered again, a controller was elected), and a runner started later (the node's own spool
+ * resumes only once it serves again) retries it at once instead of waiting for its stored
+ * `nextAttempt`. Without that signal it is retried every CLUSTER_RETRY_MS at most.
  */
 import type { Logger } from '../../src/log/logger.ts';
 import type { Envelope, Spool } from '../../src/queue/spool.ts';
@@ -29,6 +36,9 @@ export interface QueueRunnerOptions {
   onFailed?: (env: Envelope, failed: Envelope['recipients'], message: Buffer) => Promise<void>;
 }
 
+/** Upper bound on the wait after an attempt that failed only for the cluster (also ≤ retryBaseMs). */
+export const CLUSTER_RETRY_MS = 5000;
+
 export class QueueRunner {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly inflight = new Map<string, Promise<void>>();
@@ -38,6 +48,8 @@ export class QueueRunner {
   private readonly waitingFor = new Map<string, Set<string>>();
   /** Messages in flight when a recipient's grant went away (retryFor): retried at once if deferred. */
   private readonly releasedInFlight = new Set<string>();
+  /** Messages in flight when the cluster came back (clusterBack): retried at once if that attempt failed for the cluster. */
+  private readonly clusterBackInFlight = new Set<string>();
   /** Messages found in the spool at start: the run before may have been delivering them. */
   private readonly recovered = new Set<string>();
   private stopped = false;
@@ -61,7 +73,8 @@ export class QueueRunner {
     const envs = await this.o.spool.recover();
     for (const env of envs) {
       this.recovered.add(env.id);
-      this.schedule(env, Math.max(0, env.nextAttempt - Date.now()));
+      // a wait for the cluster is over: this runner starts only on a node that serves
+      this.schedule(env, env.waitsForCluster ? 0 : Math.max(0, env.nextAttempt - Date.now()));
     }
     return envs.length;
   }
@@ -103,6 +116,18 @@ export class QueueRunner {
     return ids.length;
   }
 
+  /**
+   * The cluster is reachable again (this node registered, a controller was elected): retries now
+   * every waiting message whose last attempt failed only for the cluster, and any in flight that
+   * ends that way. Returns how many were rescheduled.
+   */
+  clusterBack(): number {
+    const ids = [...this.timers.keys()].filter((id) => this.envs.get(id)?.waitsForCluster === true);
+    for (const id of ids) this.schedule(this.envs.get(id)!, 0);
+    for (const id of this.inflight.keys()) this.clusterBackInFlight.add(id);
+    return ids.length;
+  }
+
   private schedule(env: Envelope, delayMs: number): void {
     if (this.stopped || this.inflight.has(env.id)) return;
     clearTimeout(this.timers.get(env.id));
@@ -114,7 +139,8 @@ export class QueueRunner {
       const p = this.attempt(env).then((retryInMs) => {
         this.inflight.delete(env.id);
         const released = this.releasedInFlight.delete(env.id);
-        if (retryInMs !== undefined) this.schedule(env, released ? 0 : retryInMs);
+        const clusterBack = this.clusterBackInFlight.delete(env.id) && env.waitsForCluster === true;
+        if (retryInMs !== undefined) this.schedule(env, released || clusterBack ? 0 : retryInMs);
         else {
           this.envs.delete(env.id);
           this.recovered.delete(env.id);
@@ -145,6 +171,8 @@ export class QueueRunner {
       const pending = env.recipients.filter((r) => r.state === 'pending');
       const queued = { queueId: env.id, retry: env.attempts > 0 || this.o.takenOver === true || this.recovered.has(env.id) };
       const outcomes = await this.o.router.route(env.from, pending.map((r) => r.address), message, queued);
+      const deferred = outcomes.filter((o) => !o.ok && !o.permanent);
+      const clusterOnly = deferred.length > 0 && deferred.every((o) => !o.ok && o.cluster === true);
       for (const out of outcomes) {
         const r = env.recipients.find((x) => x.address === out.address && x.state === 'pending');
         if (!r) continue;
@@ -163,10 +191,14 @@ export class QueueRunner {
       const expired = Date.now() - env.received > this.o.lifetimeMs;
       const stillPending = env.recipients.filter((r) => r.state === 'pending');
       if (stillPending.length > 0 && !expired) {
-        const delay = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** (env.attempts - 1));
+        if (clusterOnly) env.outageAttempts = (env.outageAttempts ?? 0) + 1;
+        env.waitsForCluster = clusterOnly;
+        const counted = Math.max(1, env.attempts - (env.outageAttempts ?? 0));
+        const backoff = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** (counted - 1));
+        const delay = clusterOnly ? Math.min(backoff, CLUSTER_RETRY_MS) : backoff;
         env.nextAttempt = Date.now() + delay;
         await this.o.spool.update(env);
-        this.o.log.info({ id: env.id, attempt: env.attempts, count: stillPending.length, delayMs: delay }, 'delivery deferred');
+        this.o.log.info({ id: env.id, attempt: env.attempts, count: stillPending.length, delayMs: delay, cluster: clusterOnly }, 'delivery deferred');
         return delay;
       }
       for (const r of stillPending) {

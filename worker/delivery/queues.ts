@@ -42,6 +42,20 @@ export class QueueSupervisor {
       const n = this.runners().reduce((sum, r) => sum + r.retryFor(g.account), 0);
       if (n) this.o.log.info({ account: g.account, count: n }, 'holder gone: queued mail retried now');
     });
+    // a grant appearing (the holder registered again, the account opened elsewhere) ends a wait for it
+    this.o.view.on('granted', (g) => {
+      const n = this.runners().reduce((sum, r) => sum + r.retryFor(g.account), 0);
+      if (n) this.o.log.info({ account: g.account, count: n }, 'holder granted: queued mail retried now');
+    });
+    // mail that waited only for the cluster goes out the moment it is back, not after a backoff
+    const clusterBack = (why: string): void => {
+      const n = this.runners().reduce((sum, r) => sum + r.clusterBack(), 0);
+      if (n) this.o.log.info({ reason: why, count: n }, 'cluster back: queued mail retried now');
+    };
+    this.o.session.on('registered', () => clusterBack('registered'));
+    this.o.view.on('controller', ({ node }) => {
+      if (node !== undefined) clusterBack('controller elected');
+    });
     this.timer = setInterval(() => void this.releaseDrained(), this.o.checkIntervalMs);
     this.timer.unref();
     void this.reconcile();

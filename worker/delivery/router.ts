@@ -10,7 +10,7 @@ import type { Logger } from '../../src/log/logger.ts';
 import type { LockClient } from '../../src/cluster/lock-client.ts';
 import type { ClusterView } from '../../src/cluster/view.ts';
 import { returnPathHeader } from '../../src/util/mail-headers.ts';
-import type { AccountHolds } from '../holds.ts';
+import { NotServingError, type AccountHolds } from '../holds.ts';
 import { peerCredentials } from '../lmtp/peer-auth.ts';
 import { DeliveryError, type LocalDelivery, type QueuedDelivery } from './local.ts';
 
@@ -64,7 +64,7 @@ export class Router {
           list.push({ address, token: g.token });
           byHolder.set(g.holder, list);
         } catch (err) {
-          outcomes.push({ address, ok: false, permanent: false, reply: `451 4.3.0 cannot open account: ${(err as Error).message}` });
+          outcomes.push({ address, ok: false, permanent: false, cluster: true, reply: `451 4.3.0 cannot open account: ${(err as Error).message}` });
         }
       }),
     );
@@ -91,7 +91,9 @@ export class Router {
           if (err instanceof DeliveryError && err.permanent) return { address, ok: false, permanent: true, reply: err.reply };
           this.o.log.warn({ err, account: address }, 'local delivery failed');
           if (err instanceof DeliveryError) return { address, ok: false, permanent: false, reply: err.reply };
-          return { address, ok: false, permanent: false, reply: `451 4.3.0 local delivery failed: ${(err as Error).message}` };
+          // not serving (fenced) or no longer the holder: the cluster's, not the disk's
+          const cluster = err instanceof NotServingError ? { cluster: true as const } : {};
+          return { address, ok: false, permanent: false, ...cluster, reply: `451 4.3.0 local delivery failed: ${(err as Error).message}` };
         }
       }),
     );

@@ -4,7 +4,12 @@
  */
 import nodemailer from 'nodemailer';
 
-export type Outcome = { address: string; ok: true } | { address: string; ok: false; permanent: boolean; reply: string };
+/**
+ * `cluster`: the failure was the cluster's, not the message's or the holder's (the lock service or
+ * etcd could not be reached, this node was not serving): the spool retries it as soon as the
+ * cluster is back and does not count it toward the backoff (QueueRunner).
+ */
+export type Outcome = { address: string; ok: true } | { address: string; ok: false; permanent: boolean; reply: string; cluster?: true };
 
 export interface TransactionTarget {
   host: string;

@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/log/logger.ts';
 import { newEnvelope, newQueueId, Spool } from '../../../src/queue/spool.ts';
-import { QueueRunner } from '../../../worker/delivery/queue-runner.ts';
+import { CLUSTER_RETRY_MS, QueueRunner } from '../../../worker/delivery/queue-runner.ts';
 import type { Router } from '../../../worker/delivery/router.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mailcluster-queue-'));
@@ -130,5 +130,91 @@ describe('QueueRunner', () => {
     await expect.poll(() => calls.length).toBe(4);
     expect(calls[3]).toEqual({ to: 'x@example.test', retry: true, queueId: theirs.id });
     await takeover.stop();
+  });
+
+  describe('an attempt that failed only for the cluster (etcd or the lock service unreachable)', () => {
+    const body = () => Readable.from([Buffer.from('Subject: x\r\n\r\nhi\r\n')]);
+    const clusterDown = (address: string) => ({ address, ok: false, permanent: false, cluster: true, reply: '451 4.3.0 cannot open account: no controller' });
+    const diskFull = (address: string) => ({ address, ok: false, permanent: false, reply: '452 4.3.1 insufficient storage' });
+
+    it('does not grow the backoff, and clusterBack() retries it at once (not a message deferred for its own reason)', async () => {
+      const spool = new Spool(dir, 'mail-4');
+      await spool.init();
+      const results: Record<string, Array<(a: string) => unknown>> = {
+        'out@example.test': [clusterDown, clusterDown, clusterDown, diskFull],
+        'full@example.test': [diskFull],
+      };
+      const routed: string[] = [];
+      const router = {
+        route: async (_from: string, rcpts: string[]) => rcpts.map((a) => (routed.push(a), results[a]!.shift()!(a))),
+      } as unknown as Router;
+      const runner = new QueueRunner({ spool, router, log: silentLogger, retryBaseMs: 60_000, retryMaxMs: 3_600_000, lifetimeMs: 3_600_000 });
+      await runner.start();
+      const out = await spool.accept(newQueueId(), '', body(), newEnvelope('s@remote.test', ['out@example.test'], 'inbound'), 1 << 20);
+      const full = await spool.accept(newQueueId(), '', body(), newEnvelope('s@remote.test', ['full@example.test'], 'inbound'), 1 << 20);
+      runner.enqueue(out);
+      runner.enqueue(full);
+      await expect.poll(() => routed.length).toBe(2);
+      await expect.poll(() => runner.depth).toBe(2);
+      const attemptsOnDisk = async () => (await spool.recover()).find((e) => e.id === out.id)?.attempts;
+      for (let n = 2; n <= 4; n++) {
+        await expect.poll(attemptsOnDisk).toBe(n - 1); // deferred and waiting again
+        await new Promise((r) => setImmediate(r));
+        expect(runner.clusterBack()).toBe(1); // only `out` waits for the cluster
+        await expect.poll(() => routed.filter((a) => a === 'out@example.test').length).toBe(n);
+      }
+      expect(routed.filter((a) => a === 'full@example.test')).toHaveLength(1);
+      // the fourth attempt failed for a reason of its own: its backoff is the first one (60 s),
+      // as if the three outage attempts had not happened (before: 60 s × 2³ = 8 min)
+      await expect.poll(attemptsOnDisk).toBe(4);
+      const env = (await spool.recover()).find((e) => e.id === out.id)!;
+      expect(env.outageAttempts).toBe(3);
+      expect(env.waitsForCluster).toBe(false);
+      expect(env.nextAttempt - Date.now()).toBeGreaterThan(50_000);
+      expect(env.nextAttempt - Date.now()).toBeLessThanOrEqual(60_000);
+      expect(runner.clusterBack()).toBe(0);
+      await runner.stop();
+    });
+
+    it('without a signal is retried within CLUSTER_RETRY_MS, not after the backoff', async () => {
+      const spool = new Spool(dir, 'mail-5');
+      await spool.init();
+      let calls = 0;
+      const router = {
+        route: async (_from: string, rcpts: string[]) => rcpts.map((a) => (++calls === 1 ? clusterDown(a) : { address: a, ok: true })),
+      } as unknown as Router;
+      const runner = new QueueRunner({ spool, router, log: silentLogger, retryBaseMs: 60_000, retryMaxMs: 3_600_000, lifetimeMs: 3_600_000 });
+      await runner.start();
+      runner.enqueue(await spool.accept(newQueueId(), '', body(), newEnvelope('s@remote.test', ['a@example.test'], 'inbound'), 1 << 20));
+      await expect.poll(() => calls, { timeout: CLUSTER_RETRY_MS + 3000, interval: 100 }).toBe(2);
+      await expect.poll(() => runner.depth).toBe(0);
+      await runner.stop();
+    });
+
+    it('a runner started later retries it at once, not at its stored nextAttempt; other deferrals keep theirs', async () => {
+      const spool = new Spool(dir, 'mail-6');
+      await spool.init();
+      let down = true;
+      const router = {
+        route: async (_from: string, rcpts: string[]) => rcpts.map((a) => (a.startsWith('full') ? diskFull(a) : down ? clusterDown(a) : { address: a, ok: true })),
+      } as unknown as Router;
+      const first = new QueueRunner({ spool, router, log: silentLogger, retryBaseMs: 60_000, retryMaxMs: 3_600_000, lifetimeMs: 3_600_000 });
+      await first.start();
+      const waiting = await spool.accept(newQueueId(), '', body(), newEnvelope('s@remote.test', ['w@example.test'], 'inbound'), 1 << 20);
+      const full = await spool.accept(newQueueId(), '', body(), newEnvelope('s@remote.test', ['full@example.test'], 'inbound'), 1 << 20);
+      first.enqueue(waiting);
+      first.enqueue(full);
+      await expect.poll(async () => (await spool.recover()).map((e) => e.attempts)).toEqual([1, 1]);
+      await first.stop(); // the node fenced itself: its runners stop
+      // a stale nextAttempt, as a release without this fix stored after two outage attempts
+      const stale = (await spool.recover()).find((e) => e.id === waiting.id)!;
+      await spool.update({ ...stale, nextAttempt: Date.now() + 120_000 });
+      down = false;
+      const second = new QueueRunner({ spool, router, log: silentLogger, retryBaseMs: 60_000, retryMaxMs: 3_600_000, lifetimeMs: 3_600_000 });
+      await second.start(); // registered again: the cause is gone
+      await expect.poll(async () => (await spool.recover()).map((e) => e.id)).toEqual([full.id]);
+      expect(second.depth).toBe(1); // the full disk still waits for its backoff
+      await second.stop();
+    });
   });
 });
