@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.ts';
 import { ensureEtcd } from '../devcluster/etcd-binary.ts';
-import { clientConfig, reportFailure } from './context.ts';
+import { clientConfig, reportFailure, type GlobalOptions } from './context.ts';
 import { runNode } from './verbs/node.ts';
 import { runDev } from './verbs/dev.ts';
 import { runStatus } from './verbs/status.ts';
@@ -20,9 +20,10 @@ import { adminToken } from '../cluster/admin-token.ts';
 const program = new Command('mailcluster')
   .version(VERSION)
   .description('highly available mail server cluster')
-  .option('-c, --config <file>', 'JSON config file (default: $MAILCLUSTER_CONFIG, else ./data/mailcluster.json)');
+  .option('-c, --config <file>', 'JSON config file (default: $MAILCLUSTER_CONFIG)')
+  .option('--data <dir>', "a dev cluster's data directory: use its mailcluster.json");
 
-const global = (): { config?: string } => program.opts<{ config?: string }>();
+const global = (): GlobalOptions => program.opts<GlobalOptions>();
 const guarded = <A extends unknown[]>(fn: (...a: A) => Promise<void> | void) => async (...a: A): Promise<void> => {
   try {
     await fn(...a);
@@ -36,9 +37,10 @@ program
   .command('dev')
   .description('run a local cluster: a private etcd and N nodes on one data directory')
   .option('--nodes <n>', 'number of nodes', '3')
-  .option('--data <dir>', 'data directory', './data')
+  .option('--data <dir>', 'data directory (default: "./data")')
   .option('--lease-ttl <seconds>', 'lease TTL of the nodes', '5')
-  .action(guarded((o: { nodes: string; data: string; leaseTtl: string }) => runDev(o)));
+  // --data is also the program's option, and commander gives it to the program: read both
+  .action(guarded((o: { nodes: string; data?: string; leaseTtl: string }) => runDev({ ...o, data: o.data ?? global().data ?? './data' })));
 program.command('status').description('one row per node, the controller marked').option('--json', 'JSON output').action(guarded((o: { json?: boolean }) => runStatus({ ...global(), ...o })));
 program.command('where <account>').description('which node has the account open').option('--json', 'JSON output').action(guarded((a: string, o: { json?: boolean }) => runWhere(a, { ...global(), ...o })));
 program
