@@ -1,25 +1,22 @@
 /**
  * Shared plumbing for CLI verbs: where the config comes from and how failures are printed.
- * Config file: --config, else $MAILCLUSTER_CONFIG, else ./data/mailcluster.json when it exists
- * (written by `mailcluster dev`, so the CLI works right after `npm start`) — but only when the
- * environment names no etcd: a process configured by MAILCLUSTER_* variables (a pod, a test) never
- * picks up a dev cluster's file from whatever directory it happens to run in.
+ * Config file: --config FILE, else --data DIR (the dev cluster's DIR/mailcluster.json), else
+ * $MAILCLUSTER_CONFIG (`npm start` prints the line to export), else none: defaults and MAILCLUSTER_*
+ * variables only. The working directory is never searched, so a run from anywhere (a test, a pod's
+ * preStop hook in WORKDIR) reads exactly the config it was given.
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ConfigError, loadConfig } from '../config/loader.ts';
 import type { Config } from '../config/schema.ts';
 import { EtcdMissingError } from '../devcluster/etcd-binary.ts';
 import { CliError } from './admin-client.ts';
 
-export interface GlobalOptions { config?: string }
+export interface GlobalOptions { config?: string; data?: string }
 
 export function configFile(opts: GlobalOptions): string | undefined {
   if (opts.config) return opts.config;
-  if (process.env.MAILCLUSTER_CONFIG) return process.env.MAILCLUSTER_CONFIG;
-  if (process.env.MAILCLUSTER_ETCD_ENDPOINTS) return undefined;
-  const dev = resolve('data', 'mailcluster.json');
-  return existsSync(dev) ? dev : undefined;
+  if (opts.data) return resolve(join(opts.data, 'mailcluster.json'));
+  return process.env.MAILCLUSTER_CONFIG || undefined;
 }
 
 export function clientConfig(opts: GlobalOptions): Readonly<Config> {

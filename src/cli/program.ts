@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.ts';
 import { ensureEtcd } from '../devcluster/etcd-binary.ts';
-import { clientConfig, reportFailure } from './context.ts';
+import { clientConfig, reportFailure, type GlobalOptions } from './context.ts';
 import { example, integer } from './help.ts';
 import { runNode } from './verbs/node.ts';
 import { runDev } from './verbs/dev.ts';
@@ -26,9 +26,10 @@ export function buildProgram(): Command {
   const program = new Command('mailcluster')
     .version(VERSION)
     .description('highly available mail server cluster')
-    .option('-c, --config <file>', 'JSON config file (default: $MAILCLUSTER_CONFIG, else ./data/mailcluster.json)');
+    .option('-c, --config <file>', 'JSON config file (default: $MAILCLUSTER_CONFIG)')
+    .option('--data <dir>', "a dev cluster's data directory: use its mailcluster.json");
 
-  const global = (): { config?: string } => program.opts<{ config?: string }>();
+  const global = (): GlobalOptions => program.opts<GlobalOptions>();
   const guarded = <A extends unknown[]>(fn: (...a: A) => Promise<void> | void) => async (...a: A): Promise<void> => {
     try {
       await fn(...a);
@@ -44,10 +45,11 @@ export function buildProgram(): Command {
     .command('dev')
     .description('run a local cluster: a private etcd and N nodes on one data directory')
     .option('--nodes <n>', 'number of nodes (1-16)', integer(1, 16), 3)
-    .option('--data <dir>', 'data directory', './data')
+    .option('--data <dir>', 'data directory (default: "./data")')
     .option('--lease-ttl <seconds>', 'lease TTL of the nodes (at least 2)', integer(2, 3600), 5),
   'dev', 'dev --nodes 5 --data /tmp/mc --lease-ttl 3')
-    .action(guarded((o: { nodes: number; data: string; leaseTtl: number }) => runDev(o)));
+    // --data is also the program's option, and commander gives it to the program: read both
+    .action(guarded((o: { nodes: number; data?: string; leaseTtl: number }) => runDev({ ...o, data: o.data ?? global().data ?? './data' })));
   example(program.command('status').description('one row per node, the controller marked').option('--json', 'JSON output'),
     'status', 'status --json')
     .action(guarded((o: { json?: boolean }) => runStatus({ ...global(), ...o })));

@@ -65,6 +65,22 @@ describe('mailcluster dev and the operator CLI', () => {
     }
   });
 
+  it('prints a table of its nodes with PID and ports, and the MAILCLUSTER_CONFIG line for the CLI', async () => {
+    await expect.poll(() => out, { timeout: 45_000, interval: 100 }).toMatch(/ready/);
+    expect(out).toMatch(/^\s+NODE\s+PID\s+ADDRESS\s+SMTP\s+SUBMIT\s+SUBMITS\s+IMAP\s+IMAPS\s+POP3\s+POP3S\s+ADMIN$/m);
+    const file = JSON.parse(readFileSync(join(data, 'cluster.json'), 'utf8')) as ClusterFile;
+    const children = childrenOf(dev.pid!);
+    for (const n of file.nodes) {
+      const p = n.ports;
+      const row = new RegExp(`^\\s+${n.name}( \\*)?\\s+(\\d+)\\s+${n.address.replaceAll('.', '\\.')}\\s+${[p.smtp, p.submission, p.submissions, p.imap, p.imaps, p.pop3, p.pop3s, p.admin].join('\\s+')}$`, 'm').exec(out);
+      expect(row, `row of ${n.name}`).not.toBeNull();
+      expect(children).toContain(Number(row![2])); // the PID to kill -9 is the node's process
+    }
+    expect(out.match(/^\s+mail-\d \*/gm)).toHaveLength(1);
+    const line = /^\s+export MAILCLUSTER_CONFIG=(\S+)$/m.exec(out);
+    expect(line?.[1]).toBe(join(data, 'mailcluster.json'));
+  });
+
   it('status shows three nodes with one controller, as a table and as JSON', async () => {
     const { stdout } = await cli('status');
     const lines = stdout.trim().split('\n');

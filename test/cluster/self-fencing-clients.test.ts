@@ -56,10 +56,12 @@ describe('a paused holder, seen by its clients', () => {
     const mark = holder.logs.length;
     const before = files();
 
+    // The LMTP credential is addressed to the holder's current registration, as a peer's would be.
+    const to = { node: holder.name, lease: await c.registration(holder.name) };
     holder.pause();
     const append = settle(appender.append('INBOX', 'Subject: appended while paused\r\n\r\nx\r\n'));
     const store = settle(storer.messageFlagsAdd('1:*', ['\\Flagged']));
-    const lmtp = nodemailer.createTransport({ host: '127.0.0.1', port: Number(holder.env.MAILCLUSTER_PORTS_LMTP), lmtp: true, ignoreTLS: true, auth: peerCredentials(c.local.secret, other.name), greetingTimeout: 60_000, socketTimeout: 60_000 });
+    const lmtp = nodemailer.createTransport({ host: '127.0.0.1', port: Number(holder.env.MAILCLUSTER_PORTS_LMTP), lmtp: true, ignoreTLS: true, auth: peerCredentials(c.local.secret, other.name, to), greetingTimeout: 60_000, socketTimeout: 60_000 });
     const delivery = settle(lmtp.sendMail({ envelope: { from: 'a@remote.test', to: [victim] }, raw: 'Subject: lmtp while paused\r\n\r\nx\r\n' }));
 
     // Another node is granted the account and serves it while the holder sleeps.

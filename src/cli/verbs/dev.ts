@@ -13,6 +13,7 @@ import { adminToken } from '../../cluster/admin-token.ts';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { devNodeTable } from './dev-table.ts';
 
 export interface DevOptions { nodes: number; data: string; leaseTtl: number }
 
@@ -44,16 +45,15 @@ export async function runDev(opts: DevOptions): Promise<void> {
   const controller = await waitForController(cluster);
   const demo = await demoAccounts(cluster);
   const file = cluster.clusterFile();
-  for (const n of file.nodes) {
-    const p = n.ports;
-    process.stdout.write(`  ${n.name}${n.name === controller ? ' (controller)' : ''}  smtp ${p.smtp}  submission ${p.submission} (STARTTLS) / ${p.submissions} (TLS)  imap ${p.imap} / ${p.imaps} (TLS)  pop3 ${p.pop3} / ${p.pop3s} (TLS)  admin http://${n.address}:${p.admin}/healthz\n`);
-  }
+  const rows = file.nodes.map((n) => ({ ...n, pid: cluster.node(n.name).pid, controller: n.name === controller }));
+  process.stdout.write(`${devNodeTable(rows)}  (* the controller; SUBMIT and IMAP/POP3 take STARTTLS/STLS, SUBMITS/IMAPS/POP3S are TLS)\n`);
   process.stdout.write(`  demo domain example.test: ${demo.map((d) => `${d.address} / ${d.password}`).join(', ')}\n`);
   const token = adminToken({ admin: { token: '', urls: [], statsIntervalMs: 5000 }, cluster: { name: cluster.cluster, secret: cluster.secret } });
   const first = file.nodes.find((n) => n.name !== controller) ?? file.nodes[0]!;
   process.stdout.write(`  etcd ${cluster.etcd.endpoint}; logs in ${cluster.dataDir}/logs; cluster file ${cluster.dataDir}/cluster.json\n`);
   process.stdout.write(`  dashboard: http://${first.address}:${first.ports.admin}/dashboard#token=${token}   (any node's admin port serves it)\n`);
   process.stdout.write(`  admin token: ${token}   (the CLI reads it from ${cluster.dataDir}/mailcluster.json)\n`);
+  process.stdout.write(`  for the CLI in another terminal, from any directory:\n    export MAILCLUSTER_CONFIG=${join(cluster.dataDir, 'mailcluster.json')}\n`);
   process.stdout.write(`  watch a failover: run "node bin/mailcluster.js watch" in another terminal, then kill -9 ${cluster.node(controller).pid} (the controller, ${controller})\n`);
   process.stdout.write(`                    or plan one with "node bin/mailcluster.js step-down"; see "node bin/mailcluster.js status"\n`);
   process.stdout.write(`mailcluster dev: ready (${count} nodes, controller ${controller})\n`);
