@@ -5,6 +5,7 @@
  * line limits from the reader, and handing the socket to the proxy after a login that routes
  * to another node (commands the client pipelined after LOGIN go to the holder).
  */
+import { ReadThrottle } from '../limits/read-throttle.ts';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Socket } from 'node:net';
 import type { Logger } from '../../src/log/logger.ts';
@@ -42,6 +43,7 @@ export class ImapConnection {
   private socket: Socket;
   private reader: CommandReader;
   private queue: RawCommand[] = [];
+  private readonly throttle = new ReadThrottle();
   private working = false;
   private handedOff = false;
   private spliced: { account: string; splice: Splice } | undefined;
@@ -115,6 +117,7 @@ export class ImapConnection {
         if (ev.error.code !== 'LITERAL_TOO_BIG') this.session.countBad(); // endless overlong lines end the session too
       }
     }
+    this.throttle.afterQueue(this.socket, this.queue.length);
     void this.drain();
   }
 
@@ -123,8 +126,11 @@ export class ImapConnection {
     this.working = true;
     try {
       while (this.queue.length && !this.closed && !this.handedOff) {
+        if (!(await this.throttle.beforeCommand(this.socket, this.queue.length))) return;
+        if (this.closed || this.handedOff || !this.queue.length) break;
         await this.session.handle(this.queue.shift()!);
       }
+      if (!this.handedOff) this.throttle.idle(this.socket);
     } finally {
       this.working = false;
     }
@@ -133,6 +139,7 @@ export class ImapConnection {
   private startTls(): Promise<void> {
     const plain = this.socket;
     plain.off('data', this.onData);
+    this.throttle.release();
     this.queue = []; // RFC 3501 §6.2.1: nothing pipelined after STARTTLS is honoured
     this.reader = this.newReader();
     const tls = new TLSSocket(plain, { isServer: true, secureContext: this.o.secureContext! });
@@ -160,6 +167,7 @@ export class ImapConnection {
     }
     this.handedOff = true;
     this.socket.off('data', this.onData);
+    this.throttle.release(); // the splice reads it from here on
     this.socket.setTimeout(0);
     const pending = Buffer.concat(this.queue.map(rawBytes));
     this.queue = [];

@@ -5,6 +5,7 @@
  * 10 minutes), the line limit, and handing the socket to the proxy after a login that routes to
  * another node (lines the client pipelined after its login go to the holder).
  */
+import { ReadThrottle } from '../limits/read-throttle.ts';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Socket } from 'node:net';
 import type { Logger } from '../../src/log/logger.ts';
@@ -38,6 +39,7 @@ export class Pop3Connection {
   private socket: Socket;
   private reader: LineReader;
   private queue: LineEvent[] = [];
+  private readonly throttle = new ReadThrottle();
   private working = false;
   private handedOff = false;
   private spliced: { account: string; splice: Splice } | undefined;
@@ -83,6 +85,7 @@ export class Pop3Connection {
 
   private feed(chunk: Buffer): void {
     this.queue.push(...this.reader.feed(chunk));
+    this.throttle.afterQueue(this.socket, this.queue.length);
     void this.drain();
   }
 
@@ -91,10 +94,13 @@ export class Pop3Connection {
     this.working = true;
     try {
       while (this.queue.length && !this.closed && !this.handedOff) {
+        if (!(await this.throttle.beforeCommand(this.socket, this.queue.length))) return;
+        if (this.closed || this.handedOff || !this.queue.length) break;
         const ev = this.queue.shift()!;
         if (ev.kind === 'line') await this.session.handle(ev.line);
         else this.session.lineTooLong(this.reader.maxLineLength);
       }
+      if (!this.handedOff) this.throttle.idle(this.socket);
     } finally {
       this.working = false;
     }
@@ -103,6 +109,7 @@ export class Pop3Connection {
   private startTls(): Promise<void> {
     const plain = this.socket;
     plain.off('data', this.onData);
+    this.throttle.release();
     this.queue = []; // RFC 2595 §4: nothing pipelined before the handshake is honoured
     this.reader = new LineReader(this.o.limits.maxLineLength);
     const tls = new TLSSocket(plain, { isServer: true, secureContext: this.o.secureContext! });
@@ -134,6 +141,7 @@ export class Pop3Connection {
     }
     this.handedOff = true;
     this.socket.off('data', this.onData);
+    this.throttle.release(); // the splice reads it from here on
     this.socket.setTimeout(0);
     const pending = Buffer.concat([...this.queue.flatMap((ev) => (ev.kind === 'line' ? [ev.line, CRLF] : [])), this.reader.buffered()]);
     this.queue = [];
