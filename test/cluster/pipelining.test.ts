@@ -1,6 +1,7 @@
 /**
  * Bounded pipelining, from the attacker's side: one unauthenticated connection that sends 30 MB of
- * commands and never reads a reply must not grow the node by more than 32 MB (it grew by ~900 MB,
+ * commands and never reads a reply (IMAP, POP3, SMTP, submission) must not grow the node by more
+ * than 32 MB (IMAP grew by ~900 MB,
  * for good, when every command was queued and every reply buffered), and the node keeps serving
  * others.
  *
@@ -61,6 +62,8 @@ describe('a client that pipelines without reading', () => {
   it.each([
     ['IMAP', 'MAILCLUSTER_PORTS_IMAP', 'a NOOP\r\n', /^\* OK/],
     ['POP3', 'MAILCLUSTER_PORTS_POP3', 'CAPA\r\n', /^\+OK/],
+    ['SMTP', 'MAILCLUSTER_PORTS_SMTP', 'NOOP\r\n', /^220/],
+    ['submission', 'MAILCLUSTER_PORTS_SUBMISSION', 'NOOP\r\n', /^220/],
   ])('on %s grows the node by less than 32 MB and does not stop it serving others', async (_name, portVar, command, greeting) => {
     const node = c.nodes[0]!;
     const port = Number(node.env[portVar]);
