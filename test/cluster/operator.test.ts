@@ -158,7 +158,7 @@ describe('operator CLI on a live cluster', () => {
       // a dead node can still be undrained (it serves again when it comes back), not drained
       expect((await cli('undrain', ctl)).stdout).toBe(`${ctl} active again\n`);
       expect((await cli('drain', ctl)).stderr).toMatch(/no live node named/);
-      expect(table).toMatch(new RegExp(`^${elected.node}\\*\\s+127\\.0\\.0\\.1\\s+\\S+\\s+${c.node(elected.node).pid}\\s+symmetric \\(controller\\)\\s+active`, 'm'));
+      expect(table).toMatch(new RegExp(`^${elected.node}\\*\\s+127\\.0\\.0\\.1\\s+\\S+\\s+${c.node(elected.node!).pid}\\s+symmetric \\(controller\\)\\s+active`, 'm'));
 
       // the human form of the same stream, from recent history
       const human = spawn(process.execPath, [MAILCLUSTER_BIN, '-c', configFile, 'watch', '--history', '50'], {
