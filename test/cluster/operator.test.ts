@@ -160,6 +160,15 @@ describe('operator CLI on a live cluster', () => {
       expect((await cli('drain', ctl)).stderr).toMatch(/no live node named/);
       expect(table).toMatch(new RegExp(`^${elected.node}\\*\\s+127\\.0\\.0\\.1\\s+\\S+\\s+${c.node(elected.node!).pid}\\s+symmetric \\(controller\\)\\s+active`, 'm'));
 
+      // forget: a live node cannot be forgotten, an unknown one is an error, the dead one leaves the table
+      const live = await cli('forget', elected.node!);
+      expect([live.code, live.stderr]).toEqual([1, expect.stringMatching(/is running; stop it first/)]);
+      const unknown = await cli('forget', 'mail-9');
+      expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringMatching(/no node named mail-9/)]);
+      expect((await cli('forget', ctl)).code).toBe(0);
+      expect((await status()).nodes.map((n) => n.name)).not.toContain(ctl);
+      expect((await cli('status')).stdout).not.toMatch(new RegExp(`^${ctl}\\s`, 'm'));
+
       // the human form of the same stream, from recent history
       const human = spawn(process.execPath, [MAILCLUSTER_BIN, '-c', configFile, 'watch', '--history', '50'], {
         env: { ...process.env, MAILCLUSTER_ADMIN_URLS: urls.join(',') },

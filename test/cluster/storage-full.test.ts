@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCluster, type TestCluster } from '../harness/cluster.ts';
 import { addAccounts, send } from '../harness/mail.ts';
 import { RawImap } from '../harness/imap.ts';
+import { Pop3Client } from '../harness/pop3.ts';
 
 const mount = mkdtempSync(join(tmpdir(), 'mailcluster-full-'));
 const root = join(mount, 'shared');
@@ -65,6 +66,16 @@ describe('a full storage', () => {
     // flag changes need no space (a rename) and still work
     expect(await imap.cmd('f', 'STORE 1 +FLAGS (\\Flagged)')).toMatch(/f OK /);
 
+    // POP3 keeps serving on a storage with no byte free: reading needs no space, and QUIT's
+    // update (\Seen on what was retrieved) is a rename
+    writeFileSync(join(mount, 'filler2'), Buffer.alloc(free()));
+    expect(free()).toBe(0);
+    const { client: pop } = await Pop3Client.open(Number(c.node('mail-0').env.MAILCLUSTER_PORTS_POP3));
+    expect(await pop.login(alice, 'password-1')).toMatch(/^\+OK /);
+    expect(await pop.multi('RETR 1')).toMatch(/^\+OK [\s\S]*Subject: first/);
+    expect(await pop.cmd('QUIT')).toMatch(/^\+OK .*signing off/);
+    expect(files('cur').some((f) => /:2,[A-Z]*S/.test(f))).toBe(true);
+    rmSync(join(mount, 'filler2'));
     expect(files('tmp')).toEqual([]);
     expect(files('new')).toEqual(before.fresh);
     expect(files('cur').length).toBe(before.cur.length);
