@@ -12,6 +12,15 @@ export const MAILCLUSTER_BIN = fileURLToPath(new URL('../../bin/mailcluster.js',
 
 export interface LogLine { msg: string; time: number; level: number; [k: string]: unknown }
 
+/**
+ * V8 flags every node process runs with (here, and in deploy/docker/Dockerfile's ENTRYPOINT; the
+ * deploy tests check they agree). A young generation of at most 3 × 16 MiB, Node 20's default:
+ * Node 24 sizes it by the machine's memory (up to 3 × 64 MiB), so a burst of small commands from
+ * one client grew a node by over 100 MiB that it kept; with the cap it is a few MiB
+ * (test/cluster/pipelining.test.ts). More frequent scavenges are the price.
+ */
+export const NODE_V8_FLAGS: readonly string[] = ['--max-semi-space-size=16'];
+
 export class NodeProcess {
   private child: ChildProcess | undefined;
   readonly logs: LogLine[] = [];
@@ -30,7 +39,7 @@ export class NodeProcess {
     this.logFile = this.logPath ? createWriteStream(this.logPath, { flags: 'a' }) : undefined;
     // CPU_PROFILE_DIR: each node writes a V8 CPU profile there when it exits cleanly (stop()).
     const profile = process.env.CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROFILE_DIR}`] : [];
-    const child = spawn(process.execPath, [...profile, MAILCLUSTER_BIN, 'node'], {
+    const child = spawn(process.execPath, [...NODE_V8_FLAGS, ...profile, MAILCLUSTER_BIN, 'node'], {
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

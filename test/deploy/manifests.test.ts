@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { envKeys } from '../../src/config/env.ts';
 import { loadConfig } from '../../src/config/loader.ts';
-import { MAILCLUSTER_BIN } from '../../src/devcluster/node-process.ts';
+import { MAILCLUSTER_BIN, NODE_V8_FLAGS } from '../../src/devcluster/node-process.ts';
 import { DEPLOY, KUBECTL, find, mailContainer, parseObjects, podEnvOf, render, type K8sObject } from './render.ts';
 
 const objs = render('overlays/test');
@@ -179,7 +179,8 @@ describe('Kubernetes manifests', () => {
     expect(df).toMatch(/^RUN npm ci --omit=dev/m);
     expect(df).toMatch(/^COPY --from=deps \/app\/node_modules/m);
     expect(df).toMatch(/^USER 10001/m);
-    expect(df).toMatch(/^ENTRYPOINT \["node", "bin\/mailcluster.js"\]$/m);
+    // the image's node runs with the V8 flags the dev cluster and the tests give every node
+    expect(df).toMatch(new RegExp(`^ENTRYPOINT \\["node", ${NODE_V8_FLAGS.map((f) => `"${f}"`).join(', ')}, "bin/mailcluster.js"\\]$`, 'm'));
     expect(df).toMatch(/^CMD \["node"\]$/m);
     // the build stage compiles every source directory; the runtime stage takes dist/ and the
     // launcher, not the TypeScript
