@@ -24,7 +24,7 @@ import { createLmtpServer, listen } from './lmtp/server.ts';
 import { createSubmissionServer } from './smtp/submission.ts';
 import { closeGracefully } from './smtp/graceful-close.ts';
 import { Relay } from './delivery/relay.ts';
-import { loadTls } from './tls.ts';
+import { loadTls, type TlsProvider, type TlsSource } from './tls.ts';
 import { buildDsn } from '../src/mime/dsn.ts';
 import { newEnvelope, newQueueId, type Envelope } from '../src/queue/spool.ts';
 import { Readable } from 'node:stream';
@@ -49,11 +49,11 @@ export class MailServices {
   readonly spool: Spool;
   readonly router: Router;
   readonly queues: QueueSupervisor;
-  private readonly inbound: SMTPServer;
+  private inbound: SMTPServer | undefined;
   private readonly lmtp: SMTPServer;
   private submission: SMTPServer[] = [];
-  /** The client-facing TLS credentials, loaded by listen() (IMAP uses the same). */
-  tls: { key: string; cert: string } | undefined;
+  /** The client-facing certificate, loaded by listen() and watched (IMAP and POP3 use the same). */
+  tls: TlsSource | undefined;
   private readonly hostname: string;
   readonly cache: DirectoryCache;
 
@@ -98,21 +98,35 @@ export class MailServices {
           onFailed: (env, failed, message) => this.bounce(env, failed, message),
         }),
     });
-    this.inbound = createInboundServer({
+    this.lmtp = createLmtpServer({
+      secret: config.cluster.secret,
+      self: () => ({ node: config.node.name, lease: d.session.lease }),
       hostname,
+      holds: d.holds,
+      router: this.router,
+      maxMessageBytes: config.smtp.maxMessageBytes,
+      log: log.child({ component: 'lmtp' }),
+    });
+  }
+
+  /** Port 25: STARTTLS with `tls`; direct delivery when every recipient is open somewhere. */
+  private makeInbound(tls: TlsProvider): SMTPServer {
+    return createInboundServer({
+      hostname: this.hostname,
+      tls,
       directory: this.cache,
       spool: this.spool,
-      maxMessageBytes: config.smtp.maxMessageBytes,
-      maxRecipients: config.smtp.maxRecipients,
-      greetPauseMs: config.smtp.greetPauseMs,
-      maxConnections: config.smtp.maxConnections,
-      log: log.child({ component: 'smtp' }),
+      maxMessageBytes: this.deps.config.smtp.maxMessageBytes,
+      maxRecipients: this.deps.config.smtp.maxRecipients,
+      greetPauseMs: this.deps.config.smtp.greetPauseMs,
+      maxConnections: this.deps.config.smtp.maxConnections,
+      log: this.deps.log.child({ component: 'smtp' }),
       onQueued: (env) => this.queues.enqueue(env),
-      onRefused: (code) => d.onSmtpRefused?.(code),
+      onRefused: (code) => this.deps.onSmtpRefused?.(code),
       direct: {
         // Every recipient is open somewhere right now: deliver before 250, locally or over LMTP to
         // the holder (which fsyncs into the maildir before it answers); no spool on this node.
-        eligible: (rcpts) => rcpts.every((r) => d.holds.isServing(r) || d.view.nodes.has(d.locks.where(r)?.holder ?? '')),
+        eligible: (rcpts) => rcpts.every((r) => this.deps.holds.isServing(r) || this.deps.view.nodes.has(this.deps.locks.where(r)?.holder ?? '')),
         deliver: async (from, rcpts, message, queueId) => {
           // stored under its queue id, so that the spool's retry of an unclear outcome (the holder
           // stored it, then its reply was lost) finds the copy instead of storing a second one
@@ -123,15 +137,6 @@ export class MailServices {
           return { pending: failed.map((r) => r.address) };
         },
       },
-    });
-    this.lmtp = createLmtpServer({
-      secret: config.cluster.secret,
-      self: () => ({ node: config.node.name, lease: d.session.lease }),
-      hostname,
-      holds: d.holds,
-      router: this.router,
-      maxMessageBytes: config.smtp.maxMessageBytes,
-      log: log.child({ component: 'lmtp' }),
     });
   }
 
@@ -154,10 +159,19 @@ export class MailServices {
         onQueued: (env) => this.queues.enqueue(env),
       });
     this.submission = [make(false), make(true)];
-    const lmtp = await listen(this.lmtp, ports.lmtp, host);
-    const smtp = await listen(this.inbound, ports.smtp, host);
-    const submission = await listen(this.submission[0]!, ports.submission, host);
-    const submissions = await listen(this.submission[1]!, ports.submissions, host);
+    this.inbound = this.makeInbound(tls);
+    // smtp-server re-emits a session's unexpected errors (a failed TLS handshake, say) on the
+    // server: without a listener one hostile client would end the process.
+    const bind = async (srv: SMTPServer, port: number, component: string): Promise<number> => {
+      const bound = await listen(srv, port, host);
+      const slog = log.child({ component });
+      srv.on('error', (err: Error) => slog.info({ err }, 'smtp session error'));
+      return bound;
+    };
+    const lmtp = await bind(this.lmtp, ports.lmtp, 'lmtp');
+    const smtp = await bind(this.inbound, ports.smtp, 'smtp');
+    const submission = await bind(this.submission[0]!, ports.submission, 'submission');
+    const submissions = await bind(this.submission[1]!, ports.submissions, 'submission');
     return { smtp, lmtp, submission, submissions };
   }
 
@@ -202,7 +216,8 @@ export class MailServices {
   async stop(): Promise<void> {
     this.router.close();
     const grace = this.deps.config.node.shutdownGraceMs;
-    await Promise.allSettled([this.inbound, this.lmtp, ...this.submission].map((srv) => closeGracefully(srv, grace)));
+    await Promise.allSettled([this.inbound, this.lmtp, ...this.submission].filter((srv) => srv !== undefined).map((srv) => closeGracefully(srv, grace)));
     await this.queues.stop();
+    this.tls?.close();
   }
 }

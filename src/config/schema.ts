@@ -116,9 +116,14 @@ export const configSchema = z.object({
       /** PEM certificate chain and key for client-facing TLS; empty = a self-signed pair made at start. */
       certFile: z.string().default(''),
       keyFile: z.string().default(''),
+      /**
+       * The files are watched and reloaded on change without a restart; this is the period of the
+       * stat check that backs up the watch (file systems where fs.watch sees nothing).
+       */
+      reloadCheckMs: z.number().int().min(100).default(10_000),
     })
     .strict()
-    .default({ certFile: '', keyFile: '' }),
+    .default({ certFile: '', keyFile: '', reloadCheckMs: 10_000 }),
   relay: z
     .object({
       /** host:port of a smarthost for outbound mail; empty = direct delivery to the domain's MX. */
