@@ -37,6 +37,9 @@ export class AdminClient {
     }
   }
 
+  /** The admin URL that answered last (after a request). */
+  get lastUrl(): string | undefined { return this.working; }
+
   get(path: string): Promise<unknown> { return this.request('GET', path); }
   post(path: string, body?: unknown): Promise<unknown> { return this.request('POST', path, body ?? {}); }
   patch(path: string, body: unknown): Promise<unknown> { return this.request('PATCH', path, body); }
