@@ -55,6 +55,8 @@ export interface TlsSourceOptions {
   checkIntervalMs: number;
   /** Quiet time after the last change before the pair is read (writers replace two files). */
   debounceMs: number;
+  /** false: the stat check alone (tests of the fallback); default true. */
+  fsWatch?: boolean;
   log: Logger;
 }
 
@@ -105,7 +107,7 @@ export class TlsSource implements TlsProvider {
 
   private watch(): void {
     const o = this.o!;
-    for (const dir of new Set([dirname(o.certFile), dirname(o.keyFile)])) {
+    for (const dir of o.fsWatch === false ? [] : new Set([dirname(o.certFile), dirname(o.keyFile)])) {
       try {
         const w = watch(dir, { persistent: false }, () => this.changed());
         w.on('error', (err) => o.log.warn({ err, dir }, 'tls watch failed; relying on the periodic check'));

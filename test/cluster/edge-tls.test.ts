@@ -138,6 +138,24 @@ describe('TLS on the client listeners', () => {
     }
   });
 
+  it('clients that fail the handshake (not TLS at all, or TLS 1.1) do not end the node', async () => {
+    const pid = c.node('mail-0').pid;
+    for (const name of ['SUBMISSIONS', 'IMAPS', 'POP3S']) {
+      for (let i = 0; i < 3; i++) {
+        const s = connectTcp(port(name), '127.0.0.1');
+        s.on('error', () => undefined);
+        s.write('GARBAGE, NOT A TLS HELLO\r\n');
+        await new Promise((r) => s.once('close', r));
+      }
+    }
+    for (const l of ['smtp 25 STARTTLS', 'submission 587 STARTTLS', 'submissions 465']) {
+      for (let i = 0; i < 3; i++) await handshake(l, { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' }).then((t) => t.destroy(), () => undefined);
+    }
+    expect(c.node('mail-0').running).toBe(true);
+    expect(c.node('mail-0').pid).toBe(pid);
+    for (const l of ALL) expect([l, await fingerprint(l)]).toEqual([l, first.fingerprint]);
+  });
+
   it('a replaced certificate is served by every listener within seconds, without a restart; a broken one is refused and the working one kept', async () => {
     const pid = c.node('mail-0').pid;
     const second = await makePair('second.example.test');
