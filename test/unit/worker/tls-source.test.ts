@@ -1,9 +1,11 @@
 /**
  * TlsSource on real files: the periodic stat check alone (fs.watch off) picks up a replaced pair;
  * a pair that does not load is logged and the old one kept; a start with a bad pair fails loudly;
- * listeners hear of each new pair once; close() stops the checks.
+ * listeners hear of each new pair once; close() stops the checks; fs.watch alone sees the
+ * kubelet's way of updating a mounted Secret (files are symlinks through `..data`, which is
+ * swapped by a rename).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -72,6 +74,31 @@ describe('TlsSource', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(heard).toEqual([b.cert]);
     expect(lines.filter((l) => l.msg === 'tls certificate reloaded')).toHaveLength(1);
+  });
+
+  it('sees a Kubernetes Secret update (the ..data symlink swapped) through fs.watch, long before the stat check', async () => {
+    const a = await pair('a.test');
+    const b = await pair('b.test');
+    const dir = mkdtempSync(join(tmpdir(), 'tls-secret-'));
+    dirs.push(dir);
+    const version = (name: string, p: { cert: string; key: string }): void => {
+      mkdirSync(join(dir, name));
+      writeFileSync(join(dir, name, 'tls.crt'), p.cert);
+      writeFileSync(join(dir, name, 'tls.key'), p.key);
+      symlinkSync(name, join(dir, '..data_tmp'));
+      renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
+    };
+    version('..2026_12_07_a', a);
+    symlinkSync('..data/tls.crt', join(dir, 'tls.crt'));
+    symlinkSync('..data/tls.key', join(dir, 'tls.key'));
+    const src = await TlsSource.fromFiles({ certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key'), checkIntervalMs: 60_000, debounceMs: 50, log: logger().log });
+    sources.push(src);
+    expect(src.pair()).toEqual(a);
+    const started = Date.now();
+    version('..2026_12_07_b', b);
+    await until(() => src.pair().cert === b.cert, 3000);
+    expect(src.pair()).toEqual(b);
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it('does not start with a pair that does not load', async () => {
