@@ -114,6 +114,17 @@ describe('one-time login link', () => {
     }
   });
 
+  it('a link used before the node restarted is still refused after the restart (so is an unused one from before)', async () => {
+    const used = signLoginLink(token, 'mail-0');
+    const unused = signLoginLink(token, 'mail-0');
+    expect((await get(`/dashboard?login=${used}`)).status).toBe(303);
+    await c.node('mail-0').stop();
+    await c.node('mail-0').start();
+    expect((await get(`/dashboard?login=${used}`)).status).toBe(401);
+    expect((await get(`/dashboard?login=${unused}`)).status).toBe(401);
+    expect((await get(`/dashboard?login=${signLoginLink(token, 'mail-0')}`)).status).toBe(303);
+  }, 60_000);
+
   it('POST /api/v1/dashboard-link with the bearer token gives a working link for this node', async () => {
     const res = await fetch(`${base}/api/v1/dashboard-link`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     const { path } = (await res.json()) as { path: string };

@@ -4,7 +4,8 @@
  *   POST   /api/session            Authorization: Bearer <admin token>  → 204 + Set-Cookie
  *   DELETE /api/session            clears the cookie (204)
  *   GET    /dashboard?login=<v>    a one-time link for this node → 303 /dashboard + Set-Cookie;
- *                                  expired, forged, for another node or used before → 401
+ *                                  expired, forged, for another node, used before, or issued
+ *                                  before this process started → 401
  *
  * The cookie is HttpOnly, SameSite=Strict, Path=/, Max-Age 12 h, and Secure when the request came
  * over TLS (directly, or `X-Forwarded-Proto: https` from a terminating proxy). It grants read-only
@@ -13,13 +14,20 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { SESSION_COOKIE, SESSION_TTL_MS, signSession, verifySigned } from '../../src/cluster/admin-session.ts';
+import { LOGIN_LINK_TTL_MS, SESSION_COOKIE, SESSION_TTL_MS, signSession, verifySigned } from '../../src/cluster/admin-session.ts';
 
 export class DashboardSessions {
   /** Nonces of login links already used, with their expiry: refused until then. */
   private readonly used = new Map<string, number>();
+  /**
+   * The used nonces live in memory only, so a link issued before this process started might have
+   * been used by its predecessor: such links are refused (a restart voids unused links too).
+   */
+  private readonly startedAt: number;
 
-  constructor(private readonly adminToken: string, private readonly node: string, private readonly now: () => number = Date.now) {}
+  constructor(private readonly adminToken: string, private readonly node: string, private readonly now: () => number = Date.now) {
+    this.startedAt = now();
+  }
 
   /** Whether the request carries a valid session cookie. */
   hasSession(req: IncomingMessage): boolean {
@@ -41,7 +49,7 @@ export class DashboardSessions {
     const now = this.now();
     for (const [nonce, exp] of this.used) if (exp <= now) this.used.delete(nonce);
     const link = verifySigned(this.adminToken, 'login', value, now, this.node);
-    if (!link || this.used.has(link.r)) {
+    if (!link || this.used.has(link.r) || link.e - LOGIN_LINK_TTL_MS < this.startedAt) {
       res.writeHead(401, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
       res.end('<!doctype html><title>mailcluster</title><p>This login link is expired, already used, or not for this node. <a href="/dashboard">Open the dashboard</a> and enter the admin token, or ask <code>mailcluster dashboard</code> for a new link.</p>\n');
       return;
