@@ -25,8 +25,7 @@ export const DEFAULT_LIMITS: ConnectionLimits = { maxLineLength: 65536, maxLiter
 
 export interface ImapServerOptions {
   hooks: ImapHooks;
-  /** Certificate for STARTTLS and port 993; without it neither is offered. */
-  /** Certificate for STARTTLS and implicit TLS: a fixed pair, or a source that reloads. */
+  /** Certificate for STARTTLS and port 993 (a fixed pair, or a source that reloads); without it neither is offered. */
   tls?: TlsProvider | TlsPair;
   /** Accept user passwords before TLS (default false: `LOGINDISABLED` until STARTTLS). */
   allowPlaintextAuth?: boolean;

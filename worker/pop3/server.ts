@@ -24,8 +24,7 @@ export const DEFAULT_POP3_LIMITS: Pop3Limits = { maxLineLength: 255, maxBadComma
 
 export interface Pop3ServerOptions {
   hooks: Pop3Hooks;
-  /** Certificate for STLS and port 995; without it neither is offered. */
-  /** Certificate for STARTTLS and implicit TLS: a fixed pair, or a source that reloads. */
+  /** Certificate for STLS and port 995 (a fixed pair, or a source that reloads); without it neither is offered. */
   tls?: TlsProvider | TlsPair;
   /** Accept user passwords before TLS (default false: USER and AUTH PLAIN refused until STLS). */
   allowPlaintextAuth?: boolean;
