@@ -50,6 +50,8 @@ export class MailServices {
   readonly router: Router;
   readonly queues: QueueSupervisor;
   private inbound: SMTPServer | undefined;
+  /** Builds port 25's server once the certificate is loaded (listen()). */
+  private readonly makeInbound: (tls: TlsProvider) => SMTPServer;
   private readonly lmtp: SMTPServer;
   private submission: SMTPServer[] = [];
   /** The client-facing certificate, loaded by listen() and watched (IMAP and POP3 use the same). */
@@ -98,35 +100,22 @@ export class MailServices {
           onFailed: (env, failed, message) => this.bounce(env, failed, message),
         }),
     });
-    this.lmtp = createLmtpServer({
-      secret: config.cluster.secret,
-      self: () => ({ node: config.node.name, lease: d.session.lease }),
+    this.makeInbound = (tls) => createInboundServer({
       hostname,
-      holds: d.holds,
-      router: this.router,
-      maxMessageBytes: config.smtp.maxMessageBytes,
-      log: log.child({ component: 'lmtp' }),
-    });
-  }
-
-  /** Port 25: STARTTLS with `tls`; direct delivery when every recipient is open somewhere. */
-  private makeInbound(tls: TlsProvider): SMTPServer {
-    return createInboundServer({
-      hostname: this.hostname,
       tls,
       directory: this.cache,
       spool: this.spool,
-      maxMessageBytes: this.deps.config.smtp.maxMessageBytes,
-      maxRecipients: this.deps.config.smtp.maxRecipients,
-      greetPauseMs: this.deps.config.smtp.greetPauseMs,
-      maxConnections: this.deps.config.smtp.maxConnections,
-      log: this.deps.log.child({ component: 'smtp' }),
+      maxMessageBytes: config.smtp.maxMessageBytes,
+      maxRecipients: config.smtp.maxRecipients,
+      greetPauseMs: config.smtp.greetPauseMs,
+      maxConnections: config.smtp.maxConnections,
+      log: log.child({ component: 'smtp' }),
       onQueued: (env) => this.queues.enqueue(env),
-      onRefused: (code) => this.deps.onSmtpRefused?.(code),
+      onRefused: (code) => d.onSmtpRefused?.(code),
       direct: {
         // Every recipient is open somewhere right now: deliver before 250, locally or over LMTP to
         // the holder (which fsyncs into the maildir before it answers); no spool on this node.
-        eligible: (rcpts) => rcpts.every((r) => this.deps.holds.isServing(r) || this.deps.view.nodes.has(this.deps.locks.where(r)?.holder ?? '')),
+        eligible: (rcpts) => rcpts.every((r) => d.holds.isServing(r) || d.view.nodes.has(d.locks.where(r)?.holder ?? '')),
         deliver: async (from, rcpts, message, queueId) => {
           // stored under its queue id, so that the spool's retry of an unclear outcome (the holder
           // stored it, then its reply was lost) finds the copy instead of storing a second one
@@ -137,6 +126,15 @@ export class MailServices {
           return { pending: failed.map((r) => r.address) };
         },
       },
+    });
+    this.lmtp = createLmtpServer({
+      secret: config.cluster.secret,
+      self: () => ({ node: config.node.name, lease: d.session.lease }),
+      hostname,
+      holds: d.holds,
+      router: this.router,
+      maxMessageBytes: config.smtp.maxMessageBytes,
+      log: log.child({ component: 'lmtp' }),
     });
   }
 
