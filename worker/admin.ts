@@ -2,9 +2,14 @@
  * The node's HTTP admin listener (design §8):
  *   /healthz   the process is up (no checks: a liveness probe must not fail on etcd trouble)
  *   /readyz    registered with a live lease, cluster view loaded, storage writable (503 otherwise)
- *   /metrics   Prometheus text format
- *   /api/v1/…  the admin JSON API (routes.ts), behind the admin token
- *   /dashboard the live cluster page (static; it calls the API with the token from its URL)
+ *   /metrics   Prometheus text format; with `admin.metricsToken` set, only with
+ *              `Authorization: Bearer <metricsToken>` (401 otherwise)
+ *   /api/v1/…  the admin JSON API (routes.ts), behind the admin token, which is accepted only in
+ *              `Authorization: Bearer` (never in the URL, where it lands in logs and history);
+ *              GET routes also take a dashboard session cookie (api/session.ts)
+ *   /api/session, /dashboard?login=…  dashboard sessions (api/session.ts);
+ *   POST /api/v1/dashboard-link  a one-time login link to this node's dashboard
+ *   /dashboard the live cluster page (static; it calls the API with its session cookie)
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
@@ -14,6 +19,8 @@ import { BodyTooLargeError, closeHttp, listenHttp, readBody } from '../src/util/
 import { errorReply, matchRoute, type ApiContext } from './api/routes.ts';
 import { STREAM_HANDLED } from './api/sse.ts';
 import { dashboardHtml } from './dashboard/page.ts';
+import { DashboardSessions } from './api/session.ts';
+import { LOGIN_LINK_TTL_MS, signLoginLink } from '../src/cluster/admin-session.ts';
 
 export interface ReadinessProbe { (): { ready: boolean; checks: Record<string, boolean> } }
 
@@ -22,7 +29,19 @@ export interface AdminOptions {
   metrics?: Registry;
   api?: ApiContext;
   token?: string;
+  /** This node's name: the one login links must be addressed to. */
+  node?: string;
+  /** When set, /metrics needs this bearer token. */
+  metricsToken?: string;
   log?: Logger;
+  now?: () => number;
+}
+
+const UNAUTHORIZED = { error: { code: 'UNAUTHORIZED', message: 'admin token missing or wrong (send it as Authorization: Bearer <token>)' } };
+
+function bearer(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  return header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
 }
 
 const MAX_BODY = 64 * 1024;
@@ -49,9 +68,11 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 
 export class AdminServer {
   private readonly server: Server;
+  private readonly sessions: DashboardSessions | undefined;
 
   constructor(private readonly o: AdminOptions) {
     this.server = createServer((req, res) => void this.handle(req, res));
+    this.sessions = o.token ? new DashboardSessions(o.token, o.node ?? '', o.now) : undefined;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -59,6 +80,10 @@ export class AdminServer {
     const path = url.pathname;
     const { metrics } = this.o;
     if (req.method === 'GET' && path === '/metrics' && metrics) {
+      if (this.o.metricsToken && !tokenMatches(this.o.metricsToken, bearer(req))) {
+        res.setHeader('www-authenticate', 'Bearer realm="mailcluster metrics"');
+        return json(res, 401, { error: { code: 'UNAUTHORIZED', message: 'metrics token missing or wrong' } });
+      }
       metrics.metrics().then(
         (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
         () => res.writeHead(500).end(),
@@ -69,8 +94,14 @@ export class AdminServer {
       const r = this.o.readiness();
       json(res, r.ready ? 200 : 503, r);
     } else if (req.method === 'GET' && (path === '/' || path === '/dashboard')) {
+      const login = url.searchParams.get('login');
       if (path === '/') res.writeHead(302, { location: '/dashboard' }).end();
+      else if (login !== null && this.sessions) this.sessions.login(login, req, res);
       else res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' }).end(dashboardHtml);
+    } else if (path === '/api/session' && this.sessions && (req.method === 'POST' || req.method === 'DELETE')) {
+      if (req.method === 'DELETE') return this.sessions.end(req, res);
+      if (!tokenMatches(this.o.token!, bearer(req))) return this.unauthorized(res);
+      this.sessions.start(req, res);
     } else if (path.startsWith('/api/')) {
       await this.api(req, res, url);
     } else {
@@ -81,11 +112,12 @@ export class AdminServer {
   private async api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const { api, token } = this.o;
     if (!api || !token) return json(res, 404, { error: { code: 'NO_API', message: 'the admin API is not enabled on this node' } });
-    const header = req.headers.authorization;
-    const given = header?.startsWith('Bearer ') ? header.slice(7).trim() : (url.searchParams.get('token') ?? undefined);
-    if (!tokenMatches(token, given)) {
-      res.setHeader('www-authenticate', 'Bearer realm="mailcluster"');
-      return json(res, 401, { error: { code: 'UNAUTHORIZED', message: 'admin token missing or wrong' } });
+    // the bearer token for everything; the dashboard's session cookie for reading only
+    const allowed = tokenMatches(token, bearer(req)) || (req.method === 'GET' && this.sessions!.hasSession(req));
+    if (!allowed) return this.unauthorized(res);
+    if (url.pathname === '/api/v1/dashboard-link' && req.method === 'POST') {
+      // a one-time login link for this node's dashboard (`mailcluster dashboard` prints it)
+      return json(res, 200, { path: `/dashboard?login=${signLoginLink(token, this.o.node ?? '', (this.o.now ?? Date.now)())}`, expiresInSeconds: LOGIN_LINK_TTL_MS / 1000 });
     }
     try {
       const route = matchRoute(req.method ?? 'GET', url.pathname);
@@ -102,6 +134,11 @@ export class AdminServer {
       if (!res.headersSent) json(res, e.status, { error: { code: e.code, message: e.message } });
       else res.end();
     }
+  }
+
+  private unauthorized(res: ServerResponse): void {
+    res.setHeader('www-authenticate', 'Bearer realm="mailcluster"');
+    json(res, 401, UNAUTHORIZED);
   }
 
   listen(port: number, host: string): Promise<number> {

@@ -9,12 +9,14 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Logger } from '../src/log/logger.ts';
+import { serverTlsOptions, type TlsProvider } from './tls.ts';
 
 export interface ClientListenerOptions {
   port: number;
   host: string;
   implicitTls: boolean;
-  tls: { key: string | Buffer; cert: string | Buffer } | undefined;
+  /** Implicit TLS takes each new pair it announces for the next handshake. */
+  tls: TlsProvider | undefined;
   onSocket: (socket: Socket, secure: boolean) => void;
   log: Logger;
   /** For the log message: `<protocol> listener error`. */
@@ -26,7 +28,10 @@ export async function bindClientListener(o: ClientListenerOptions): Promise<Serv
   if (o.implicitTls) {
     if (!o.tls) throw new Error('implicit TLS needs a certificate');
     // tls.createServer ignores a `secureContext` option: it needs the key and certificate themselves
-    server = createTlsServer({ key: o.tls.key, cert: o.tls.cert }, (s) => o.onSocket(s, true));
+    const tlsServer = createTlsServer(serverTlsOptions(o.tls.pair()), (s) => o.onSocket(s, true));
+    const unsubscribe = o.tls.onChange((pair) => tlsServer.setSecureContext(serverTlsOptions(pair)));
+    tlsServer.once('close', unsubscribe);
+    server = tlsServer;
   } else server = createServer((s) => o.onSocket(s, false));
   server.on('error', (err) => o.log.error({ err }, `${o.protocol} listener error`));
   await new Promise<void>((resolve, reject) => {

@@ -24,7 +24,7 @@ import { createLmtpServer, listen } from './lmtp/server.ts';
 import { createSubmissionServer } from './smtp/submission.ts';
 import { closeGracefully } from './smtp/graceful-close.ts';
 import { Relay } from './delivery/relay.ts';
-import { loadTls } from './tls.ts';
+import { loadTls, type TlsProvider, type TlsSource } from './tls.ts';
 import { buildDsn } from '../src/mime/dsn.ts';
 import { newEnvelope, newQueueId, type Envelope } from '../src/queue/spool.ts';
 import { Readable } from 'node:stream';
@@ -49,11 +49,13 @@ export class MailServices {
   readonly spool: Spool;
   readonly router: Router;
   readonly queues: QueueSupervisor;
-  private readonly inbound: SMTPServer;
+  private inbound: SMTPServer | undefined;
+  /** Builds port 25's server once the certificate is loaded (listen()). */
+  private readonly makeInbound: (tls: TlsProvider) => SMTPServer;
   private readonly lmtp: SMTPServer;
   private submission: SMTPServer[] = [];
-  /** The client-facing TLS credentials, loaded by listen() (IMAP uses the same). */
-  tls: { key: string; cert: string } | undefined;
+  /** The client-facing certificate, loaded by listen() and watched (IMAP and POP3 use the same). */
+  tls: TlsSource | undefined;
   private readonly hostname: string;
   readonly cache: DirectoryCache;
 
@@ -98,8 +100,9 @@ export class MailServices {
           onFailed: (env, failed, message) => this.bounce(env, failed, message),
         }),
     });
-    this.inbound = createInboundServer({
+    this.makeInbound = (tls) => createInboundServer({
       hostname,
+      tls,
       directory: this.cache,
       spool: this.spool,
       maxMessageBytes: config.smtp.maxMessageBytes,
@@ -154,10 +157,19 @@ export class MailServices {
         onQueued: (env) => this.queues.enqueue(env),
       });
     this.submission = [make(false), make(true)];
-    const lmtp = await listen(this.lmtp, ports.lmtp, host);
-    const smtp = await listen(this.inbound, ports.smtp, host);
-    const submission = await listen(this.submission[0]!, ports.submission, host);
-    const submissions = await listen(this.submission[1]!, ports.submissions, host);
+    this.inbound = this.makeInbound(tls);
+    // smtp-server re-emits a session's unexpected errors (a failed TLS handshake, say) on the
+    // server: without a listener one hostile client would end the process.
+    const bind = async (srv: SMTPServer, port: number, component: string): Promise<number> => {
+      const bound = await listen(srv, port, host);
+      const slog = log.child({ component });
+      srv.on('error', (err: Error) => slog.info({ err }, 'smtp session error'));
+      return bound;
+    };
+    const lmtp = await bind(this.lmtp, ports.lmtp, 'lmtp');
+    const smtp = await bind(this.inbound, ports.smtp, 'smtp');
+    const submission = await bind(this.submission[0]!, ports.submission, 'submission');
+    const submissions = await bind(this.submission[1]!, ports.submissions, 'submission');
     return { smtp, lmtp, submission, submissions };
   }
 
@@ -202,7 +214,8 @@ export class MailServices {
   async stop(): Promise<void> {
     this.router.close();
     const grace = this.deps.config.node.shutdownGraceMs;
-    await Promise.allSettled([this.inbound, this.lmtp, ...this.submission].map((srv) => closeGracefully(srv, grace)));
+    await Promise.allSettled([this.inbound, this.lmtp, ...this.submission].filter((srv) => srv !== undefined).map((srv) => closeGracefully(srv, grace)));
     await this.queues.stop();
+    this.tls?.close();
   }
 }

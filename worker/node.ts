@@ -185,6 +185,8 @@ export class MailNode {
       },
       metrics: this.metrics.registry,
       token: adminToken(config),
+      node: name,
+      ...(config.admin.metricsToken ? { metricsToken: config.admin.metricsToken } : {}),
       log: log.child({ component: 'admin' }),
       api: {
         ops: new ClusterOps({ etcd: this.etcd, keys: this.keys, view: this.view, locks: this.locks, rpc: this.rpcClient, events: this.events, storageRoot: config.storage.root, rpcTimeoutMs: config.locks.rpcTimeoutMs }),

@@ -38,6 +38,9 @@ export class AdminClient {
     }
   }
 
+  /** The admin URL that answered last (after a request). */
+  get lastUrl(): string | undefined { return this.working; }
+
   /** GET `path`; the reply must match `schema` (src/cluster/admin-api.ts), else a CliError says so. */
   async get<T>(path: string, schema: z.ZodType<T>): Promise<T> { return checked(path, schema, await this.request('GET', path)); }
   async post<T>(path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> { return checked(path, schema, await this.request('POST', path, body ?? {})); }

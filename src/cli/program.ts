@@ -90,6 +90,12 @@ export function buildProgram(): Command {
     .action(guarded(() => {
       process.stdout.write(`${adminToken(clientConfig(global()))}\n`);
     }));
+  example(program.command('dashboard').description('print a one-time login link to a node\'s dashboard (valid 10 minutes; sets a 12-hour session cookie)'), 'dashboard')
+    .action(guarded(async () => {
+      const client = new AdminClient(clientConfig(global()));
+      const link = (await client.post('/dashboard-link')) as { path: string };
+      process.stdout.write(`${client.lastUrl}${link.path}\n`);
+    }));
   example(program.command('step-down').description('the controller resigns (planned failover); prints the successor and the gap'), 'step-down')
     .action(guarded(() => runStepDown(global())));
   example(program.command('printconf').description('print the effective configuration, secrets redacted').option('--env', 'list every MAILCLUSTER_* variable instead'),

@@ -6,7 +6,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config/schema.ts';
 
-export function adminToken(config: Pick<Config, 'admin' | 'cluster'>): string {
+export function adminToken<C extends { admin: { token: string }; cluster: { secret: string } }>(config: C): string {
   if (config.admin.token) return config.admin.token;
   if (!config.cluster.secret) throw new Error('no admin token: set admin.token (MAILCLUSTER_ADMIN_TOKEN) or cluster.secret');
   return createHmac('sha256', config.cluster.secret).update('mailcluster admin token v1').digest('base64url');

@@ -116,9 +116,14 @@ export const configSchema = z.object({
       /** PEM certificate chain and key for client-facing TLS; empty = a self-signed pair made at start. */
       certFile: z.string().default(''),
       keyFile: z.string().default(''),
+      /**
+       * The files are watched and reloaded on change without a restart; this is the period of the
+       * stat check that backs up the watch (file systems where fs.watch sees nothing).
+       */
+      reloadCheckMs: z.number().int().min(100).default(10_000),
     })
     .strict()
-    .default({ certFile: '', keyFile: '' }),
+    .default({ certFile: '', keyFile: '', reloadCheckMs: 10_000 }),
   relay: z
     .object({
       /** host:port of a smarthost for outbound mail; empty = direct delivery to the domain's MX. */
@@ -204,13 +209,19 @@ export const configSchema = z.object({
        * (HMAC), so a node and a CLI that share the secret agree without another setting.
        */
       token: z.string().default(''),
+      /**
+       * Bearer token Prometheus must send for /metrics (`authorization` in its scrape config).
+       * Empty (the default) = /metrics is open, like /healthz: keep the admin port off the
+       * Internet, or set this.
+       */
+      metricsToken: z.string().default(''),
       /** For the CLI: admin URLs to try in order; empty = http://127.0.0.1:<ports.admin>. */
       urls: z.array(z.string().url()).default([]),
       /** How often a node republishes its status figures (load, memory, disk, sessions). */
       statsIntervalMs: z.number().int().min(200).default(5000),
     })
     .strict()
-    .default({ token: '', urls: [], statsIntervalMs: 5000 }),
+    .default({ token: '', metricsToken: '', urls: [], statsIntervalMs: 5000 }),
   log: z
     .object({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -251,4 +262,4 @@ export function checkCrossFields(c: Config, purpose: 'node' | 'client' = 'node')
 }
 
 /** Keys whose values are secrets: redacted by printconf and never logged. */
-export const SECRET_PATHS = ['cluster.secret', 'admin.token'] as const;
+export const SECRET_PATHS = ['cluster.secret', 'admin.token', 'admin.metricsToken'] as const;

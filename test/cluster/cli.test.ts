@@ -149,14 +149,28 @@ describe('mailcluster dev and the operator CLI', () => {
     expect(stdout).toContain('<redacted>');
   });
 
-  it('prints the dashboard URL with the admin token, which admin-token prints and the dashboard accepts', async () => {
-    const m = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/dashboard)#token=(\S+)/.exec(out);
+  it('prints a one-time dashboard login link and the admin token (which admin-token prints); the link works once, as does one from `dashboard`', async () => {
+    const m = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/dashboard)\?login=(\S+)/.exec(out);
     expect(m).not.toBeNull();
-    expect(out).toContain(`admin token: ${m![2]}`);
-    expect((await cli('admin-token')).stdout.trim()).toBe(m![2]);
-    expect((await fetch(m![1]!)).status).toBe(200);
+    const token = /admin token: (\S+)/.exec(out)![1]!;
+    expect(out).not.toContain(`=${token}`);
+    expect((await cli('admin-token')).stdout.trim()).toBe(token);
     const api = m![1]!.replace('/dashboard', '/api/v1/status');
-    expect((await fetch(api, { headers: { authorization: `Bearer ${m![2]}` } })).status).toBe(200);
+    expect((await fetch(api, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    const useLink = async (url: string): Promise<number> => {
+      const res = await fetch(url, { redirect: 'manual' });
+      if (res.status !== 303) return res.status;
+      const cookie = /^(mailcluster_session=[^;]+)/.exec(res.headers.get('set-cookie') ?? '')![1]!;
+      expect((await fetch(api, { headers: { cookie } })).status).toBe(200);
+      return 303;
+    };
+    const printed = `${m![1]}?login=${m![2]}`;
+    expect(await useLink(printed)).toBe(303);
+    expect(await useLink(printed)).toBe(401);
+    const fresh = (await cli('dashboard')).stdout.trim();
+    expect(fresh).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/dashboard\?login=\S+$/);
+    expect(await useLink(fresh)).toBe(303);
+    expect(await useLink(fresh)).toBe(401);
   });
 
   it('SIGTERM stops every process it started', async () => {

@@ -1,7 +1,8 @@
 /**
  * The admin JSON API (design §8), under /api/v1, every route behind the admin bearer token
- * (`Authorization: Bearer <token>`; `?token=` is accepted for EventSource, which cannot set
- * headers). Bodies and parameters are validated with zod; errors are `{ error: { code, message } }`
+ * (`Authorization: Bearer <token>`; never in the URL). GET routes also accept the dashboard's
+ * session cookie (admin.ts, session.ts): that is how EventSource, which cannot set headers, reads
+ * /events/stream. Bodies and parameters are validated with zod; errors are `{ error: { code, message } }`
  * with a meaningful status (400 input, 401 token, 404 missing, 409 conflict, 503 cluster busy).
  *
  *   GET    /status                      cluster table (nodes, controller, open accounts)

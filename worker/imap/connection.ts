@@ -21,7 +21,8 @@ export interface ConnectionLimits { maxLineLength: number; maxLiteralSize: numbe
 export interface ConnectionOptions {
   session: Omit<SessionOptions, 'maxBadCommands'>;
   limits: ConnectionLimits;
-  secureContext?: SecureContext;
+  /** The context for a STARTTLS/STLS upgrade, asked at the upgrade (certificates are reloaded). */
+  secureContext?: () => SecureContext;
   /** For backend logins when proxying: this node's name and the cluster secret (none: cannot proxy). */
   peer?: { node: string; secret: string };
   log: Logger;
@@ -163,7 +164,7 @@ export class ImapConnection {
     this.queue = []; // RFC 3501 §6.2.1: nothing pipelined after STARTTLS is honoured
     this.held = undefined;
     this.reader = this.newReader();
-    const tls = new TLSSocket(plain, { isServer: true, secureContext: this.o.secureContext! });
+    const tls = new TLSSocket(plain, { isServer: true, secureContext: this.o.secureContext!() });
     this.socket = tls;
     tls.on('data', this.onData);
     tls.on('error', () => plain.destroy());

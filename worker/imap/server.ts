@@ -11,13 +11,13 @@
  */
 import { hostname } from 'node:os';
 import type { Server, Socket } from 'node:net';
-import { createSecureContext, type SecureContext } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../src/log/logger.ts';
 import type { ImapHooks } from '../../src/protocol/imap/server/hooks.ts';
 import { ImapConnection, type ConnectionLimits } from './connection.ts';
 import { isPeerPassword } from '../routing/peer-login.ts';
 import { bindClientListener } from '../client-listener.ts';
+import { asTlsProvider, type TlsPair, type TlsProvider } from '../tls.ts';
 import { closeSpliced } from '../routing/splice.ts';
 
 /** RFC 3501 §5.4: an autologout timer must be at least 30 minutes. */
@@ -25,8 +25,8 @@ export const DEFAULT_LIMITS: ConnectionLimits = { maxLineLength: 65536, maxLiter
 
 export interface ImapServerOptions {
   hooks: ImapHooks;
-  /** Certificate for STARTTLS and port 993; without it neither is offered. */
-  tls?: { key: string | Buffer; cert: string | Buffer };
+  /** Certificate for STARTTLS and port 993 (a fixed pair, or a source that reloads); without it neither is offered. */
+  tls?: TlsProvider | TlsPair;
   /** Accept user passwords before TLS (default false: `LOGINDISABLED` until STARTTLS). */
   allowPlaintextAuth?: boolean;
   /** Per-connection limits; missing ones take DEFAULT_LIMITS. */
@@ -45,13 +45,13 @@ export class ImapServer {
   private readonly servers: Server[] = [];
   private readonly connections = new Set<ImapConnection>();
   private readonly sockets = new Set<Socket>();
-  private readonly secureContext: SecureContext | undefined;
+  private readonly tls: TlsProvider | undefined;
   private proxiedCount = 0;
   private nextId = 0;
   private readonly limits: ConnectionLimits;
 
   constructor(private readonly o: ImapServerOptions) {
-    this.secureContext = o.tls ? createSecureContext({ key: o.tls.key, cert: o.tls.cert }) : undefined;
+    this.tls = o.tls ? asTlsProvider(o.tls) : undefined;
     this.limits = { ...DEFAULT_LIMITS, ...o.limits };
   }
 
@@ -75,7 +75,7 @@ export class ImapServer {
         {
           session: { hooks: this.o.hooks, allowPlaintextAuth: this.o.allowPlaintextAuth ?? false, isPeerPassword, serverName: this.o.serverName ?? hostname() },
           limits: this.limits,
-          secureContext: this.secureContext,
+          ...(this.tls ? { secureContext: this.tls.context.bind(this.tls) } : {}),
           ...(this.o.peer ? { peer: this.o.peer } : {}),
           log: this.o.log.child({ id: `imap-${++this.nextId}`, address: socket.remoteAddress }),
           onProxied: (d) => (this.proxiedCount += d),
@@ -87,7 +87,7 @@ export class ImapServer {
       );
       this.connections.add(conn);
     };
-    const server = await bindClientListener({ port, host, implicitTls, tls: this.o.tls, onSocket, log: this.o.log, protocol: 'imap' });
+    const server = await bindClientListener({ port, host, implicitTls, tls: this.tls, onSocket, log: this.o.log, protocol: 'imap' });
     this.servers.push(server);
     return (server.address() as AddressInfo).port;
   }

@@ -17,6 +17,7 @@ import { NodeImapHooks } from './node-hooks.ts';
 import { ImapServer } from './server.ts';
 import { closeReason } from '../routing/close-reasons.ts';
 import { nodeLoginOptions } from '../routing/login.ts';
+import type { TlsProvider } from '../tls.ts';
 
 export interface ImapServiceDeps {
   config: Readonly<Config>;
@@ -55,7 +56,7 @@ export class ImapService {
   }
 
   /** Binds imap (STARTTLS) and imaps; returns the bound ports. */
-  async listen(tls: { key: string; cert: string }, host: string): Promise<{ imap: number; imaps: number }> {
+  async listen(tls: TlsProvider, host: string): Promise<{ imap: number; imaps: number }> {
     const { config, log } = this.d;
     this.server = new ImapServer({
       hooks: new NodeImapHooks({ ...nodeLoginOptions(config, this.d), registry: this.registry, bus: this.bus, quotaLimit: this.d.quotaLimit }),

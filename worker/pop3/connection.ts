@@ -27,7 +27,8 @@ export interface Pop3Limits {
 export interface Pop3ConnectionOptions {
   session: Omit<Pop3SessionOptions, 'maxBadCommands' | 'maxLineLength'>;
   limits: Pop3Limits;
-  secureContext?: SecureContext;
+  /** The context for a STARTTLS/STLS upgrade, asked at the upgrade (certificates are reloaded). */
+  secureContext?: () => SecureContext;
   /** For backend logins when proxying: this node's name and the cluster secret (none: cannot proxy). */
   peer?: { node: string; secret: string };
   log: Logger;
@@ -112,7 +113,7 @@ export class Pop3Connection {
     this.throttle.release();
     this.queue = []; // RFC 2595 §4: nothing pipelined before the handshake is honoured
     this.reader = new LineReader(this.o.limits.maxLineLength);
-    const tls = new TLSSocket(plain, { isServer: true, secureContext: this.o.secureContext! });
+    const tls = new TLSSocket(plain, { isServer: true, secureContext: this.o.secureContext!() });
     this.socket = tls;
     tls.on('data', this.onData);
     tls.on('error', () => plain.destroy());

@@ -10,12 +10,12 @@
  * for status and metrics: served here, and connections spliced to a holder (`proxied`).
  */
 import type { Server, Socket, AddressInfo } from 'node:net';
-import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Logger } from '../../src/log/logger.ts';
 import type { Pop3Hooks } from '../../src/protocol/pop3/hooks.ts';
 import { err, SIGN_OFF } from '../../src/protocol/pop3/response.ts';
 import { isPeerPassword } from '../routing/peer-login.ts';
 import { bindClientListener } from '../client-listener.ts';
+import { asTlsProvider, type TlsPair, type TlsProvider } from '../tls.ts';
 import { Pop3Connection, type Pop3Limits } from './connection.ts';
 import { closeSpliced } from '../routing/splice.ts';
 
@@ -24,8 +24,8 @@ export const DEFAULT_POP3_LIMITS: Pop3Limits = { maxLineLength: 255, maxBadComma
 
 export interface Pop3ServerOptions {
   hooks: Pop3Hooks;
-  /** Certificate for STLS and port 995; without it neither is offered. */
-  tls?: { key: string | Buffer; cert: string | Buffer };
+  /** Certificate for STLS and port 995 (a fixed pair, or a source that reloads); without it neither is offered. */
+  tls?: TlsProvider | TlsPair;
   /** Accept user passwords before TLS (default false: USER and AUTH PLAIN refused until STLS). */
   allowPlaintextAuth?: boolean;
   /** Per-connection limits; missing ones take DEFAULT_POP3_LIMITS. */
@@ -42,13 +42,13 @@ export class Pop3Server {
   private readonly servers: Server[] = [];
   private readonly connections = new Set<Pop3Connection>();
   private readonly sockets = new Set<Socket>();
-  private readonly secureContext: SecureContext | undefined;
+  private readonly tls: TlsProvider | undefined;
   private readonly limits: Pop3Limits;
   private proxiedCount = 0;
   private nextId = 0;
 
   constructor(private readonly o: Pop3ServerOptions) {
-    this.secureContext = o.tls ? createSecureContext({ key: o.tls.key, cert: o.tls.cert }) : undefined;
+    this.tls = o.tls ? asTlsProvider(o.tls) : undefined;
     this.limits = { ...DEFAULT_POP3_LIMITS, ...o.limits };
   }
 
@@ -69,7 +69,7 @@ export class Pop3Server {
         {
           session: { hooks: this.o.hooks, allowPlaintextAuth: this.o.allowPlaintextAuth ?? false, isPeerPassword },
           limits: this.limits,
-          ...(this.secureContext ? { secureContext: this.secureContext } : {}),
+          ...(this.tls ? { secureContext: this.tls.context.bind(this.tls) } : {}),
           ...(this.o.peer ? { peer: this.o.peer } : {}),
           log: this.o.log.child({ id: `pop3-${++this.nextId}`, address: socket.remoteAddress }),
           onProxied: (d) => (this.proxiedCount += d),
@@ -81,7 +81,7 @@ export class Pop3Server {
       );
       this.connections.add(conn);
     };
-    const server = await bindClientListener({ port, host, implicitTls, tls: this.o.tls, onSocket, log: this.o.log, protocol: 'pop3' });
+    const server = await bindClientListener({ port, host, implicitTls, tls: this.tls, onSocket, log: this.o.log, protocol: 'pop3' });
     this.servers.push(server);
     return (server.address() as AddressInfo).port;
   }

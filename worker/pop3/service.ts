@@ -18,6 +18,7 @@ import { closeReason } from '../routing/close-reasons.ts';
 import { nodeLoginOptions } from '../routing/login.ts';
 import { NodePop3Hooks } from './node-hooks.ts';
 import { Pop3Server } from './server.ts';
+import type { TlsProvider } from '../tls.ts';
 
 export interface Pop3ServiceDeps {
   config: Readonly<Config>;
@@ -47,7 +48,7 @@ export class Pop3Service {
   }
 
   /** Binds pop3 (STLS) and pop3s; returns the bound ports. */
-  async listen(tls: { key: string; cert: string }, host: string): Promise<{ pop3: number; pop3s: number }> {
+  async listen(tls: TlsProvider, host: string): Promise<{ pop3: number; pop3s: number }> {
     const { config, log } = this.d;
     this.server = new Pop3Server({
       hooks: new NodePop3Hooks({ ...nodeLoginOptions(config, this.d), registry: this.d.registry, bus: this.d.bus }),

@@ -2,7 +2,9 @@
  * Inbound SMTP (port 25, RFC 5321), with smtp-server. Accepts mail only for existing accounts of
  * served domains: `550 5.1.1` for unknown users, `554 5.7.1` relay denied for other domains,
  * `501 5.1.3` for malformed addresses, `552` over the size limit. The message (with a Received
- * header) is fsynced into this node's spool before `250`; delivery happens after.
+ * header) is fsynced into this node's spool before `250`; delivery happens after. STARTTLS (RFC
+ * 3207) is offered in EHLO with the configured certificate, TLS 1.2 or newer; it stays optional,
+ * as it must on a public MX, and AUTH is not offered here at all.
  */
 import { SMTPServer, type SMTPServerOptions, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../../src/log/logger.ts';
@@ -13,9 +15,13 @@ import { spoolData, type SpoolDataOptions } from './spool-data.ts';
 import { smtpError } from './errors.ts';
 import type { GreetPause } from './greet-pause.ts';
 import './greet-pause.ts';
+import { serverTlsOptions, type TlsProvider } from '../tls.ts';
+import { followTls } from './follow-tls.ts';
 
 export interface InboundOptions {
   hostname: string;
+  /** Certificate for STARTTLS; without it STARTTLS is not offered (unit tests). */
+  tls?: TlsProvider;
   directory: DirectoryCache;
   spool: Spool;
   maxMessageBytes: number;
@@ -47,12 +53,13 @@ export async function checkLocalRecipient(directory: DirectoryCache, addr: SMTPS
 }
 
 export function createInboundServer(o: InboundOptions): SMTPServer {
-  return new SMTPServer(<SMTPServerOptions & GreetPause>{
+  return followTls(o.tls, new SMTPServer(<SMTPServerOptions & GreetPause>{
     greetPauseMs: o.greetPauseMs,
     name: o.hostname,
     banner: 'mailcluster ESMTP',
     authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
+    disabledCommands: o.tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
+    ...(o.tls ? serverTlsOptions(o.tls.pair()) : {}),
     size: o.maxMessageBytes,
     logger: false,
     // No reverse DNS per connection: it stalls every session where DNS is slow or absent.
@@ -80,5 +87,6 @@ export function createInboundServer(o: InboundOptions): SMTPServer {
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, cb) {
       spoolData(o, stream, session, { source: 'inbound', protocol: session.transmissionType === 'SMTP' ? 'SMTP' : 'ESMTP' }, cb);
     },
-  });
+  }));
 }
+

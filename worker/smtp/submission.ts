@@ -11,9 +11,10 @@ import type { DirectoryCache } from '../../src/accounts/cache.ts';
 import { parseAccount } from '../../src/util/account.ts';
 import type { Envelope, Spool } from '../../src/queue/spool.ts';
 import { spoolData } from './spool-data.ts';
-import type { TlsCredentials } from '../tls.ts';
+import { serverTlsOptions, type TlsProvider } from '../tls.ts';
 import { smtpError } from './errors.ts';
 import { checkLocalRecipient } from './inbound.ts';
+import { followTls } from './follow-tls.ts';
 import type { GreetPause } from './greet-pause.ts';
 import './greet-pause.ts';
 
@@ -21,7 +22,8 @@ export interface SubmissionOptions {
   hostname: string;
   directory: DirectoryCache;
   spool: Spool;
-  tls: TlsCredentials;
+  /** Certificate, reloaded when the provider announces a new pair. */
+  tls: TlsProvider;
   /** true: implicit TLS (465); false: STARTTLS (587). */
   implicitTls: boolean;
   maxMessageBytes: number;
@@ -33,14 +35,13 @@ export interface SubmissionOptions {
 }
 
 export function createSubmissionServer(o: SubmissionOptions): SMTPServer {
-  return new SMTPServer(<SMTPServerOptions & GreetPause>{
+  return followTls(o.tls, new SMTPServer(<SMTPServerOptions & GreetPause>{
     greetPauseMs: 0,
     maxClients: o.maxConnections,
     name: o.hostname,
     banner: 'mailcluster ESMTP submission',
     secure: o.implicitTls,
-    key: o.tls.key,
-    cert: o.tls.cert,
+    ...serverTlsOptions(o.tls.pair()),
     authMethods: ['PLAIN', 'LOGIN'],
     authOptional: false,
     allowInsecureAuth: false,
@@ -86,5 +87,5 @@ export function createSubmissionServer(o: SubmissionOptions): SMTPServer {
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, cb) {
       spoolData(o, stream, session, { source: 'submission', protocol: 'ESMTPSA', authenticatedAs: String(session.user) }, cb);
     },
-  });
+  }));
 }

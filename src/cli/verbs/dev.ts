@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { devNodeTable } from './dev-table.ts';
+import { signLoginLink } from '../../cluster/admin-session.ts';
 
 export interface DevOptions { nodes: number; data: string; leaseTtl: number }
 
@@ -51,7 +52,8 @@ export async function runDev(opts: DevOptions): Promise<void> {
   const token = adminToken({ admin: { token: '', urls: [], statsIntervalMs: 5000 }, cluster: { name: cluster.cluster, secret: cluster.secret } });
   const first = file.nodes.find((n) => n.name !== controller) ?? file.nodes[0]!;
   process.stdout.write(`  etcd ${cluster.etcd.endpoint}; logs in ${cluster.dataDir}/logs; cluster file ${cluster.dataDir}/cluster.json\n`);
-  process.stdout.write(`  dashboard: http://${first.address}:${first.ports.admin}/dashboard#token=${token}   (any node's admin port serves it)\n`);
+  const link = signLoginLink(token, first.name);
+  process.stdout.write(`  dashboard: http://${first.address}:${first.ports.admin}/dashboard?login=${link}   (one-time link, 10 minutes; later: "mailcluster dashboard" prints a new one)\n`);
   process.stdout.write(`  admin token: ${token}   (the CLI reads it from ${cluster.dataDir}/mailcluster.json)\n`);
   process.stdout.write(`  for the CLI in another terminal, from any directory:\n    export MAILCLUSTER_CONFIG=${join(cluster.dataDir, 'mailcluster.json')}\n`);
   process.stdout.write(`  watch a failover: run "node bin/mailcluster.js watch" in another terminal, then kill -9 ${cluster.node(controller).pid} (the controller, ${controller})\n`);
