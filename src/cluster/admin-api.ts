@@ -65,3 +65,6 @@ export const publicAccountSchema = z.object({ address: z.string(), quotaBytes: z
 export type PublicAccount = z.infer<typeof publicAccountSchema>;
 export const accountListSchema = z.array(publicAccountSchema);
 export const accountAddedSchema = z.object({ address: z.string() });
+
+/** A one-time dashboard login link: the path to open on the node that answered. */
+export const dashboardLinkSchema = z.object({ path: z.string().startsWith('/') });
