@@ -29,6 +29,8 @@ export interface LocalClusterOptions {
   etcdMembers?: number;
   /** Restart nodes and etcd members that die (default false). */
   restart?: boolean;
+  /** A cgroup v2 directory: each node starts in its own child cgroup `<cgroupRoot>/<node>` (tests). */
+  cgroupRoot?: string;
   /** Receives every exit and restart the supervisor sees. */
   onSupervisorEvent?: (e: SupervisorEvent) => void;
 }
@@ -107,7 +109,12 @@ export class LocalCluster {
       MAILCLUSTER_POP3_ALLOW_PLAINTEXT_AUTH: 'true',
       ...this.o.env,
     };
-    return new NodeProcess(name, env, join(this.dataDir, 'logs', `${name}.log`));
+    const node = new NodeProcess(name, env, join(this.dataDir, 'logs', `${name}.log`));
+    if (this.o.cgroupRoot) {
+      node.cgroupDir = join(this.o.cgroupRoot, name);
+      mkdirSync(node.cgroupDir, { recursive: true });
+    }
+    return node;
   }
 
   /**

@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export const MAILCLUSTER_BIN = fileURLToPath(new URL('../../bin/mailcluster.js', import.meta.url));
@@ -31,6 +32,12 @@ export class NodeProcess extends EventEmitter<{ exit: [{ code: number | null; si
     super();
   }
 
+  /**
+   * A cgroup v2 directory the process starts in (its PID is written to cgroup.procs before it
+   * execs node), so a test can match its sockets in iptables (`-m cgroup --path`) to partition it.
+   */
+  cgroupDir: string | undefined;
+
   /** True from stop() until the next start(): the exit is wanted. */
   get stopping(): boolean { return this.stopRequested; }
 
@@ -44,7 +51,10 @@ export class NodeProcess extends EventEmitter<{ exit: [{ code: number | null; si
     this.logFile = this.logPath ? createWriteStream(this.logPath, { flags: 'a' }) : undefined;
     // CPU_PROFILE_DIR: each node writes a V8 CPU profile there when it exits cleanly (stop()).
     const profile = process.env.CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROFILE_DIR}`] : [];
-    const child = spawn(process.execPath, [...profile, MAILCLUSTER_BIN, 'node'], {
+    const argv = [process.execPath, ...profile, MAILCLUSTER_BIN, 'node'];
+    // in a cgroup: a shell joins it, then execs node (same PID, every socket created inside it)
+    const [cmd, ...args] = this.cgroupDir ? ['/bin/sh', '-c', 'echo $$ > "$0" && exec "$@"', join(this.cgroupDir, 'cgroup.procs'), ...argv] : argv;
+    const child = spawn(cmd!, args, {
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

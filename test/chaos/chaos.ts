@@ -3,6 +3,7 @@
  * comes back), the workload and the nemesis for `workloadMs`, then heal (SIGCONT everything, wait
  * for every process and a controller), give the spools 20 s to drain, read the end state from the
  * shared storage and the serving intervals from the node logs, and run the four checkers.
+ * As root with cgroup2 and iptables, the nemesis also partitions nodes from etcd (partition.ts).
  * Every process started is stopped before it returns (or throws).
  */
 import { join } from 'node:path';
@@ -14,7 +15,8 @@ import { checkMessages } from './checkers/messages.ts';
 import { checkServing, servingIntervals, type ServingLogLine } from './checkers/serving.ts';
 import { checkStorage, QUEUE_DRAIN_WINDOW_MS } from './checkers/storage.ts';
 import type { History, Violation } from './history.ts';
-import { Nemesis, NOT_RUN } from './nemesis.ts';
+import { Nemesis, notRun } from './nemesis.ts';
+import { Partitioner } from './partition.ts';
 import { readAccount, waitQueuesEmpty } from './observe.ts';
 import { Rng } from './rng.ts';
 import { Workload, type NodePorts } from './workload.ts';
@@ -59,7 +61,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const say = o.progress ?? (() => undefined);
   const t0 = Date.now();
   const supervisor: SupervisorEvent[] = [];
-  const c = await startTestCluster({ etcdMembers: 3, restart: true, onSupervisorEvent: (e) => { supervisor.push(e); say(`supervisor: ${JSON.stringify(e)}`); } });
+  const partitions = Partitioner.probe();
+  if (typeof partitions === 'string') say(`NOT RUN: partition-node: ${partitions}`);
+  const cgroup = typeof partitions === 'string' ? {} : { cgroupRoot: partitions.root };
+  let c: TestCluster;
+  try {
+    c = await startTestCluster({ etcdMembers: 3, restart: true, ...cgroup, onSupervisorEvent: (e) => { supervisor.push(e); say(`supervisor: ${JSON.stringify(e)}`); } });
+  } catch (err) {
+    if (typeof partitions !== 'string') partitions.close();
+    throw err;
+  }
   try {
     await c.electedController(30_000);
     const hot = Array.from({ length: o.hotAccounts }, (_, i) => `hot${i}`);
@@ -68,7 +79,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const hotAccounts = accounts.slice(0, hot.length);
     const rng = new Rng(o.seed);
     const workload = new Workload({ rng: new Rng(rng.int(1, 2 ** 31)), nodes: () => ports(c), hot: hotAccounts, cold: accounts.slice(hot.length), password: PASSWORD, workers: o.workers, maxOps: o.maxOps, opTimeoutMs: 15_000, idPrefix: `s${o.seed}` });
-    const nemesis = new Nemesis({ rng: new Rng(rng.int(1, 2 ** 31)), cluster: c, hot: hotAccounts, leaseTtlMs: LEASE_TTL_MS, gapMs: o.nemesisGapMs });
+    const nemesis = new Nemesis({ rng: new Rng(rng.int(1, 2 ** 31)), cluster: c, hot: hotAccounts, leaseTtlMs: LEASE_TTL_MS, gapMs: o.nemesisGapMs, ...(typeof partitions === 'string' ? {} : { partitions }) });
     say(`seed ${o.seed}: workload and nemesis for ${o.workloadMs / 1000} s`);
     const wStart = Date.now();
     const running = [workload.run(), nemesis.run()];
@@ -81,6 +92,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     say(`workload done: ${workload.ops.length} operations, ${nemesis.events.length} faults; healing`);
 
     const hStart = Date.now();
+    if (typeof partitions !== 'string') partitions.healAll();
     for (const n of c.nodes) n.resume();
     if (!(await nemesis.healed(60_000))) throw new Error('the cluster did not heal within 60 s (a process stayed down)');
     await c.electedController(30_000);
@@ -96,9 +108,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       intervals,
       final: { accounts: accounts.map((a) => readAccount(root, a)), queueLeft: drained.left, queueDrainMs: drained.ms },
     };
-    return { seed: o.seed, mode: o.mode, startedAt: new Date(t0).toISOString(), workloadMs, healMs, queueDrainMs: drained.ms, totalMs: Date.now() - t0, supervisor, notRun: NOT_RUN, violations: check(history), history };
+    return { seed: o.seed, mode: o.mode, startedAt: new Date(t0).toISOString(), workloadMs, healMs, queueDrainMs: drained.ms, totalMs: Date.now() - t0, supervisor, notRun: notRun(partitions), violations: check(history), history };
   } finally {
     await c.stop();
+    if (typeof partitions !== 'string') partitions.close();
   }
 }
 

@@ -24,7 +24,7 @@ export function textReport(r: ChaosResult): string {
   }
   lines.push('  (via-proxy: the node was not serving the account when the operation began; it proxied, or asked for the grant)');
   lines.push('');
-  lines.push(`nemesis: ${r.history.nemesis.length} faults`);
+  lines.push(`nemesis: ${r.history.nemesis.length} faults (seconds since the cluster started)`);
   for (const e of r.history.nemesis) lines.push(`  ${rel(e.at)}  ${e.action.padEnd(17)} ${e.target.padEnd(8)} ${e.detail ?? ''}`.trimEnd());
   const restarts = r.supervisor.filter((e) => e.event === 'restarted');
   lines.push(`supervisor: ${restarts.length} restarts (${restarts.map((e) => `${e.name} after ${(('downMs' in e ? e.downMs : 0) / 1000).toFixed(1)} s`).join(', ') || 'none'})`);

@@ -105,7 +105,7 @@ export class TestCluster {
   }
 }
 
-export interface TestClusterOptions extends Pick<LocalClusterOptions, 'etcdMembers' | 'restart' | 'onSupervisorEvent'> {
+export interface TestClusterOptions extends Pick<LocalClusterOptions, 'etcdMembers' | 'restart' | 'onSupervisorEvent' | 'cgroupRoot'> {
   nodes?: number;
   env?: Record<string, string>;
   roles?: string[];
@@ -121,6 +121,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
     ...(opts.etcdMembers ? { etcdMembers: opts.etcdMembers } : {}),
     ...(opts.restart ? { restart: opts.restart } : {}),
     ...(opts.onSupervisorEvent ? { onSupervisorEvent: opts.onSupervisorEvent } : {}),
+    ...(opts.cgroupRoot ? { cgroupRoot: opts.cgroupRoot } : {}),
   });
   try {
     await local.start();
