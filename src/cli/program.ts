@@ -47,10 +47,12 @@ export function buildProgram(): Command {
     .description('run a local cluster: a private etcd and N nodes on one data directory')
     .option('--nodes <n>', 'number of nodes (1-16)', integer(1, 16), 3)
     .option('--data <dir>', 'data directory (default: "./data")')
-    .option('--lease-ttl <seconds>', 'lease TTL of the nodes (at least 2)', integer(2, 3600), 5),
-  'dev', 'dev --nodes 5 --data /tmp/mc --lease-ttl 3')
+    .option('--lease-ttl <seconds>', 'lease TTL of the nodes (at least 2)', integer(2, 3600), 5)
+    .option('--etcd-members <n>', 'members of the private etcd (1, 3 or 5)', integer(1, 5), 1)
+    .option('--restart', 'supervise: restart a node or etcd member that dies (after a 1-10 s backoff)', false),
+  'dev', 'dev --nodes 5 --data /tmp/mc --lease-ttl 3', 'dev --restart --etcd-members 3   # kill -9 any PID it prints: it comes back')
     // --data is also the program's option, and commander gives it to the program: read both
-    .action(guarded((o: { nodes: number; data?: string; leaseTtl: number }) => runDev({ ...o, data: o.data ?? global().data ?? './data' })));
+    .action(guarded((o: { nodes: number; data?: string; leaseTtl: number; etcdMembers: number; restart: boolean }) => runDev({ ...o, data: o.data ?? global().data ?? './data' })));
   example(program.command('status').description('one row per node, the controller marked').option('--json', 'JSON output'),
     'status', 'status --json')
     .action(guarded((o: { json?: boolean }) => runStatus({ ...global(), ...o })));

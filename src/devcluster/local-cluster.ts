@@ -1,8 +1,10 @@
 /**
  * A local cluster on one machine: a private etcd plus N node processes named like StatefulSet pods
  * (mail-0 …), sharing one data directory. Used by `mailcluster dev` and by the cluster tests.
+ * `etcdMembers: 3` runs a 3-member etcd (EtcdCluster) instead of one member; `restart: true`
+ * supervises every node and etcd member (a process that dies is started again, see Supervisor).
  *
- * Layout of `dataDir`: etcd/ (etcd's data), shared/ (the shared storage root), logs/ (one log per
+ * Layout of `dataDir`: etcd/ (etcd's data; etcd/etcd-N/ per member), shared/ (the shared storage root), logs/ (one log per
  * node), secret (0600), mailcluster.json (client config for the CLI), cluster.json (endpoints and
  * ports, written once every node is up).
  */
@@ -10,6 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EtcdProcess } from './etcd-process.ts';
+import { EtcdCluster } from './etcd-cluster.ts';
+import { Supervisor, type SupervisorEvent } from './supervisor.ts';
 import { NodeProcess } from './node-process.ts';
 import { freePorts } from './ports.ts';
 
@@ -21,6 +25,14 @@ export interface LocalClusterOptions {
   env?: Record<string, string>;
   /** Per-node roles; default symmetric. */
   roles?: string[];
+  /** Members of the private etcd (default 1). */
+  etcdMembers?: number;
+  /** Restart nodes and etcd members that die (default false). */
+  restart?: boolean;
+  /** A cgroup v2 directory: each node starts in its own child cgroup `<cgroupRoot>/<node>` (tests). */
+  cgroupRoot?: string;
+  /** Receives every exit and restart the supervisor sees. */
+  onSupervisorEvent?: (e: SupervisorEvent) => void;
 }
 
 /** Every listener a node has, in the order ports are handed out. */
@@ -33,7 +45,12 @@ export interface ClusterFile {
 }
 
 export class LocalCluster {
+  /** The etcd (the first member of a multi-member etcd). */
   readonly etcd: EtcdProcess;
+  /** Every etcd member (one unless etcdMembers was given). */
+  readonly etcdMembers: EtcdProcess[];
+  readonly etcdCluster: EtcdCluster | undefined;
+  readonly supervisor: Supervisor | undefined;
   readonly nodes: NodeProcess[] = [];
   readonly dataDir: string;
   readonly cluster: string;
@@ -42,8 +59,19 @@ export class LocalCluster {
   constructor(private readonly o: LocalClusterOptions) {
     this.dataDir = resolve(o.dataDir);
     this.cluster = o.cluster ?? 'dev';
-    this.etcd = new EtcdProcess(join(this.dataDir, 'etcd'));
+    const members = o.etcdMembers ?? 1;
+    if (members > 1) {
+      this.etcdCluster = new EtcdCluster(join(this.dataDir, 'etcd'), members, join(this.dataDir, 'logs'));
+      this.etcdMembers = this.etcdCluster.members;
+    } else {
+      this.etcdMembers = [new EtcdProcess(join(this.dataDir, 'etcd'))];
+    }
+    this.etcd = this.etcdMembers[0]!;
+    if (o.restart) this.supervisor = new Supervisor({ ...(o.onSupervisorEvent ? { report: o.onSupervisorEvent } : {}) });
   }
+
+  /** Client URLs of every etcd member. */
+  get etcdEndpoints(): string[] { return this.etcdMembers.map((m) => m.endpoint); }
 
   node(name: string): NodeProcess {
     const n = this.nodes.find((x) => x.name === name);
@@ -54,11 +82,13 @@ export class LocalCluster {
   async start(): Promise<void> {
     for (const d of ['shared', 'logs']) mkdirSync(join(this.dataDir, d), { recursive: true });
     this.secret = this.loadSecret();
-    await this.etcd.start();
+    if (this.etcdCluster) await this.etcdCluster.start();
+    else await this.etcd.start();
     this.writeClientConfig();
     const ports = await freePorts(PORTS.length * this.o.nodes);
     for (let i = 0; i < this.o.nodes; i++) this.nodes.push(this.makeNode(`mail-${i}`, this.o.roles?.[i], ports.slice(PORTS.length * i, PORTS.length * (i + 1))));
     await Promise.all(this.nodes.map((n) => this.startNode(n)));
+    for (const p of [...this.etcdMembers, ...this.nodes]) this.supervisor?.watch(p);
     this.writeClusterFile();
   }
 
@@ -71,7 +101,7 @@ export class LocalCluster {
       MAILCLUSTER_NODE_ROLE: role,
       MAILCLUSTER_NODE_ADVERTISE_ADDRESS: '127.0.0.1',
       MAILCLUSTER_NODE_BIND_ADDRESS: '127.0.0.1',
-      MAILCLUSTER_ETCD_ENDPOINTS: this.etcd.endpoint,
+      MAILCLUSTER_ETCD_ENDPOINTS: this.etcdEndpoints.join(','),
       ...Object.fromEntries(PORTS.map((p, i) => [`MAILCLUSTER_PORTS_${p.toUpperCase()}`, String(ports[i])])),
       MAILCLUSTER_STORAGE_ROOT: join(this.dataDir, 'shared'),
       // loopback only: let local clients log in without TLS
@@ -79,7 +109,12 @@ export class LocalCluster {
       MAILCLUSTER_POP3_ALLOW_PLAINTEXT_AUTH: 'true',
       ...this.o.env,
     };
-    return new NodeProcess(name, env, join(this.dataDir, 'logs', `${name}.log`));
+    const node = new NodeProcess(name, env, join(this.dataDir, 'logs', `${name}.log`));
+    if (this.o.cgroupRoot) {
+      node.cgroupDir = join(this.o.cgroupRoot, name);
+      mkdirSync(node.cgroupDir, { recursive: true });
+    }
+    return node;
   }
 
   /**
@@ -101,7 +136,7 @@ export class LocalCluster {
   clusterFile(): ClusterFile {
     return {
       cluster: this.cluster,
-      etcd: { endpoints: [this.etcd.endpoint] },
+      etcd: { endpoints: this.etcdEndpoints },
       nodes: this.nodes.map((n) => ({
         name: n.name,
         address: n.env.MAILCLUSTER_NODE_ADVERTISE_ADDRESS ?? '127.0.0.1',
@@ -122,13 +157,14 @@ export class LocalCluster {
 
   /** DIR/mailcluster.json: the CLI's config (secret, etcd, admin URLs), readable by the owner only. */
   private writeClientConfig(): void {
-    const config = { cluster: { name: this.cluster, secret: this.secret }, etcd: { endpoints: [this.etcd.endpoint] }, admin: { urls: this.adminUrls() } };
+    const config = { cluster: { name: this.cluster, secret: this.secret }, etcd: { endpoints: this.etcdEndpoints }, admin: { urls: this.adminUrls() } };
     writeFileSync(join(this.dataDir, 'mailcluster.json'), JSON.stringify(config, null, 2), { mode: 0o600 });
   }
 
   async stop(): Promise<void> {
+    this.supervisor?.close();
     await Promise.allSettled(this.nodes.map((n) => n.stop()));
-    await this.etcd.stop();
+    await Promise.allSettled(this.etcdMembers.map((m) => m.stop()));
   }
 
   private loadSecret(): string {

@@ -2,10 +2,17 @@
  * One `mailcluster node` child process, configured only through MAILCLUSTER_* variables (as the
  * StatefulSet configures pods). Collects its JSON log lines; `waitForLog` lets callers wait for a
  * message. Stopping: stop() (SIGTERM, clean), kill() (SIGKILL), pause()/resume() (SIGSTOP/SIGCONT).
+ *
+ * When the process has ended (and its output is read), `logs` gets one line made here, not by the
+ * node: `{ msg: 'process exited', supervisor: true, code, signal }` with the time it was seen, an
+ * upper bound on when the process last served anything; then `exit` is emitted (for a Supervisor,
+ * which restarts the node unless stop() asked for the exit).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export const MAILCLUSTER_BIN = fileURLToPath(new URL('../../bin/mailcluster.js', import.meta.url));
@@ -21,14 +28,27 @@ export interface LogLine { msg: string; time: number; level: number; [k: string]
  */
 export const NODE_V8_FLAGS: readonly string[] = ['--max-semi-space-size=16'];
 
-export class NodeProcess {
+export class NodeProcess extends EventEmitter<{ exit: [{ code: number | null; signal: NodeJS.Signals | null }] }> {
   private child: ChildProcess | undefined;
   readonly logs: LogLine[] = [];
   private waiters: Array<{ test: (l: LogLine) => boolean; resolve: (l: LogLine) => void }> = [];
   private logFile: WriteStream | undefined;
   exitCode: number | null | undefined;
 
-  constructor(readonly name: string, readonly env: Record<string, string>, private readonly logPath?: string) {}
+  private stopRequested = false;
+
+  constructor(readonly name: string, readonly env: Record<string, string>, private readonly logPath?: string) {
+    super();
+  }
+
+  /**
+   * A cgroup v2 directory the process starts in (its PID is written to cgroup.procs before it
+   * execs node), so a test can match its sockets in iptables (`-m cgroup --path`) to partition it.
+   */
+  cgroupDir: string | undefined;
+
+  /** True from stop() until the next start(): the exit is wanted. */
+  get stopping(): boolean { return this.stopRequested; }
 
   get pid(): number | undefined { return this.child?.pid; }
   get running(): boolean { return !!this.child && this.child.exitCode === null && this.child.signalCode === null; }
@@ -36,10 +56,14 @@ export class NodeProcess {
   /** Spawns the process; resolves when its /readyz answers 200 (rejects if it exits first). */
   async start(timeoutMs = 30_000): Promise<void> {
     this.exitCode = undefined;
+    this.stopRequested = false;
     this.logFile = this.logPath ? createWriteStream(this.logPath, { flags: 'a' }) : undefined;
     // CPU_PROFILE_DIR: each node writes a V8 CPU profile there when it exits cleanly (stop()).
     const profile = process.env.CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROFILE_DIR}`] : [];
-    const child = spawn(process.execPath, [...NODE_V8_FLAGS, ...profile, MAILCLUSTER_BIN, 'node'], {
+    const argv = [process.execPath, ...NODE_V8_FLAGS, ...profile, MAILCLUSTER_BIN, 'node'];
+    // in a cgroup: a shell joins it, then execs node (same PID, every socket created inside it)
+    const [cmd, ...args] = this.cgroupDir ? ['/bin/sh', '-c', 'echo $$ > "$0" && exec "$@"', join(this.cgroupDir, 'cgroup.procs'), ...argv] : argv;
+    const child = spawn(cmd!, args, {
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -60,6 +84,13 @@ export class NodeProcess {
       }),
     );
     exited.catch(() => undefined);
+    child.once('close', (code, signal) => {
+      const line = { msg: 'process exited', supervisor: true, time: Date.now(), level: 30, name: this.name, pid: child.pid, code, signal };
+      this.onLine(JSON.stringify(line));
+      this.logFile?.end();
+      this.logFile = undefined;
+      this.emit('exit', { code, signal });
+    });
     await Promise.race([this.waitReady(timeoutMs), exited]);
   }
 
@@ -119,17 +150,19 @@ export class NodeProcess {
   async kill(): Promise<void> { await this.end('SIGKILL'); }
 
   /** SIGTERM: a clean shutdown (revokes its lease). */
-  async stop(): Promise<void> { await this.end('SIGTERM'); }
+  async stop(): Promise<void> {
+    this.stopRequested = true;
+    await this.end('SIGTERM');
+  }
 
   private async end(sig: NodeJS.Signals): Promise<void> {
     const c = this.child;
     if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    const exited = new Promise<void>((r) => c.once('exit', () => r()));
+    const exited = new Promise<void>((r) => c.once('close', () => r()));
     c.kill('SIGCONT');
     c.kill(sig);
     const t = setTimeout(() => c.kill('SIGKILL'), 10_000);
     await exited;
     clearTimeout(t);
-    this.logFile?.end();
   }
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Etcd3 } from 'etcd3';
-import { LocalCluster } from '../../src/devcluster/local-cluster.ts';
+import { LocalCluster, type LocalClusterOptions } from '../../src/devcluster/local-cluster.ts';
 import { createEtcd } from '../../src/cluster/etcd.ts';
 import { Keys } from '../../src/cluster/keys.ts';
 import { RpcClient } from '../../src/cluster/rpc/client.ts';
@@ -35,7 +35,7 @@ export class TestCluster {
 
   constructor(readonly local: LocalCluster, private readonly dir: string) {
     this.keys = new Keys(local.cluster);
-    this.etcd = createEtcd({ endpoints: [local.etcd.endpoint], requestTimeoutMs: 3000 });
+    this.etcd = createEtcd({ endpoints: local.etcdEndpoints, requestTimeoutMs: 3000 });
     this.rpcClient = new RpcClient(local.secret, 'test-harness');
   }
 
@@ -105,9 +105,24 @@ export class TestCluster {
   }
 }
 
-export async function startTestCluster(opts: { nodes?: number; env?: Record<string, string>; roles?: string[] } = {}): Promise<TestCluster> {
+export interface TestClusterOptions extends Pick<LocalClusterOptions, 'etcdMembers' | 'restart' | 'onSupervisorEvent' | 'cgroupRoot'> {
+  nodes?: number;
+  env?: Record<string, string>;
+  roles?: string[];
+}
+
+export async function startTestCluster(opts: TestClusterOptions = {}): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'mailcluster-test-'));
-  const local = new LocalCluster({ nodes: opts.nodes ?? 3, dataDir: dir, env: { ...FAST_LEASES, ...opts.env }, roles: opts.roles });
+  const local = new LocalCluster({
+    nodes: opts.nodes ?? 3,
+    dataDir: dir,
+    env: { ...FAST_LEASES, ...opts.env },
+    roles: opts.roles,
+    ...(opts.etcdMembers ? { etcdMembers: opts.etcdMembers } : {}),
+    ...(opts.restart ? { restart: opts.restart } : {}),
+    ...(opts.onSupervisorEvent ? { onSupervisorEvent: opts.onSupervisorEvent } : {}),
+    ...(opts.cgroupRoot ? { cgroupRoot: opts.cgroupRoot } : {}),
+  });
   try {
     await local.start();
   } catch (err) {

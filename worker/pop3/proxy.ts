@@ -40,4 +40,7 @@ const GOODBYE_AT_END = new RegExp(`${SIGN_OFF}[^\r\n]*\r\n$`);
 export const POP3_SPLICE: SpliceProtocol = {
   saidGoodbye: (chunk) => GOODBYE_AT_END.test(chunk.subarray(Math.max(0, chunk.length - 256)).toString('latin1')),
   farewell: `-ERR [SYS/TEMP] the node serving this mailbox went away; please reconnect; ${SIGN_OFF}\r\n`,
+  // A QUIT the holder received may have removed the deleted messages (UPDATE state) before it
+  // died: -ERR would tell the client none were removed (RFC 1939 §6), so the connection just closes.
+  outcomeUnknown: (tail) => /(^|\n)QUIT\r?\n$/i.test(tail.subarray(Math.max(0, tail.length - 64)).toString('latin1')),
 };

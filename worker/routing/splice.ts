@@ -7,9 +7,11 @@
  * after its login command, a pipelining client) goes to the backend first. When either side ends
  * or fails, the other is ended; if the holder goes away without its goodbye (crash, kill), the
  * client gets the protocol's `farewell` line before its socket closes, so a reconnect is routed
- * to the account's new holder. `onEnd` runs once, when the session is over. The returned `close`
- * ends the session from this side with the farewell (the holder no longer holds the account: it
- * hung, or lost its grant), so a client does not wait on a holder that will not answer.
+ * to the account's new holder — unless the client's last command is still unanswered and its
+ * outcome unknown (`outcomeUnknown`): then the connection just closes. `onEnd` runs once, when
+ * the session is over. The returned `close` ends the session from this side with the farewell
+ * (the holder no longer holds the account: it hung, or lost its grant), so a client does not
+ * wait on a holder that will not answer.
  */
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -23,6 +25,13 @@ export interface SpliceProtocol {
   saidGoodbye(tail: Buffer): boolean;
   /** The line the client gets when the holder vanished without a goodbye. */
   farewell: string;
+  /**
+   * Whether the client's last bytes (`tail`, its last chunk, not yet answered at all) are a
+   * command whose outcome the holder may have committed: then the client gets no farewell, only
+   * the closed connection, because the farewell would read as a reply saying it failed. (POP3:
+   * a -ERR to QUIT says no message was removed, but the holder may have removed them.)
+   */
+  outcomeUnknown?(tail: Buffer): boolean;
 }
 
 export interface Splice { close(): void }
@@ -46,9 +55,12 @@ export function spliceSessions(client: Duplex, backend: Socket, reply: Buffer, p
   let ended = false;
   let previous: Buffer = Buffer.alloc(0);
   let last: Buffer = Buffer.alloc(0);
-  const end = (farewell?: string): void => {
+  /** The client's last chunk while the holder has sent nothing after it, else undefined. */
+  let unanswered: Buffer | undefined;
+  const end = (wanted?: string): void => {
     if (ended) return;
     ended = true;
+    const farewell = wanted && unanswered && protocol.outcomeUnknown?.(unanswered) ? undefined : wanted;
     client.off('data', toBackend);
     backend.off('data', toClient);
     if (farewell && client.writable) client.end(farewell);
@@ -61,9 +73,11 @@ export function spliceSessions(client: Duplex, backend: Socket, reply: Buffer, p
   // and bookkeeping cost more than the copy itself on every command); a full receiver pauses the
   // sender until it drains, so neither side buffers without bound.
   const toBackend = (chunk: Buffer): void => {
+    unanswered = chunk;
     if (!backend.write(chunk)) pauseUntilDrained(client, backend);
   };
   const toClient = (chunk: Buffer): void => {
+    unanswered = undefined;
     previous = last;
     last = chunk;
     if (!client.write(chunk)) pauseUntilDrained(backend, client);

@@ -1,7 +1,8 @@
 /**
  * `mailcluster dev --nodes N --data DIR`: a whole cluster on this machine (design §9). Prints one
  * line containing `ready` when every node is up and a controller is elected; Ctrl-C or SIGTERM
- * stops all of it.
+ * stops all of it. `--etcd-members 3` runs a 3-member etcd; `--restart` restarts any node or etcd
+ * member that dies, printing one `supervisor:` line per exit and per restart (with the new PID).
  */
 import { LocalCluster } from '../../devcluster/local-cluster.ts';
 import { createEtcd } from '../../cluster/etcd.ts';
@@ -15,17 +16,30 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { devNodeTable } from './dev-table.ts';
 import { signLoginLink } from '../../cluster/admin-session.ts';
+import type { SupervisorEvent } from '../../devcluster/supervisor.ts';
 
-export interface DevOptions { nodes: number; data: string; leaseTtl: number }
+/** One line per supervisor event; `restarted` lines carry the new PID. */
+export function supervisorLine(e: SupervisorEvent): string {
+  if (e.event === 'exited') return `${e.name} exited (${e.signal ?? `code ${e.code}`}), restarting in ${e.restartInMs} ms`;
+  if (e.event === 'restarted') return `${e.name} restarted, pid ${e.pid ?? '-'}, down ${(e.downMs / 1000).toFixed(1)} s`;
+  return `${e.name} restart failed: ${e.error}`;
+}
+
+export interface DevOptions { nodes: number; data: string; leaseTtl: number; etcdMembers?: number; restart?: boolean }
 
 export async function runDev(opts: DevOptions): Promise<void> {
   const count = Number(opts.nodes);
   if (!Number.isInteger(count) || count < 1 || count > 16) throw new Error('--nodes must be an integer from 1 to 16');
   const ttl = Number(opts.leaseTtl);
   if (!Number.isInteger(ttl) || ttl < 2) throw new Error('--lease-ttl must be an integer number of seconds, at least 2');
+  const members = Number(opts.etcdMembers ?? 1);
+  if (![1, 3, 5].includes(members)) throw new Error('--etcd-members must be 1, 3 or 5');
   const cluster = new LocalCluster({
     nodes: count,
     dataDir: opts.data,
+    etcdMembers: members,
+    restart: opts.restart ?? false,
+    onSupervisorEvent: (e) => process.stdout.write(`supervisor: ${supervisorLine(e)}\n`),
     env: {
       MAILCLUSTER_LEASE_TTL_SECONDS: String(ttl),
       MAILCLUSTER_LEASE_KEEP_ALIVE_INTERVAL_MS: String(Math.round((ttl * 1000) / 5)),
@@ -41,7 +55,7 @@ export async function runDev(opts: DevOptions): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
-  process.stdout.write(`starting etcd and ${count} nodes in ${cluster.dataDir}…\n`);
+  process.stdout.write(`starting ${members > 1 ? `a ${members}-member etcd` : 'etcd'} and ${count} nodes in ${cluster.dataDir}…\n`);
   await cluster.start();
   const controller = await waitForController(cluster);
   const demo = await demoAccounts(cluster);
@@ -51,7 +65,9 @@ export async function runDev(opts: DevOptions): Promise<void> {
   process.stdout.write(`  demo domain example.test: ${demo.map((d) => `${d.address} / ${d.password}`).join(', ')}\n`);
   const token = adminToken({ admin: { token: '', urls: [], statsIntervalMs: 5000 }, cluster: { name: cluster.cluster, secret: cluster.secret } });
   const first = file.nodes.find((n) => n.name !== controller) ?? file.nodes[0]!;
-  process.stdout.write(`  etcd ${cluster.etcd.endpoint}; logs in ${cluster.dataDir}/logs; cluster file ${cluster.dataDir}/cluster.json\n`);
+  for (const m of cluster.etcdMembers) process.stdout.write(`  etcd member ${m.name}  pid ${m.pid ?? '-'}  ${m.endpoint}\n`);
+  if (opts.restart) process.stdout.write('  supervised: a node or etcd member that dies is restarted (kill -9 any PID above)\n');
+  process.stdout.write(`  etcd ${cluster.etcdEndpoints.join(',')}; logs in ${cluster.dataDir}/logs; cluster file ${cluster.dataDir}/cluster.json\n`);
   const link = signLoginLink(token, first.name);
   process.stdout.write(`  dashboard: http://${first.address}:${first.ports.admin}/dashboard?login=${link}   (one-time link, 10 minutes; later: "mailcluster dashboard" prints a new one)\n`);
   process.stdout.write(`  admin token: ${token}   (the CLI reads it from ${cluster.dataDir}/mailcluster.json)\n`);
@@ -62,7 +78,7 @@ export async function runDev(opts: DevOptions): Promise<void> {
 }
 
 async function waitForController(cluster: LocalCluster): Promise<string> {
-  const etcd = createEtcd({ endpoints: [cluster.etcd.endpoint], requestTimeoutMs: 3000 });
+  const etcd = createEtcd({ endpoints: cluster.etcdEndpoints, requestTimeoutMs: 3000 });
   const view = new ClusterView(etcd, new Keys(cluster.cluster), silentLogger);
   try {
     await view.start();
@@ -78,7 +94,7 @@ async function waitForController(cluster: LocalCluster): Promise<string> {
 async function demoAccounts(cluster: LocalCluster): Promise<Array<{ address: string; password: string }>> {
   const file = join(cluster.dataDir, 'demo-accounts.json');
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Array<{ address: string; password: string }>;
-  const etcd = createEtcd({ endpoints: [cluster.etcd.endpoint], requestTimeoutMs: 3000 });
+  const etcd = createEtcd({ endpoints: cluster.etcdEndpoints, requestTimeoutMs: 3000 });
   try {
     const dir = new AccountDirectory(etcd, new Keys(cluster.cluster));
     if (!(await dir.hasDomain('example.test'))) await dir.addDomain('example.test');

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { spliceSessions, type SpliceProtocol } from '../../../worker/routing/splice.ts';
 import { IMAP_SPLICE } from '../../../worker/imap/proxy.ts';
+import { POP3_SPLICE } from '../../../worker/pop3/proxy.ts';
 
 const PROTOCOL: SpliceProtocol = { saidGoodbye: (c) => c.includes('* BYE '), farewell: '* BYE gone\r\n' };
 
@@ -151,6 +152,36 @@ describe('spliceSessions', () => {
         await e.ended;
         expect((await text).endsWith(farewell)).toBe(false);
       }
+    });
+  });
+
+  describe('POP3: a QUIT the holder may have carried out', () => {
+    it('gets no -ERR when the holder dies before answering QUIT (it may have removed the messages), but a DELE does', async () => {
+      // the chaos run (seed 2) found it: -ERR to QUIT while the killed holder had removed the message
+      for (const [sent, farewell] of [['DELE 1\r\nQUIT\r\n', ''], ['QUIT\r\n', ''], ['DELE 1\r\n', POP3_SPLICE.farewell]] as const) {
+        const e = await spliced('+OK logged in\r\n', '', POP3_SPLICE);
+        const text = readToEnd(e.client);
+        await read(e.client, (t) => t.endsWith('logged in\r\n'));
+        const got = read(e.holder, (t) => t.endsWith(sent));
+        e.client.write(sent);
+        await got;
+        e.holder.destroy();
+        await e.ended;
+        expect(await text, sent).toBe(`+OK logged in\r\n${farewell}`);
+      }
+    });
+
+    it('still gets the farewell when the holder answered the last command and then died', async () => {
+      const e = await spliced('', '', POP3_SPLICE);
+      const text = readToEnd(e.client);
+      const got = read(e.holder, (t) => t.endsWith('STAT\r\n'));
+      e.client.write('STAT\r\n');
+      await got;
+      e.holder.write('+OK 1 100\r\n');
+      await read(e.client, (t) => t.endsWith('+OK 1 100\r\n'));
+      e.holder.destroy();
+      await e.ended;
+      expect(await text).toBe(`+OK 1 100\r\n${POP3_SPLICE.farewell}`);
     });
   });
 });
