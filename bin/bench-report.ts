@@ -35,6 +35,8 @@ for (const f of files) {
   out.push(`Load average (1, 5, 15 min) at start ${r.loadAverageStart.join(', ')}, at end ${r.loadAverageEnd?.join(', ') ?? '?'}.`);
   if (r.messages) out.push(`${r.messages} messages per run to ${r.accounts} accounts.`);
   if (r.note) out.push(r.note);
+  const settings = Object.entries(r.settings ?? {});
+  out.push(settings.length ? `Settings (sizes differ from the defaults): ${settings.map(([k, v]) => `\`${k}=${v}\``).join(' ')}.` : 'Default sizes.');
   out.push('', '| machine | workload | metric | ours | peer | ours / peer | runs |', '|---|---|---|---:|---:|---:|---:|');
   for (const c of r.cells) {
     for (const m of c.metrics) {

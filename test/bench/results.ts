@@ -9,7 +9,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 export interface BenchMetric { name: string; ours: number; peer: number; higherIsBetter: boolean }
 export interface BenchCell { bench: string; machine: string; label: string; runs: number; metrics: BenchMetric[] }
 
-export interface MachineInfo { date: string; commit: string; node: string; cpus: string; memoryGiB: number; loadAverageStart: number[]; loadAverageEnd?: number[] }
+export interface MachineInfo { date: string; commit: string; node: string; cpus: string; memoryGiB: number; loadAverageStart: number[]; loadAverageEnd?: number[]; settings?: Record<string, string> }
 
 const startLoad = loadavg();
 
@@ -24,6 +24,7 @@ export function machineInfo(): MachineInfo {
     date: new Date().toISOString(), commit, node: process.version,
     cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`, memoryGiB: Math.round(totalmem() / 2 ** 30),
     loadAverageStart: startLoad.map((x) => Number(x.toFixed(2))), loadAverageEnd: loadavg().map((x) => Number(x.toFixed(2))),
+    settings: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('BENCH_') && e[1] !== undefined)),
   };
 }
 
