@@ -21,7 +21,11 @@ export class Dovecot {
   lmtpPort = 0;
 
   /** `mailLocation` uses Dovecot's variables, e.g. `maildir:/root/mail/%d/%n`. */
-  constructor(private readonly dir: string, private readonly mailLocation: string, private readonly password = 'pass') {}
+  /**
+   * `passwdFile`: a Dovecot passwd-file of hashed passwords (e.g. SHA512-CRYPT) instead of the
+   * static passdb, so every login verifies a hash (Dovecot's auth cache is off by default).
+   */
+  constructor(private readonly dir: string, private readonly mailLocation: string, private readonly password = 'pass', private readonly passwdFile?: string) {}
 
   async start(): Promise<void> {
     ensureDovecot();
@@ -44,10 +48,13 @@ mail_location = ${this.mailLocation}
 mail_fsync = optimized
 mail_uid = nobody
 mail_gid = nogroup
-passdb {
+${this.passwdFile ? `passdb {
+  driver = passwd-file
+  args = ${this.passwdFile}
+}` : `passdb {
   driver = static
   args = password=${this.password}
-}
+}`}
 userdb {
   driver = static
   args = uid=nobody gid=nogroup home=${this.dir}/home/%d/%n
