@@ -45,7 +45,7 @@ const edit: fc.Arbitrary<Edit> = fc.oneof(
 export function session(lines: Buffer[]): fc.Arbitrary<Buffer> {
   return fc
     .tuple(fc.array(fc.constantFrom(...lines), { minLength: 1, maxLength: 12 }), fc.array(edit, { maxLength: 6 }), fc.uint8Array({ maxLength: 32 }))
-    .map(([picked, edits, noise]) => edits.reduce((b, e) => e(b), Buffer.concat([...picked, Buffer.from(noise)])));
+    .map(([picked, edits, noise]) => edits.reduce<Buffer>((b, e) => e(b), Buffer.concat([...picked, Buffer.from(noise)])));
 }
 
 /** Cut points for feeding `bytes` in chunks (sorted, within the buffer). */
