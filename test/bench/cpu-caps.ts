@@ -71,12 +71,12 @@ export class CpuCaps {
     }
   }
 
-  /** Puts the process trees of `pids` into one machine of `cores` CPUs. */
-  machine(name: string, pids: number[]): void {
+  /** Puts the process trees of `pids` into one machine of `cores` CPUs (default: the caps' size). */
+  machine(name: string, pids: number[], cores = this.cores): void {
     const dir = join(this.l.base, `mailcluster-bench-${process.pid}-${name}`);
     mkdirSync(dir, { recursive: true });
     this.dirs.push(dir);
-    this.l.limit(dir, this.cores);
+    this.l.limit(dir, cores);
     for (const root of pids) for (const pid of descendants(root)) move(dir, pid);
   }
 

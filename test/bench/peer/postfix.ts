@@ -1,7 +1,8 @@
 /**
  * The side-by-side peer for `npm run bench:smtp`: a private Postfix (Debian's postfix) on
- * loopback that hands mail over LMTP to a private Dovecot, configured like
- * ../shared/reference/postfix-loopback-*.cf. Postfix fsyncs its queue file before 250 and Dovecot
+ * loopback that hands mail over LMTP to a private Dovecot, configured from postfix-main.cf and
+ * postfix-master.cf beside this file, written to the run's own directory (`postfix -c`): nothing
+ * under /etc is read or written. Postfix fsyncs its queue file before 250 and Dovecot
  * (mail_fsync = optimized) fsyncs delivered mail: the same durability as ours.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { freePorts } from '../../../src/devcluster/ports.ts';
 import { Dovecot } from '../../harness/dovecot.ts';
 
-const REFERENCE = new URL('../../../../shared/reference/', import.meta.url).pathname;
+const CONFIGS = new URL('./', import.meta.url).pathname;
 
 export function ensurePostfix(): void {
   if (existsSync('/usr/sbin/postfix') && existsSync('/usr/sbin/smtp-source')) return;
@@ -41,19 +42,14 @@ export class PostfixPeer {
     await this.dovecot.start();
     [this.smtpPort] = (await freePorts(1)) as [number];
     for (const d of ['etc', 'spool', 'data']) mkdirSync(join(this.root, 'postfix', d), { recursive: true });
-    const main = readFileSync(join(REFERENCE, 'postfix-loopback-main.cf'), 'utf8')
+    const main = readFileSync(join(CONFIGS, 'postfix-main.cf'), 'utf8')
       .replaceAll('@ROOT@', this.root)
       .replace('lmtp:inet:127.0.0.1:10024', `lmtp:inet:127.0.0.1:${this.dovecot.lmtpPort}`);
-    const master = readFileSync(join(REFERENCE, 'postfix-loopback-master.cf'), 'utf8').replace('127.0.0.1:10025', `127.0.0.1:${this.smtpPort}`);
+    const master = readFileSync(join(CONFIGS, 'postfix-master.cf'), 'utf8').replace('127.0.0.1:10025', `127.0.0.1:${this.smtpPort}`);
     writeFileSync(join(this.etc, 'main.cf'), main);
     writeFileSync(join(this.etc, 'master.cf'), master);
-    // Postfix accepts a non-default config directory only when the default main.cf names it.
-    const defaultMain = '/etc/postfix/main.cf';
-    const current = existsSync(defaultMain) ? readFileSync(defaultMain, 'utf8') : '';
-    if (!current.includes(this.etc)) {
-      const line = /^alternate_config_directories\s*=.*$/m.exec(current)?.[0];
-      writeFileSync(defaultMain, line ? current.replace(line, `${line} ${this.etc}`) : `${current}\nalternate_config_directories = ${this.etc}\n`);
-    }
+    // As root, `postfix -c` needs no alternate_config_directories entry in /etc/postfix/main.cf
+    // (only the set-gid commands postdrop and postqueue do, and this peer uses neither).
     execFileSync('/usr/sbin/postfix', ['-c', this.etc, 'set-permissions'], { stdio: 'ignore' });
     execFileSync('/usr/sbin/postfix', ['-c', this.etc, 'start'], { stdio: 'inherit' });
   }
