@@ -5,6 +5,7 @@
  * start() resolves once the node is registered and its cluster view is loaded. stop() revokes the
  * lease so that its grants and candidacy vanish at once (a clean shutdown fails over immediately).
  */
+import { hostname } from 'node:os';
 import type { Etcd3 } from 'etcd3';
 import type { Config } from '../src/config/schema.ts';
 import type { Logger } from '../src/log/logger.ts';
@@ -93,6 +94,8 @@ export class MailNode {
         role: config.node.role,
         version: VERSION,
         started: this.started,
+        pid: process.pid,
+        host: hostname(),
         load: this.holds?.size ?? 0,
         ...(this.stats?.current ? { stats: this.stats.current } : {}),
       }),

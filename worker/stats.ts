@@ -1,11 +1,12 @@
 /**
  * The figures a node publishes in its `nodes/<name>` value for `mailcluster status` and the
- * dashboard: load average, memory, free space on the shared root, sessions per protocol, queue
- * depth. Collected without blocking: statfs is the only I/O, and a failure leaves zeros.
+ * dashboard: load average, memory and CPUs (its container's limits where it has them, else the
+ * host's), free space on the shared root, sessions per protocol, queue depth. Collected without blocking: statfs is the only I/O, and a failure leaves zeros.
  */
 import { statfs } from 'node:fs/promises';
 import { availableParallelism, freemem, loadavg, totalmem } from 'node:os';
 import type { NodeValue } from '../src/cluster/values.ts';
+import { containerLimits } from './container-limits.ts';
 
 export type NodeStats = NonNullable<NodeValue['stats']>;
 
@@ -33,12 +34,17 @@ export class StatsCollector {
     } catch {
       // storage missing: /readyz reports it; status shows 0
     }
+    // the container's limits, where it has them: a pod's figures, not the host's
+    const limits = containerLimits();
+    const hostCpus = availableParallelism();
+    const memTotal = Math.min(totalmem(), limits.memoryLimitBytes ?? Infinity);
+    const memFree = limits.memoryLimitBytes !== undefined && limits.memoryUsedBytes !== undefined ? Math.max(0, memTotal - limits.memoryUsedBytes) : freemem();
     this.last = {
       load1: Math.round(loadavg()[0]! * 100) / 100,
-      cpus: availableParallelism(),
+      cpus: limits.cpuQuota !== undefined ? Math.min(hostCpus, Math.round(limits.cpuQuota * 100) / 100) : hostCpus,
       rssBytes: process.memoryUsage.rss(),
-      memTotalBytes: totalmem(),
-      memFreeBytes: freemem(),
+      memTotalBytes: memTotal,
+      memFreeBytes: Math.min(memFree, memTotal),
       diskFreeBytes,
       diskTotalBytes,
       sessions: this.s.sessions(),

@@ -10,6 +10,7 @@
  * answered gets the request itself (with the long timeout operations like `move` need), so a
  * request is never sent to two nodes.
  */
+import type { z } from 'zod';
 import type { Config } from '../config/schema.ts';
 import { adminToken } from '../cluster/admin-token.ts';
 
@@ -40,10 +41,11 @@ export class AdminClient {
   /** The admin URL that answered last (after a request). */
   get lastUrl(): string | undefined { return this.working; }
 
-  get(path: string): Promise<unknown> { return this.request('GET', path); }
-  post(path: string, body?: unknown): Promise<unknown> { return this.request('POST', path, body ?? {}); }
-  patch(path: string, body: unknown): Promise<unknown> { return this.request('PATCH', path, body); }
-  delete(path: string): Promise<unknown> { return this.request('DELETE', path); }
+  /** GET `path`; the reply must match `schema` (src/cluster/admin-api.ts), else a CliError says so. */
+  async get<T>(path: string, schema: z.ZodType<T>): Promise<T> { return checked(path, schema, await this.request('GET', path)); }
+  async post<T>(path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> { return checked(path, schema, await this.request('POST', path, body ?? {})); }
+  async patch(path: string, body: unknown): Promise<void> { await this.request('PATCH', path, body); }
+  async delete(path: string): Promise<void> { await this.request('DELETE', path); }
 
   /** A streaming GET (server-sent events): resolves to the response once headers arrive. */
   async stream(path: string): Promise<Response> {
@@ -96,4 +98,12 @@ export class AdminClient {
       throw err;
     }
   }
+}
+
+function checked<T>(path: string, schema: z.ZodType<T>, json: unknown): T {
+  const r = schema.safeParse(json);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+  throw new CliError(`the admin API answered ${path.split('?')[0]} with an unexpected reply (${issue?.message ?? 'invalid'}${where}): is the node running another version of mailcluster?`, 'BAD_REPLY');
 }

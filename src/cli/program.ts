@@ -21,6 +21,7 @@ import { runWatch } from './verbs/watch.ts';
 import { registerQueueVerbs } from './verbs/queue.ts';
 import { AdminClient } from './admin-client.ts';
 import { adminToken } from '../cluster/admin-token.ts';
+import { dashboardLinkSchema } from '../cluster/admin-api.ts';
 
 export function buildProgram(): Command {
   const program = new Command('mailcluster')
@@ -93,7 +94,7 @@ export function buildProgram(): Command {
   example(program.command('dashboard').description('print a one-time login link to a node\'s dashboard (valid 10 minutes; sets a 12-hour session cookie)'), 'dashboard')
     .action(guarded(async () => {
       const client = new AdminClient(clientConfig(global()));
-      const link = (await client.post('/dashboard-link')) as { path: string };
+      const link = await client.post('/dashboard-link', dashboardLinkSchema);
       process.stdout.write(`${client.lastUrl}${link.path}\n`);
     }));
   example(program.command('step-down').description('the controller resigns (planned failover); prints the successor and the gap'), 'step-down')

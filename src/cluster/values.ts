@@ -14,13 +14,17 @@ export const nodeValueSchema = z.object({
   /** Lease id (decimal string) the node key and its grants are bound to. */
   lease: z.string(),
   started: z.number(),
+  /** The node's process id and host name, for operators (`mailcluster status`); absent from older nodes. */
+  pid: z.number().int().optional(),
+  host: z.string().optional(),
   /** Accounts open on this node, refreshed periodically (a load hint for placement). */
   load: z.number().default(0),
   /** Host and process figures for `mailcluster status`, refreshed every few seconds. */
   stats: z
     .object({
       load1: z.number(),
-      cpus: z.number().int(),
+      /** CPUs the node may use: its cgroup's CPU quota when it has one (may be fractional). */
+      cpus: z.number(),
       rssBytes: z.number(),
       memTotalBytes: z.number(),
       memFreeBytes: z.number(),

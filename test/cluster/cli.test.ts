@@ -5,7 +5,7 @@
  */
 import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -33,6 +33,11 @@ function childrenOf(parent: number): number[] {
       }
     })
     .map(Number);
+}
+
+/** The dev cluster's node processes (its children other than etcd). */
+function nodePids(): number[] {
+  return childrenOf(dev.pid!).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('node'));
 }
 
 function alive(pid: number): boolean {
@@ -84,14 +89,20 @@ describe('mailcluster dev and the operator CLI', () => {
   it('status shows three nodes with one controller, as a table and as JSON', async () => {
     const { stdout } = await cli('status');
     const lines = stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^NAME\s+ADDRESS\s+ROLE\s+STATE\s+UPTIME\s+LOAD\s+MEM\s+DISK\s+OPEN\s+SESSIONS$/);
+    expect(lines[0]).toMatch(/^NAME\s+ADDRESS\s+HOST\s+PID\s+ROLE\s+STATE\s+UPTIME\s+LOAD\s+MEM\s+DISK\s+OPEN\s+SESSIONS$/);
     expect(lines).toHaveLength(5);
     expect(lines.filter((l) => l.includes('(controller)'))).toHaveLength(1);
     expect(lines[4]).toMatch(/^controller: mail-\d; \d+ accounts open$/);
     // every live node publishes its figures: load, memory, free disk
     for (const l of lines.slice(1, 4)) expect(l).toMatch(/active\s+\d+s\s+\d+\.\d\d\s+\d+M\s+[\d.]+[MGT] free\s+\d+\s+\d+$/);
-    const json = JSON.parse((await cli('status', '--json')).stdout) as { nodes: Array<{ name: string; controller: boolean; state: string }> };
+    const json = JSON.parse((await cli('status', '--json')).stdout) as { nodes: Array<{ name: string; controller: boolean; state: string; pid: number; host: string }> };
     expect(json.nodes.map((n) => n.name)).toEqual(['mail-0', 'mail-1', 'mail-2']);
+    // HOST and PID name the real node processes: the ones `kill -9` in a failover drill needs
+    expect(json.nodes.map((n) => n.pid).sort()).toEqual(nodePids().sort());
+    for (const n of json.nodes) {
+      expect(n.host).toBe(hostname());
+      expect(lines.find((l) => l.startsWith(n.name))).toMatch(new RegExp(`\\s${hostname()}\\s+${n.pid}\\s`));
+    }
     expect(json.nodes.filter((n) => n.controller)).toHaveLength(1);
     expect(json.nodes.every((n) => n.state === 'active')).toBe(true);
   });

@@ -97,13 +97,15 @@ describe('an etcd outage', () => {
     await c.local.etcd.stop();
     const stoppedAt = Date.now();
     let back = 0;
+    let restarting = 0;
     try {
       expect(await reply(send(c, 'mail-1', { from: 'x@remote.test', to: carol, subject: 'outage' }))).toMatch(/^250 /);
       // the spool tried it while etcd was gone and deferred it (the attempt this test is about)
       await expect.poll(() => envelopes().some((e) => e.nextAttempt > e.received + 1000), { timeout: 30_000, interval: 200 }).toBe(true);
     } finally {
+      restarting = Date.now(); // etcd was certainly down from stoppedAt to here
       await c.local.etcd.start();
-      back = Date.now();
+      back = Date.now(); // and serving by here (it may have served a little earlier, on a busy machine)
     }
     await expect.poll(() => inbox(c, carol).map(subjectOf).sort(), { timeout: 20_000, interval: 250 }).toEqual(['outage', 'seen']);
     expect(Date.now() - back).toBeLessThan(20_000);
@@ -113,11 +115,11 @@ describe('an etcd outage', () => {
     await expect.poll(async () => (await events()).some((e) => e.type === 'controller-elected' && e.at > stoppedAt), { timeout: 20_000 }).toBe(true);
     const elected = (await events()).filter((e) => e.type === 'controller-elected' && e.at > stoppedAt);
     expect(elected).toHaveLength(1);
-    expect(elected[0]!.gapMs).toBeGreaterThanOrEqual(back - stoppedAt);
+    expect(elected[0]!.gapMs).toBeGreaterThanOrEqual(restarting - stoppedAt);
     expect(elected[0]!.gapMs).toBeLessThan(elected[0]!.at - stoppedAt + 1000);
     // the fenced nodes served nothing from the close of their window to their registration
     const fences = (await events()).filter((e) => e.type === 'self-fenced' && e.at > stoppedAt);
     expect(fences.length).toBeGreaterThan(0);
-    for (const f of fences) expect(f.gapMs).toBeGreaterThanOrEqual(back - stoppedAt - LEASE_TTL_MS);
+    for (const f of fences) expect(f.gapMs).toBeGreaterThanOrEqual(restarting - stoppedAt - LEASE_TTL_MS);
   }, 120_000);
 });

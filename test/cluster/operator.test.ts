@@ -153,11 +153,12 @@ describe('operator CLI on a live cluster', () => {
       expect(s.controller).toBe(elected.node);
       expect(s.nodes.find((n) => n.name === ctl)?.state).toBe('unreachable');
       const table = (await cli('status')).stdout;
-      expect(table).toMatch(new RegExp(`^${ctl}\\s+127\\.0\\.0\\.1\\s+symmetric\\s+unreachable`, 'm'));
+      // a dead node has no host or PID to show
+      expect(table).toMatch(new RegExp(`^${ctl}\\s+127\\.0\\.0\\.1\\s+-\\s+-\\s+symmetric\\s+unreachable`, 'm'));
       // a dead node can still be undrained (it serves again when it comes back), not drained
       expect((await cli('undrain', ctl)).stdout).toBe(`${ctl} active again\n`);
       expect((await cli('drain', ctl)).stderr).toMatch(/no live node named/);
-      expect(table).toMatch(new RegExp(`^${elected.node}\\*\\s+127\\.0\\.0\\.1\\s+symmetric \\(controller\\)\\s+active`, 'm'));
+      expect(table).toMatch(new RegExp(`^${elected.node}\\*\\s+127\\.0\\.0\\.1\\s+\\S+\\s+${c.node(elected.node!).pid}\\s+symmetric \\(controller\\)\\s+active`, 'm'));
 
       // the human form of the same stream, from recent history
       const human = spawn(process.execPath, [MAILCLUSTER_BIN, '-c', configFile, 'watch', '--history', '50'], {

@@ -147,6 +147,32 @@ describe('Kubernetes manifests', () => {
     expect(container.resources.limits.memory).toBeDefined();
   });
 
+  it('spreads the mail pods over Kubernetes nodes and zones, preferring one pod per node', () => {
+    const spec = mail.spec.template.spec;
+    const selector = { matchLabels: mail.spec.selector.matchLabels };
+    const spread = spec.topologySpreadConstraints as Array<{ topologyKey: string; maxSkew: number; labelSelector: unknown; whenUnsatisfiable: string }>;
+    expect(spread.map((c) => c.topologyKey).sort()).toEqual(['kubernetes.io/hostname', 'topology.kubernetes.io/zone']);
+    for (const c of spread) {
+      expect(c).toMatchObject({ maxSkew: 1, labelSelector: selector });
+      expect(c.whenUnsatisfiable).toBe('ScheduleAnyway'); // a cluster smaller than 3 machines still schedules
+    }
+    const anti = spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution as Array<{ podAffinityTerm: { topologyKey: string; labelSelector: unknown } }>;
+    expect(anti.map((t) => t.podAffinityTerm)).toContainEqual({ topologyKey: 'kubernetes.io/hostname', labelSelector: selector });
+  });
+
+  it('pins the image to the release (kustomize images), never latest, and uses current kustomize fields', () => {
+    const pkg = JSON.parse(readFileSync(join(DEPLOY, '..', 'package.json'), 'utf8')) as { version: string };
+    for (const rendered of [objs, external]) {
+      const image = mailContainer(rendered).image as string;
+      expect(image).toMatch(new RegExp(`:${pkg.version.replace(/\./g, '\\.')}$`));
+    }
+    for (const dir of ['base', 'etcd', 'overlays/test', 'overlays/external-etcd']) {
+      const k = readFileSync(join(DEPLOY, 'kubernetes', dir, 'kustomization.yaml'), 'utf8');
+      // deprecated since kustomize v5: `bases` (now resources), `patchesStrategicMerge` (now patches)
+      expect(k).not.toMatch(/^(bases|patchesStrategicMerge|patchesJson6902|vars):/m);
+    }
+  });
+
   it('the Dockerfile is multi-stage, production-only, non-root, with mailcluster as entry point', () => {
     const df = readFileSync(join(DEPLOY, 'docker', 'Dockerfile'), 'utf8');
     expect(df.match(/^FROM node:24\S* AS \w+$/gm)).toHaveLength(3);

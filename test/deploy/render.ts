@@ -1,8 +1,8 @@
 /**
- * Renders a kustomize overlay with `kubectl kustomize` ($KUBECTL, else kubectl on PATH): Debian's
- * kubernetes-client (kubectl 1.20, kustomize v2.0.3: the oldest we support), which
- * `bin/system-deps.sh` installs before `npm test`; without it this throws, so the deploy tests fail
- * loudly, never skip.
+ * Renders a kustomize overlay with `kubectl kustomize` ($KUBECTL, else kubectl on PATH), which
+ * `bin/system-deps.sh` installs before `npm test` when it is missing; without it this throws, so
+ * the deploy tests fail loudly, never skip. The manifests use current kustomize fields
+ * (directories in `resources`, `patches`): kubectl 1.21 or newer (kustomize v4+) renders them.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -12,8 +12,10 @@ export const DEPLOY = join(import.meta.dirname, '..', '..', 'deploy');
 export const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 
 function ensureKubectl(): void {
-  if (spawnSync(KUBECTL, ['version', '--client'], { stdio: 'ignore' }).status === 0) return;
-  throw new Error(`the deploy tests need kubectl (${KUBECTL} did not run): run bin/system-deps.sh as root (or apt-get install kubernetes-client)`);
+  const run = spawnSync(KUBECTL, ['version', '--client'], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`the deploy tests need kubectl (${KUBECTL} did not run): run bin/system-deps.sh as root (or apt-get install kubernetes-client)`);
+  const kustomize = /Kustomize Version: v(\d+)/.exec(run.stdout);
+  if (kustomize && Number(kustomize[1]) < 4) throw new Error(`the deploy tests need kubectl 1.21+ (kustomize v4+); ${KUBECTL} has kustomize v${kustomize[1]}`);
 }
 
 export interface K8sObject { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown }

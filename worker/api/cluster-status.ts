@@ -9,38 +9,9 @@ import type { Keys } from '../../src/cluster/keys.ts';
 import type { ClusterView } from '../../src/cluster/view.ts';
 import { parseJson } from '../../src/cluster/values.ts';
 import { memberValueSchema } from '../../controller/membership-reconciler.ts';
+import type { ClusterStatus, NodeRow } from '../../src/cluster/admin-api.ts';
 
-export interface NodeRow {
-  name: string;
-  address: string;
-  role: string;
-  controller: boolean;
-  state: 'active' | 'draining' | 'unreachable';
-  uptimeSeconds: number;
-  load1: number | null;
-  cpus: number | null;
-  rssBytes: number | null;
-  memTotalBytes: number | null;
-  diskFreeBytes: number | null;
-  diskTotalBytes: number | null;
-  open: number;
-  sessions: Record<string, number>;
-  queueDepth: number | null;
-  version: string;
-  ports: Record<string, number>;
-  /** For unreachable nodes: since when (ms). */
-  since?: number;
-}
-
-export interface ClusterStatus {
-  cluster: string;
-  controller: string | null;
-  nodes: NodeRow[];
-  openAccounts: number;
-  /** Spools of dead nodes and who works them. */
-  queueTakeovers: Array<{ spoolOf: string; owner: string }>;
-  at: number;
-}
+export type { ClusterStatus, NodeRow } from '../../src/cluster/admin-api.ts';
 
 export async function clusterStatus(etcd: Etcd3, keys: Keys, view: ClusterView): Promise<ClusterStatus> {
   const controller = view.controller()?.node ?? null;
@@ -49,6 +20,8 @@ export async function clusterStatus(etcd: Etcd3, keys: Keys, view: ClusterView):
   const rows: NodeRow[] = [...view.nodes.values()].map(({ value: n }) => ({
     name: n.name,
     address: n.address,
+    pid: n.pid ?? null,
+    host: n.host ?? null,
     role: n.role,
     controller: n.name === controller,
     state: view.drains.has(n.name) ? 'draining' : 'active',
@@ -70,7 +43,7 @@ export async function clusterStatus(etcd: Etcd3, keys: Keys, view: ClusterView):
     const m = parseJson(memberValueSchema, kv.value);
     if (!m || view.nodes.has(m.name)) continue;
     rows.push({
-      name: m.name, address: m.address, role: m.role, controller: false, state: 'unreachable', uptimeSeconds: 0,
+      name: m.name, address: m.address, pid: null, host: null, role: m.role, controller: false, state: 'unreachable', uptimeSeconds: 0,
       load1: null, cpus: null, rssBytes: null, memTotalBytes: null, diskFreeBytes: null, diskTotalBytes: null,
       open: open.get(m.name) ?? 0, sessions: {}, queueDepth: null, version: m.version, ports: {}, since: m.since,
     });

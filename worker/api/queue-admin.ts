@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { envelopeSchema, type Envelope } from '../../src/queue/spool.ts';
 import { NODE_NAME } from '../../src/config/schema.ts';
 
-export interface QueueSummary { spoolOf: string; messages: number; bytes: number; oldest: number | null; unreadable: number }
+import type { QueueSummary } from '../../src/cluster/admin-api.ts';
+
+export type { QueueSummary };
 
 async function envelopes(root: string, node: string): Promise<{ list: Envelope[]; unreadable: number }> {
   const dir = join(root, 'queue', node, 'env');

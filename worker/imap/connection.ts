@@ -5,7 +5,7 @@
  * line limits from the reader, and handing the socket to the proxy after a login that routes
  * to another node (commands the client pipelined after LOGIN go to the holder).
  */
-import { ReadThrottle } from '../limits/read-throttle.ts';
+import { PIPELINE_LIMITS, ReadThrottle } from '../limits/read-throttle.ts';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Socket } from 'node:net';
 import type { Logger } from '../../src/log/logger.ts';
@@ -44,6 +44,8 @@ export class ImapConnection {
   private socket: Socket;
   private reader: CommandReader;
   private queue: RawCommand[] = [];
+  /** Received bytes not framed yet because the queue was full (see frame()). */
+  private held: Buffer | undefined;
   private readonly throttle = new ReadThrottle();
   private working = false;
   private handedOff = false;
@@ -106,8 +108,19 @@ export class ImapConnection {
   }
 
   private feed(chunk: Buffer): void {
-    let events: ReaderEvent[];
-    events = this.reader.feed(chunk);
+    this.frame(chunk);
+    void this.drain();
+  }
+
+  /**
+   * Frames commands from `chunk` until PIPELINE_LIMITS.maxQueuedCommands wait; the rest of the
+   * chunk is held unparsed (and the socket paused) until the queue has room again, so a client
+   * that pipelines faster than it reads costs at most one chunk plus the queue.
+   */
+  private frame(chunk: Buffer): void {
+    const room = Math.max(1, PIPELINE_LIMITS.maxQueuedCommands - this.queue.length);
+    const { events, consumed } = this.reader.feedSome(chunk, room);
+    this.held = consumed < chunk.length ? chunk.subarray(consumed) : undefined;
     for (const ev of events) {
       if (ev.kind === 'command') this.queue.push(ev.command);
       else if (ev.kind === 'continue') this.socket.write(continuation('go ahead'));
@@ -118,16 +131,23 @@ export class ImapConnection {
         if (ev.error.code !== 'LITERAL_TOO_BIG') this.session.countBad(); // endless overlong lines end the session too
       }
     }
-    this.throttle.afterQueue(this.socket, this.queue.length);
-    void this.drain();
+    this.throttle.afterQueue(this.socket, this.backlog);
+  }
+
+  /** Commands waiting, counting held unparsed input as a full queue (the socket stays paused). */
+  private get backlog(): number {
+    return this.held ? PIPELINE_LIMITS.maxQueuedCommands : this.queue.length;
   }
 
   private async drain(): Promise<void> {
     if (this.working) return;
     this.working = true;
     try {
-      while (this.queue.length && !this.closed && !this.handedOff) {
-        if (!(await this.throttle.beforeCommand(this.socket, this.queue.length))) return;
+      while ((this.queue.length || this.held) && !this.closed && !this.handedOff) {
+        if (this.held && this.queue.length <= PIPELINE_LIMITS.maxQueuedCommands / 2) this.frame(this.held);
+        if (!this.queue.length) continue;
+        const ready = this.throttle.beforeCommand(this.socket, this.backlog);
+        if (!(ready === true || (ready !== false && (await ready)))) return;
         if (this.closed || this.handedOff || !this.queue.length) break;
         await this.session.handle(this.queue.shift()!);
       }
@@ -142,6 +162,7 @@ export class ImapConnection {
     plain.off('data', this.onData);
     this.throttle.release();
     this.queue = []; // RFC 3501 §6.2.1: nothing pipelined after STARTTLS is honoured
+    this.held = undefined;
     this.reader = this.newReader();
     const tls = new TLSSocket(plain, { isServer: true, secureContext: this.o.secureContext!() });
     this.socket = tls;
@@ -170,8 +191,9 @@ export class ImapConnection {
     this.socket.off('data', this.onData);
     this.throttle.release(); // the splice reads it from here on
     this.socket.setTimeout(0);
-    const pending = Buffer.concat(this.queue.map(rawBytes));
+    const pending = Buffer.concat([...this.queue.map(rawBytes), ...(this.held ? [this.held] : [])]);
     this.queue = [];
+    this.held = undefined;
     this.session.release();
     this.o.onProxied(1);
     this.o.log.info({ account, holder: `${route.host}:${route.port}` }, 'imap session proxied');

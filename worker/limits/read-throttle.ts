@@ -40,7 +40,15 @@ export class ReadThrottle {
    * Before the next command: while the client has not read what it was sent, wait for the socket
    * to drain (or close). Resolves false when the socket closed meanwhile.
    */
-  async beforeCommand(socket: Duplex, queued: number): Promise<boolean> {
+  beforeCommand(socket: Duplex, queued: number): boolean | Promise<boolean> {
+    if (socket.writableLength <= this.limits.maxUnsentBytes) {
+      this.maybeResume(socket, queued); // the common case: no promise per command
+      return !socket.destroyed;
+    }
+    return this.waitForClient(socket, queued);
+  }
+
+  private async waitForClient(socket: Duplex, queued: number): Promise<boolean> {
     while (socket.writableLength > this.limits.maxUnsentBytes) {
       if (socket.destroyed || socket.writableEnded) return false;
       await drainedOrClosed(socket);

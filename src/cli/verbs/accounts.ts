@@ -3,7 +3,7 @@
  * the admin API (the directory lives in etcd; the node validates and hashes).
  */
 import type { Command } from 'commander';
-import type { AccountEntry } from '../../accounts/directory.ts';
+import { accountAddedSchema, accountListSchema, domainAddedSchema, domainListSchema, type PublicAccount } from '../../cluster/admin-api.ts';
 import { AdminClient } from '../admin-client.ts';
 import { clientConfig, type GlobalOptions } from '../context.ts';
 import { readPassword, type PasswordFlags } from '../password-input.ts';
@@ -12,15 +12,15 @@ import { example, nonNegative } from '../help.ts';
 /** The directory operations the verbs need, each one admin API call. */
 class RemoteDirectory {
   constructor(private readonly api: AdminClient) {}
-  async addDomain(d: string): Promise<string> { return ((await this.api.post('/domains', { domain: d })) as { domain: string }).domain; }
+  async addDomain(d: string): Promise<string> { return (await this.api.post('/domains', domainAddedSchema, { domain: d })).domain; }
   async deleteDomain(d: string, force?: boolean): Promise<void> { await this.api.delete(`/domains/${encodeURIComponent(d)}${force ? '?force=1' : ''}`); }
-  async listDomains(): Promise<string[]> { return (await this.api.get('/domains')) as string[]; }
+  async listDomains(): Promise<string[]> { return this.api.get('/domains', domainListSchema); }
   async addAccount(address: string, password: string, quotaBytes: number): Promise<string> {
-    return ((await this.api.post('/accounts', { address, password, quotaBytes })) as { address: string }).address;
+    return (await this.api.post('/accounts', accountAddedSchema, { address, password, quotaBytes })).address;
   }
   async deleteAccount(a: string): Promise<void> { await this.api.delete(`/accounts/${encodeURIComponent(a)}`); }
-  async listAccounts(domain?: string): Promise<Array<Omit<AccountEntry, 'passwordHash'>>> {
-    return (await this.api.get(`/accounts${domain ? `?domain=${encodeURIComponent(domain)}` : ''}`)) as Array<Omit<AccountEntry, 'passwordHash'>>;
+  listAccounts(domain?: string): Promise<PublicAccount[]> {
+    return this.api.get(`/accounts${domain ? `?domain=${encodeURIComponent(domain)}` : ''}`, accountListSchema);
   }
   async updateAccount(a: string, change: { password?: string; quotaBytes?: number; enabled?: boolean }): Promise<void> {
     await this.api.patch(`/accounts/${encodeURIComponent(a)}`, change);

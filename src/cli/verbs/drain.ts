@@ -4,7 +4,7 @@
  * get `* BYE`) and never places new ones there. `--wait` shows a progress bar of accounts and
  * sessions left and returns when none are, or fails after `--timeout` seconds.
  */
-import type { ClusterStatus } from '../../../worker/api/cluster-status.ts';
+import { clusterStatusSchema, drainResultSchema } from '../../cluster/admin-api.ts';
 import { AdminClient, CliError } from '../admin-client.ts';
 import { clientConfig, type GlobalOptions } from '../context.ts';
 
@@ -15,7 +15,7 @@ function bar(done: number, total: number, width = 30): string {
 
 export async function runDrain(node: string, opts: GlobalOptions & { wait?: boolean; timeout?: number }, drain = true): Promise<void> {
   const api = new AdminClient(clientConfig(opts));
-  const r = (await api.post(`/nodes/${encodeURIComponent(node)}/${drain ? 'drain' : 'undrain'}`)) as { accounts: number };
+  const r = await api.post(`/nodes/${encodeURIComponent(node)}/${drain ? 'drain' : 'undrain'}`, drainResultSchema);
   process.stdout.write(drain ? `${node} draining (${r.accounts} accounts open)\n` : `${node} active again\n`);
   if (!drain || !opts.wait) return;
   const timeoutMs = Number(opts.timeout ?? 300) * 1000;
@@ -24,7 +24,7 @@ export async function runDrain(node: string, opts: GlobalOptions & { wait?: bool
   const tty = process.stdout.isTTY;
   let last = '';
   for (;;) {
-    const status = (await api.get('/status')) as ClusterStatus;
+    const status = await api.get('/status', clusterStatusSchema);
     const row = status.nodes.find((n) => n.name === node);
     if (!row || row.state === 'unreachable') throw new CliError(`${node} left the cluster while draining`);
     const sessions = (row.sessions.imap ?? 0) + (row.sessions.pop3 ?? 0);

@@ -1,7 +1,6 @@
 /** `mailcluster queue list|show <node>|flush <node>`: the spools on the shared root. */
 import type { Command } from 'commander';
-import type { QueueSummary } from '../../../worker/api/queue-admin.ts';
-import type { Envelope } from '../../queue/spool.ts';
+import { flushResultSchema, queueListSchema, queueShowSchema } from '../../cluster/admin-api.ts';
 import { AdminClient } from '../admin-client.ts';
 import { clientConfig, type GlobalOptions } from '../context.ts';
 import { duration } from './status.ts';
@@ -18,7 +17,7 @@ export function registerQueueVerbs(program: Command, global: () => GlobalOptions
     .description('each spool: messages, bytes, the oldest message\'s age')
     .option('--json', 'JSON output'), 'queue list', 'queue list --json')
     .action(guarded(async (o: { json?: boolean }) => {
-      const list = (await new AdminClient(clientConfig(global())).get('/queues')) as QueueSummary[];
+      const list = (await new AdminClient(clientConfig(global())).get('/queues', queueListSchema));
       if (o.json) return out(JSON.stringify(list));
       if (!list.some((q) => q.messages > 0)) out('all queues are empty');
       for (const q of list) out(`${q.spoolOf}\t${q.messages} messages\t${q.bytes} bytes${q.oldest ? `\toldest ${age(q.oldest)}` : ''}${q.unreadable ? `\t${q.unreadable} unreadable` : ''}`);
@@ -28,7 +27,7 @@ export function registerQueueVerbs(program: Command, global: () => GlobalOptions
     .description('each message waiting in that node\'s spool, with its recipients and last error')
     .option('--json', 'JSON output'), 'queue show mail-1', 'queue show mail-1 --json')
     .action(guarded(async (node: string, o: { json?: boolean }) => {
-      const list = (await new AdminClient(clientConfig(global())).get(`/queues/${encodeURIComponent(node)}`)) as Envelope[];
+      const list = (await new AdminClient(clientConfig(global())).get(`/queues/${encodeURIComponent(node)}`, queueShowSchema));
       if (o.json) return out(JSON.stringify(list));
       if (!list.length) out(`the queue of ${node} is empty`);
       for (const e of list) {
@@ -40,7 +39,7 @@ export function registerQueueVerbs(program: Command, global: () => GlobalOptions
     .command('flush <node>')
     .description('retry now every message waiting in that node\'s spool'), 'queue flush mail-1')
     .action(guarded(async (node: string) => {
-      const r = (await new AdminClient(clientConfig(global())).post(`/queues/${encodeURIComponent(node)}/flush`)) as { node: string; queued: number };
+      const r = (await new AdminClient(clientConfig(global())).post(`/queues/${encodeURIComponent(node)}/flush`, flushResultSchema));
       out(`${r.node} retries ${r.queued} messages now`);
     }));
 }

@@ -1,9 +1,10 @@
 /**
- * `mailcluster status [--json]`: one row per node (design §8) — NAME ADDRESS ROLE STATE UPTIME
- * LOAD MEM DISK OPEN SESSIONS — the controller marked with `*`, nodes whose lease is gone shown
- * as `unreachable`. Data from the admin API of any node.
+ * `mailcluster status [--json]`: one row per node (design §8) — NAME ADDRESS HOST PID ROLE STATE
+ * UPTIME LOAD MEM DISK OPEN SESSIONS — the controller marked with `*`, nodes whose lease is gone
+ * shown as `unreachable`. HOST and PID say where to look (or what to kill -9 in a failover drill).
+ * Data from the admin API of any node, validated against its schema (src/cluster/admin-api.ts).
  */
-import type { ClusterStatus, NodeRow } from '../../../worker/api/cluster-status.ts';
+import { clusterStatusSchema, type NodeRow } from '../../cluster/admin-api.ts';
 import { AdminClient } from '../admin-client.ts';
 import { clientConfig, type GlobalOptions } from '../context.ts';
 
@@ -24,10 +25,12 @@ export function bytes(n: number | null): string {
 }
 
 export function formatTable(rows: NodeRow[]): string {
-  const header = ['NAME', 'ADDRESS', 'ROLE', 'STATE', 'UPTIME', 'LOAD', 'MEM', 'DISK', 'OPEN', 'SESSIONS'];
+  const header = ['NAME', 'ADDRESS', 'HOST', 'PID', 'ROLE', 'STATE', 'UPTIME', 'LOAD', 'MEM', 'DISK', 'OPEN', 'SESSIONS'];
   const body = rows.map((r) => [
     r.controller ? `${r.name}*` : r.name,
     r.address,
+    r.host ?? '-',
+    r.pid === null ? '-' : String(r.pid),
     r.controller ? `${r.role} (controller)` : r.role,
     r.state,
     r.state === 'unreachable' ? '-' : duration(r.uptimeSeconds),
@@ -42,7 +45,7 @@ export function formatTable(rows: NodeRow[]): string {
 }
 
 export async function runStatus(opts: GlobalOptions & { json?: boolean }): Promise<void> {
-  const status = (await new AdminClient(clientConfig(opts)).get('/status')) as ClusterStatus;
+  const status = await new AdminClient(clientConfig(opts)).get('/status', clusterStatusSchema);
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
     return;

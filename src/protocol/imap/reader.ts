@@ -91,6 +91,8 @@ export class CommandReader {
   private literals: Buffer[] = [];
   private literalParts: Buffer[] = [];
   private commandSize = 0;
+  /** Commands framed so far (feedSome counts against it). */
+  private completed = 0;
   private readonly maxCommandSize: number;
 
   constructor(private readonly limits: ReaderLimits) {
@@ -108,9 +110,19 @@ export class CommandReader {
   }
 
   feed(chunk: Buffer): ReaderEvent[] {
+    return this.feedSome(chunk, Infinity).events;
+  }
+
+  /**
+   * Like feed(), but stops right after the `maxCommands`-th complete command: `consumed` says how
+   * many bytes of the chunk were read, and the caller feeds the rest later (bounded pipelining:
+   * a connection that is behind holds unread bytes, not thousands of framed commands).
+   */
+  feedSome(chunk: Buffer, maxCommands: number): { events: ReaderEvent[]; consumed: number } {
     const events: ReaderEvent[] = [];
     let off = 0;
-    while (off < chunk.length) {
+    const start = this.completed;
+    while (off < chunk.length && this.completed - start < maxCommands) {
       const st = this.state;
       if (st.mode === 'line') off = this.readLine(chunk, off, events);
       else if (st.mode === 'literal') off = this.readLiteral(chunk, off, st);
@@ -121,7 +133,7 @@ export class CommandReader {
         if (st.remaining === 0) this.state = { mode: 'skip-line', tail: Buffer.alloc(0) };
       } else off = this.skipLine(chunk, off, st);
     }
-    return events;
+    return { events, consumed: off };
   }
 
   private readLine(chunk: Buffer, off: number, events: ReaderEvent[]): number {
@@ -153,6 +165,7 @@ export class CommandReader {
     this.commandSize += line.length;
     if (lit === undefined) {
       events.push({ kind: 'command', command: { lines: this.lines, literals: this.literals } });
+      this.completed++;
       this.resetCommand();
       return;
     }

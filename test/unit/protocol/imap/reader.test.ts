@@ -72,3 +72,25 @@ describe('CommandReader limits', () => {
     expect(r.bufferedBytes).toBe(0);
   });
 });
+
+describe('CommandReader.feedSome (bounded pipelining)', () => {
+  it('stops after the requested number of commands and reports how much it read', () => {
+    const r = new CommandReader(LIMITS);
+    const chunk = Buffer.from('a NOOP\r\nb NOOP\r\nc LOGIN {1+}\r\nx y\r\nd NOOP\r\n', 'latin1');
+    const first = r.feedSome(chunk, 2);
+    expect(first.events.map(show)).toEqual(['a NOOP', 'b NOOP']);
+    expect(first.consumed).toBe(16);
+    // the rest, fed later, frames exactly what a single feed would have
+    const rest = r.feedSome(chunk.subarray(first.consumed), 10);
+    expect(rest.events.map(show)).toEqual(['c LOGIN {1+}<x> y', 'd NOOP']);
+    expect(rest.consumed).toBe(chunk.length - first.consumed);
+  });
+
+  it('counts only whole commands: a partial command is read to the end of the chunk', () => {
+    const r = new CommandReader(LIMITS);
+    const { events, consumed } = r.feedSome(Buffer.from('a NOOP\r\nb NO', 'latin1'), 5);
+    expect(events.map(show)).toEqual(['a NOOP']);
+    expect(consumed).toBe(12);
+    expect(r.feed(Buffer.from('OP\r\n')).map(show)).toEqual(['b NOOP']);
+  });
+});
