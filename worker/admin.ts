@@ -21,6 +21,7 @@ import { STREAM_HANDLED } from './api/sse.ts';
 import { dashboardHtml } from './dashboard/page.ts';
 import { DashboardSessions } from './api/session.ts';
 import { LOGIN_LINK_TTL_MS, signLoginLink } from '../src/cluster/admin-session.ts';
+import type { DashboardLink } from '../src/cluster/admin-api.ts';
 
 export interface ReadinessProbe { (): { ready: boolean; checks: Record<string, boolean> } }
 
@@ -117,7 +118,8 @@ export class AdminServer {
     if (!allowed) return this.unauthorized(res);
     if (url.pathname === '/api/v1/dashboard-link' && req.method === 'POST') {
       // a one-time login link for this node's dashboard (`mailcluster dashboard` prints it)
-      return json(res, 200, { path: `/dashboard?login=${signLoginLink(token, this.o.node ?? '', (this.o.now ?? Date.now)())}`, expiresInSeconds: LOGIN_LINK_TTL_MS / 1000 });
+      const link: DashboardLink = { path: `/dashboard?login=${signLoginLink(token, this.o.node ?? '', (this.o.now ?? Date.now)())}`, expiresInSeconds: LOGIN_LINK_TTL_MS / 1000 };
+      return json(res, 200, link);
     }
     try {
       const route = matchRoute(req.method ?? 'GET', url.pathname);

@@ -66,5 +66,6 @@ export type PublicAccount = z.infer<typeof publicAccountSchema>;
 export const accountListSchema = z.array(publicAccountSchema);
 export const accountAddedSchema = z.object({ address: z.string() });
 
-/** A one-time dashboard login link: the path to open on the node that answered. */
-export const dashboardLinkSchema = z.object({ path: z.string().startsWith('/') });
+/** POST /api/v1/dashboard-link: a one-time login link to the answering node's dashboard. */
+export const dashboardLinkSchema = z.object({ path: z.string().regex(/^\/dashboard\?login=[A-Za-z0-9_.-]+$/), expiresInSeconds: z.number() });
+export type DashboardLink = z.infer<typeof dashboardLinkSchema>;
