@@ -22,7 +22,6 @@ import { registerQueueVerbs } from './verbs/queue.ts';
 import { AdminClient } from './admin-client.ts';
 import { dashboardLinkSchema } from '../cluster/admin-api.ts';
 import { adminToken } from '../cluster/admin-token.ts';
-import { dashboardLinkSchema } from '../cluster/admin-api.ts';
 
 export function buildProgram(): Command {
   const program = new Command('mailcluster')
