@@ -56,7 +56,7 @@ export function baseSubject(raw: string | undefined): BaseSubject {
     }
     break;
   }
-  return { subject: s, key: s.toUpperCase(), isReply };
+  return { subject: s, key: s.toUpperCase().normalize('NFKD'), isReply };
 }
 
 /** Length of the subj-leader at the start of s (0 if none), and whether it held a subj-refwd. */

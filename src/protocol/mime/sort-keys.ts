@@ -21,7 +21,7 @@ function firstAddress(fields: readonly HeaderField[], name: string): EnvelopeAdd
 
 /** RFC 5256 §3 "addr-mailbox of the first [header] address", for i;ascii-casemap comparison. */
 export function addressKey(fields: readonly HeaderField[], name: 'From' | 'To' | 'Cc'): string {
-  return (decodeHeaderValue(firstAddress(fields, name)?.mailbox ?? '')).toUpperCase();
+  return (decodeHeaderValue(firstAddress(fields, name)?.mailbox ?? '')).toUpperCase().normalize('NFKD');
 }
 
 /** RFC 5957 §3: display-name of the first address, or its addr-spec when it has no (or an empty) one. */
@@ -29,7 +29,7 @@ export function displayKey(fields: readonly HeaderField[], name: 'From' | 'To'):
   const a = firstAddress(fields, name);
   if (!a) return '';
   const display = a.name === null ? '' : decodeHeaderValue(a.name).trim();
-  return (display || `${decodeHeaderValue(a.mailbox ?? '')}@${decodeHeaderValue(a.host ?? '')}`).toUpperCase();
+  return (display || `${decodeHeaderValue(a.mailbox ?? '')}@${decodeHeaderValue(a.host ?? '')}`).toUpperCase().normalize('NFKD');
 }
 
 /** The Date header as epoch milliseconds, or undefined (RFC 5256 §2.2). */
