@@ -28,6 +28,13 @@ export interface ThreadNode {
 
 const MSG_ID = /<([^<>\s]+)>/g;
 
+/**
+ * Only a message's last MAX_REFERENCES references are linked: a hostile References header of
+ * thousands of ids would otherwise build a chain of dummies that deep (quadratic linking, and
+ * recursion as deep as the chain). Real threads carry far fewer; the nearest ancestors are last.
+ */
+export const MAX_REFERENCES = 100;
+
 /** The `<…>` ids of a References / In-Reply-To / Message-ID value, without the brackets. */
 export function messageIds(value: string | undefined): string[] {
   if (value === undefined) return [];
@@ -87,7 +94,7 @@ export function references(msgs: readonly ThreadInput[]): ThreadNode[] {
     own.msg = m;
     // (1B) link the references as a parent/child chain, never making a loop nor re-parenting
     let prev: Container | undefined;
-    for (const ref of m.references) {
+    for (const ref of m.references.slice(-MAX_REFERENCES)) {
       const c = container(ref);
       if (prev && !c.parent && c !== prev && !isAncestor(c, prev)) link(prev, c);
       prev = c;

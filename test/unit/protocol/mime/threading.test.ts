@@ -30,6 +30,14 @@ describe('REFERENCES', () => {
     expect(wire(references([m('Topic', 'a'), m('other', 'c'), m('topic', 'b')]))).toBe('* THREAD ((1)(3))(2)');
   });
 
+  it('a References header of 200,000 ids costs no more than its last MAX_REFERENCES', () => {
+    n = 0;
+    const refs = Array.from({ length: 200_000 }, (_, i) => `r${i}`);
+    const started = Date.now();
+    expect(wire(references([m('a', 'r199999'), m('Re: a', 'b', refs)]))).toBe('* THREAD (1 2)');
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
   it('missing or duplicate Message-IDs make separate messages', () => {
     n = 0;
     expect(wire(references([m('a', undefined), m('b', undefined), m('c', 'd'), m('e', 'd')]))).toBe('* THREAD (1)(2)(3)(4)');
