@@ -104,7 +104,7 @@ export const SEARCH: CommandSpec<CommandOf<'SEARCH'>> = {
     const opts = cmd.returnOptions && returnOptions(cmd.returnOptions);
     const { hits, byModseq } = await searchMailbox(s, cmd.criteria, cmd.charset);
     const numbers = hits.map((h) => (cmd.uid ? h.uid : h.seq));
-    const highest = byModseq ? Math.max(0, ...hits.map((h) => h.modseq)) : undefined;
+    const highest = byModseq ? hits.reduce((m, h) => Math.max(m, h.modseq), 0) : undefined;
     if (opts) s.send(esearchData(esearchResult(cmd.tag, cmd.uid, numbers, opts, cmd.partial, highest)));
     else s.send(searchData(numbers, highest));
     return {};

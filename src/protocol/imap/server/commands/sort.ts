@@ -65,7 +65,7 @@ export const SORT: CommandSpec<CommandOf<'SORT'>> = {
     const { hits, byModseq } = await searchMailbox(s, cmd.search, cmd.charset);
     const sorted = await sortHits(hits, cmd.criteria);
     const numbers = sorted.map((h) => (cmd.uid ? h.uid : h.seq));
-    const highest = byModseq ? Math.max(0, ...hits.map((h) => h.modseq)) : undefined;
+    const highest = byModseq ? hits.reduce((m, h) => Math.max(m, h.modseq), 0) : undefined;
     if (opts) s.send(esearchData({ ...esearchResult(cmd.tag, cmd.uid, numbers, opts, cmd.partial, highest), ordered: true }));
     else s.send(sortData(numbers, highest));
     return {};
