@@ -26,7 +26,12 @@ describe('RFC 5256 §2.1 base subject', () => {
     const b = baseSubject(raw);
     expect(b.subject).toBe(subject);
     expect(b.isReply).toBe(isReply);
-    expect(b.key).toBe(subject.toUpperCase());
+    expect(b.key).toBe(subject.toUpperCase().normalize('NFKD'));
+  });
+
+  it('the comparison key is upper-cased and decomposed, so É sorts with E as in Dovecot', () => {
+    expect(baseSubject('été').key.startsWith('E')).toBe(true);
+    expect(baseSubject('été').key < baseSubject('F').key).toBe(true);
   });
 
   it('a missing Subject is the empty base subject', () => {
