@@ -30,7 +30,7 @@ describe('IMAP transcripts', () => {
     const c = await RawImap.open(srv.port);
     clients.push(c);
     const caps = await c.cmd('a1', 'CAPABILITY');
-    expect(caps).toMatch(/^\* CAPABILITY IMAP4rev1 LITERAL\+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS MOVE UNSELECT ESEARCH CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS QUOTA QUOTA=RES-STORAGE CONDSTORE QRESYNC STARTTLS AUTH=PLAIN\r\na1 OK/);
+    expect(caps).toMatch(/^\* CAPABILITY IMAP4rev1 LITERAL\+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS MOVE UNSELECT ESEARCH CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS QUOTA QUOTA=RES-STORAGE SORT SORT=DISPLAY ESORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES CONDSTORE QRESYNC STARTTLS AUTH=PLAIN\r\na1 OK/);
     expect(await c.cmd('a2', 'NOOP')).toBe('a2 OK NOOP completed\r\n');
     expect(await c.cmd('a3', 'ID NIL')).toMatch(/^\* ID \("name" "mailcluster" /);
     expect(await c.cmd('a4', 'FROBNICATE')).toMatch(/^a4 BAD /);

@@ -18,6 +18,7 @@ import { parseList } from './commands/list-args.ts';
 import { parseMailboxCommand, parseRename, parseStatus } from './commands/mailbox-args.ts';
 import { parseCopy, parseExpunge, parseStore } from './commands/message-args.ts';
 import { parseSearch } from './commands/search-args.ts';
+import { parseSort, parseThread } from './commands/sort-args.ts';
 import { ImapParseError } from './errors.ts';
 import { Scanner } from './lexer.ts';
 import type { RawCommand } from './reader.ts';
@@ -49,10 +50,12 @@ const PARSERS: ReadonlyMap<string, ArgParser> = new Map<string, ArgParser>([
   ['STORE', parseStore],
   ['FETCH', parseFetch],
   ['SEARCH', parseSearch],
+  ['SORT', parseSort],
+  ['THREAD', parseThread],
 ]);
 
 /** Commands that take the UID prefix (RFC 3501 §6.4.8, UID MOVE RFC 6851, UID EXPUNGE RFC 4315). */
-export const UID_COMMANDS: ReadonlySet<string> = new Set(['FETCH', 'STORE', 'COPY', 'MOVE', 'SEARCH', 'EXPUNGE']);
+export const UID_COMMANDS: ReadonlySet<string> = new Set(['FETCH', 'STORE', 'COPY', 'MOVE', 'SEARCH', 'EXPUNGE', 'SORT', 'THREAD']);
 
 const MAX_NAME_IN_ERROR = 32;
 

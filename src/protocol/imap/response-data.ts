@@ -10,7 +10,7 @@ import { writeSection } from './commands/fetch-args.ts';
 import { formatDateTime } from './date-time.ts';
 import { encodeMutf7 } from './mutf7.ts';
 import { serverWriter, writeValue, type ResponseOptions, type WireValue } from './response.ts';
-import { compressUids, formatSequenceSet } from './sequence-set.ts';
+import { compressUids, formatSequenceSet, rangesInOrder } from './sequence-set.ts';
 import type { IdParam, Section, StatusItem } from './types.ts';
 import type { WireWriter } from './wire-writer.ts';
 
@@ -93,6 +93,10 @@ export interface EsearchResult {
   all?: number[];
   /** RFC 7162 §3.1.5: the highest modseq of the matches when the search used MODSEQ. */
   modseq?: number;
+  /** Keep ALL in the given order (ESORT, RFC 5267 §3.1): only ascending runs are compressed. */
+  ordered?: boolean;
+  /** RFC 5267 §4.4: the requested range and the matches at those positions. */
+  partial?: { low: number; high: number; numbers: number[] };
 }
 
 /** `* ESEARCH (TAG "a1") UID MIN 1 MAX 7 ALL 1:5,7 COUNT 6` (RFC 4731 §3.1) */
@@ -101,7 +105,11 @@ export function esearchData(r: EsearchResult): Buffer {
   if (r.uid) w.raw(' UID');
   if (r.min !== undefined) w.raw(' MIN ').number(r.min);
   if (r.max !== undefined) w.raw(' MAX ').number(r.max);
-  if (r.all !== undefined && r.all.length > 0) w.raw(' ALL ').raw(compressUids(r.all));
+  if (r.all !== undefined && r.all.length > 0) w.raw(' ALL ').raw(r.ordered ? formatSequenceSet(rangesInOrder(r.all)) : compressUids(r.all));
+  if (r.partial) {
+    const p = r.partial;
+    w.raw(` PARTIAL (${p.low}:${p.high} `).raw(p.numbers.length ? (r.ordered ? formatSequenceSet(rangesInOrder(p.numbers)) : compressUids(p.numbers)) : 'NIL').raw(')');
+  }
   if (r.count !== undefined) w.raw(' COUNT ').number(r.count);
   if (r.modseq !== undefined) w.raw(` MODSEQ ${r.modseq}`);
   return w.crlf().toBuffer();
@@ -181,5 +189,41 @@ function writeFetchItem(w: WireWriter, it: FetchResponseItem): void {
 export function fetchData(seq: number, items: readonly FetchResponseItem[], options?: ResponseOptions): Buffer {
   const w = serverWriter(options).raw('* ').number(seq).raw(' FETCH ');
   w.list(items, (it) => writeFetchItem(w, it));
+  return w.crlf().toBuffer();
+}
+
+/** `* SORT 2 3 1` (RFC 5256 §4; `* SORT` when nothing matched); `(MODSEQ 9)` after MODSEQ (RFC 7162 §3.1.5). */
+export function sortData(numbers: readonly number[], modseq?: number): Buffer {
+  const w = serverWriter().raw('* SORT');
+  for (const n of numbers) w.sp().number(n);
+  if (modseq !== undefined && numbers.length > 0) w.raw(` (MODSEQ ${modseq})`);
+  return w.crlf().toBuffer();
+}
+
+/** A thread tree: a message number (none for a dummy parent) and its children. */
+export interface ThreadTree {
+  id?: number;
+  children: readonly ThreadTree[];
+}
+
+/**
+ * `* THREAD (2)(3 6 (4 23)(44 7 96))` (RFC 5256 §4): a chain of only children is written flat, a
+ * node with several children writes each child as its own parenthesised thread, a dummy parent
+ * is just its children's group: `((3)(5))`.
+ */
+export function threadData(threads: readonly ThreadTree[]): Buffer {
+  const body = (node: ThreadTree): string => {
+    const parts: string[] = [];
+    let n = node;
+    if (n.id !== undefined) parts.push(String(n.id));
+    while (n.children.length === 1) {
+      n = n.children[0]!;
+      if (n.id !== undefined) parts.push(String(n.id));
+    }
+    if (n.children.length > 1) parts.push(n.children.map((c) => `(${body(c)})`).join(''));
+    return parts.join(' ');
+  };
+  const w = serverWriter().raw('* THREAD');
+  if (threads.length) w.sp().raw(threads.map((t) => `(${body(t)})`).join(''));
   return w.crlf().toBuffer();
 }

@@ -14,6 +14,7 @@ import { writeList } from './commands/list-args.ts';
 import { writeMailboxCommand, writeRename, writeStatus } from './commands/mailbox-args.ts';
 import { writeCopy, writeExpunge, writeStore } from './commands/message-args.ts';
 import { writeSearch } from './commands/search-args.ts';
+import { writeSort, writeThread } from './commands/sort-args.ts';
 import { isTag } from './chars.ts';
 import type { CodecOptions, Command } from './types.ts';
 import { WireWriter } from './wire-writer.ts';
@@ -72,6 +73,10 @@ function writeArgs(w: WireWriter, c: Command): void {
       return writeFetch(w, c);
     case 'SEARCH':
       return writeSearch(w, c);
+    case 'SORT':
+      return writeSort(w, c);
+    case 'THREAD':
+      return writeThread(w, c);
     default: {
       const unknown: never = c;
       throw new RangeError(`unknown command ${JSON.stringify(unknown)}`);

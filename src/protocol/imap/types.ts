@@ -207,8 +207,41 @@ export interface SearchCommand extends Tagged {
   name: 'SEARCH';
   uid: boolean;
   returnOptions?: string[];
+  /** RETURN (PARTIAL low:high) (RFC 5267 §4.4). */
+  partial?: { low: number; high: number };
   charset?: string;
   criteria: SearchKey[];
+}
+
+/** RFC 5256 §3 sort keys (DISPLAYFROM / DISPLAYTO: RFC 5957). */
+export const SORT_KEYS = ['ARRIVAL', 'CC', 'DATE', 'FROM', 'SIZE', 'SUBJECT', 'TO', 'DISPLAYFROM', 'DISPLAYTO'] as const;
+export type SortKeyName = (typeof SORT_KEYS)[number];
+export interface SortCriterion {
+  key: SortKeyName;
+  reverse: boolean;
+}
+
+/** SORT (RFC 5256 §3); `returnOptions` present = ESORT requested (RFC 5267 §3), `[]` meaning `RETURN ()`. */
+export interface SortCommand extends Tagged {
+  name: 'SORT';
+  uid: boolean;
+  returnOptions?: string[];
+  /** RETURN (PARTIAL low:high) (RFC 5267 §4.4). */
+  partial?: { low: number; high: number };
+  criteria: SortCriterion[];
+  charset: string;
+  search: SearchKey[];
+}
+
+export const THREAD_ALGORITHMS = ['ORDEREDSUBJECT', 'REFERENCES'] as const;
+
+/** THREAD (RFC 5256 §3). */
+export interface ThreadCommand extends Tagged {
+  name: 'THREAD';
+  uid: boolean;
+  algorithm: (typeof THREAD_ALGORITHMS)[number];
+  charset: string;
+  search: SearchKey[];
 }
 
 export type Command =
@@ -226,7 +259,9 @@ export type Command =
   | CopyCommand
   | StoreCommand
   | FetchCommand
-  | SearchCommand;
+  | SearchCommand
+  | SortCommand
+  | ThreadCommand;
 
 export type CommandName = Command['name'];
 

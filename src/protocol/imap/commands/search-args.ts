@@ -14,9 +14,8 @@
  *
  * Nesting (parentheses, NOT, OR) is limited to MAX_SEARCH_DEPTH so input cannot exhaust the stack.
  * Strings are decoded as UTF-8 whatever the CHARSET says; the handler answers `NO [BADCHARSET]`
- * for charsets other than UTF-8 / US-ASCII. MODSEQ (RFC 7162 §3.1.5) is in condstore-args.ts. Not
- * supported: FUZZY, RETURN options
- * with arguments (PARTIAL, RFC 5267).
+ * for charsets other than UTF-8 / US-ASCII. MODSEQ (RFC 7162 §3.1.5) is in condstore-args.ts. RETURN
+ * options are parsed by sort-args.ts (PARTIAL low:high, RFC 5267 §4.4). Not supported: FUZZY.
  */
 import { DQUOTE, SP, isAtomChar, isDigit } from '../chars.ts';
 import { formatSearchDate, parseSearchDate, type SearchDate } from '../date-time.ts';
@@ -25,6 +24,7 @@ import { DATE_SEARCH_KEYS, FLAG_SEARCH_KEYS, STRING_SEARCH_KEYS, type SearchComm
 import type { WireWriter } from '../wire-writer.ts';
 import { parseKeyword, parseSequence, writeSequence, type ParseContext } from './common.ts';
 import { parseModseqKey, writeModseqKey } from './condstore-args.ts';
+import { parseReturnOptions, writeReturnOptions } from './sort-args.ts';
 
 export const MAX_SEARCH_DEPTH = 64;
 const MAX_SIZE = Number.MAX_SAFE_INTEGER; // RFC 9051 number64
@@ -39,7 +39,9 @@ export function parseSearch(s: Scanner, ctx: ParseContext): SearchCommand {
   let word = readWord(s);
   if (word === 'RETURN') {
     s.sp();
-    cmd.returnOptions = s.list(() => parseKeyword(s, 'return option'), true);
+    const r = parseReturnOptions(s);
+    cmd.returnOptions = r.options;
+    if (r.partial) cmd.partial = r.partial;
     s.sp();
     word = readWord(s);
   }
@@ -149,7 +151,7 @@ export function writeSearchKey(w: WireWriter, k: SearchKey): void {
 }
 
 export function writeSearch(w: WireWriter, c: SearchCommand): void {
-  if (c.returnOptions !== undefined) w.raw(' RETURN ').list(c.returnOptions, (o) => w.atom(o));
+  writeReturnOptions(w, c.returnOptions, c.partial);
   if (c.charset !== undefined) w.raw(' CHARSET ').astring(c.charset);
   if (c.criteria.length === 0) throw new RangeError('SEARCH needs a key');
   for (const k of c.criteria) {

@@ -223,7 +223,7 @@ export class ImapSession {
   get idling(): boolean { return this.idleWake !== undefined; }
 }
 
-const HOLD_EXPUNGES = new Set(['FETCH', 'STORE', 'SEARCH']);
+const HOLD_EXPUNGES = new Set(['FETCH', 'STORE', 'SEARCH', 'SORT', 'THREAD']);
 const RESCAN_MS = 2000;
 const STATE_TEXT: Record<StateKind, string> = {
   'not-authenticated': 'before login',

@@ -113,6 +113,21 @@ describe('parseCommand: command arguments', () => {
     expect(parse(wire)).toMatchObject({ name: 'SEARCH', criteria });
   });
 
+  it('SORT (RFC 5256 §5): criteria with REVERSE, the mandatory charset, ESORT RETURN with PARTIAL', () => {
+    expect(parse('a UID SORT (REVERSE DATE subject) utf-8 UNSEEN\r\n')).toEqual({
+      tag: 'a', name: 'SORT', uid: true, criteria: [{ key: 'DATE', reverse: true }, { key: 'SUBJECT', reverse: false }], charset: 'UTF-8', search: [{ key: 'UNSEEN' }],
+    });
+    expect(parse('a SORT RETURN (MIN PARTIAL 9:3) (DISPLAYFROM) UTF-8 ALL\r\n')).toMatchObject({ returnOptions: ['MIN', 'PARTIAL'], partial: { low: 3, high: 9 } });
+    for (const bad of ['a SORT (DATE) \r\n', 'a SORT DATE UTF-8 ALL\r\n', 'a SORT (REVERSE REVERSE DATE) UTF-8 ALL\r\n', 'a SORT RETURN (PARTIAL 0:5) (DATE) UTF-8 ALL\r\n', 'a SORT (DATE) UTF-8\r\n']) {
+      expect(() => parse(bad), bad).toThrow();
+    }
+  });
+
+  it('THREAD (RFC 5256 §5): algorithm, charset, criteria', () => {
+    expect(parse('a THREAD references US-ASCII SINCE 1-Feb-2026\r\n')).toEqual({ tag: 'a', name: 'THREAD', uid: false, algorithm: 'REFERENCES', charset: 'US-ASCII', search: [{ key: 'SINCE', date: { year: 2026, month: 2, day: 1 } }] });
+    expect(() => parse('a THREAD REFS UTF-8 ALL\r\n')).toThrow(/Unknown thread algorithm/);
+  });
+
   it('SEARCH keeps CHARSET and ESEARCH RETURN options', () => {
     expect(parse('a UID SEARCH RETURN (min COUNT) CHARSET utf-8 ALL\r\n')).toMatchObject({ uid: true, returnOptions: ['MIN', 'COUNT'], charset: 'UTF-8', criteria: [{ key: 'ALL' }] });
   });

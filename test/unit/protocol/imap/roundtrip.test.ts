@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CommandReader, STATUS_ITEMS, formatSequenceSet, parseCommand, parseSequenceSet, serializeCommandBytes, type Command, type RawCommand, type SearchKey, type SequenceSet } from '../../../../src/protocol/imap/index.ts';
+import { CommandReader, STATUS_ITEMS, formatSequenceSet, parseCommand, parseSequenceSet, serializeCommandBytes, SORT_KEYS, THREAD_ALGORITHMS, type Command, type RawCommand, type SearchKey, type SequenceSet } from '../../../../src/protocol/imap/index.ts';
 
 const tag = fc.stringMatching(/^[A-Za-z0-9.]{1,8}$/);
 const text = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }).filter((s) => !s.includes('\0') && !/[\r\n]/.test(s));
@@ -49,6 +49,17 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ tag, name: fc.constantFrom('COPY' as const, 'MOVE' as const), uid: fc.boolean(), sequence: seqSet, mailbox }),
   fc.record({ tag, name: fc.constant('FETCH' as const), uid: fc.boolean(), sequence: seqSet, items: fc.uniqueArray(fc.constantFrom({ kind: 'FLAGS' as const }, { kind: 'UID' as const }, { kind: 'RFC822.SIZE' as const }, { kind: 'ENVELOPE' as const }, { kind: 'BODYSTRUCTURE' as const }), { minLength: 1, selector: (x) => x.kind }) }),
   fc.record({ tag, name: fc.constant('SEARCH' as const), uid: fc.boolean(), criteria: fc.array(searchKey, { minLength: 1, maxLength: 3 }) }),
+  fc.record({
+    tag, name: fc.constant('SORT' as const), uid: fc.boolean(),
+    criteria: fc.array(fc.record({ key: fc.constantFrom(...SORT_KEYS), reverse: fc.boolean() }), { minLength: 1, maxLength: 3 }),
+    charset: fc.constantFrom('UTF-8', 'US-ASCII'), search: fc.array(searchKey, { minLength: 1, maxLength: 2 }),
+  }),
+  fc.record({
+    tag, name: fc.constant('SORT' as const), uid: fc.boolean(), returnOptions: fc.constantFrom(['MIN', 'COUNT'], ['ALL'], []),
+    criteria: fc.array(fc.record({ key: fc.constantFrom(...SORT_KEYS), reverse: fc.boolean() }), { minLength: 1, maxLength: 2 }),
+    charset: fc.constant('UTF-8'), search: fc.array(searchKey, { minLength: 1, maxLength: 2 }),
+  }),
+  fc.record({ tag, name: fc.constant('THREAD' as const), uid: fc.boolean(), algorithm: fc.constantFrom(...THREAD_ALGORITHMS), charset: fc.constantFrom('UTF-8', 'US-ASCII'), search: fc.array(searchKey, { minLength: 1, maxLength: 2 }) }),
   fc.record({ tag, name: fc.constantFrom('NOOP' as const, 'CAPABILITY' as const, 'IDLE' as const, 'CHECK' as const, 'UNSELECT' as const) }),
 ) as fc.Arbitrary<Command>;
 

@@ -11,6 +11,8 @@ import { FETCH } from './fetch.ts';
 import { STORE } from './store.ts';
 import { COPY } from './copy.ts';
 import { SEARCH } from './search.ts';
+import { SORT } from './sort.ts';
+import { THREAD } from './thread.ts';
 import { IDLE } from './idle.ts';
 
 export const COMMANDS: ReadonlyMap<string, CommandSpec<never>> = new Map<string, CommandSpec<never>>([
@@ -20,5 +22,5 @@ export const COMMANDS: ReadonlyMap<string, CommandSpec<never>> = new Map<string,
   ['SUBSCRIBE', SUBSCRIBE], ['UNSUBSCRIBE', UNSUBSCRIBE], ['LIST', LIST], ['LSUB', LIST], ['STATUS', STATUS],
   ['GETQUOTAROOT', GETQUOTAROOT], ['GETQUOTA', GETQUOTA], ['APPEND', APPEND],
   ['CHECK', CHECK], ['CLOSE', CLOSE], ['UNSELECT', UNSELECT], ['EXPUNGE', EXPUNGE],
-  ['FETCH', FETCH], ['STORE', STORE], ['COPY', COPY], ['MOVE', COPY], ['SEARCH', SEARCH], ['IDLE', IDLE],
+  ['FETCH', FETCH], ['STORE', STORE], ['COPY', COPY], ['MOVE', COPY], ['SEARCH', SEARCH], ['SORT', SORT], ['THREAD', THREAD], ['IDLE', IDLE],
 ] as Array<[string, CommandSpec<never>]>);

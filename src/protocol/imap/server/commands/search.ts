@@ -4,23 +4,26 @@
  * message bytes are read only for keys that need them. Results: `* SEARCH n…`, or with RETURN one
  * `* ESEARCH (TAG "t") [UID] [MIN n] [MAX n] [ALL set] [COUNT n]`: `RETURN ()` means ALL; MIN,
  * MAX and ALL are left out when nothing matched, COUNT never is (RFC 4731 §3.1).
- * Refused with BAD: RETURN options other than MIN MAX ALL COUNT (RFC 4466 §2.6.1), SAVE among
+ * PARTIAL low:high (RFC 5267 §4.4) returns the low-th to high-th matches: `PARTIAL (1:5 2,7)`,
+ * `PARTIAL (1:5 NIL)` when there are none.
+ * Refused with BAD: RETURN options other than MIN MAX ALL COUNT PARTIAL (RFC 4466 §2.6.1), SAVE among
  * them, and `$` anywhere in the criteria — SEARCHRES (RFC 5182) is not implemented (nor advertised).
  * MODSEQ n (RFC 7162 §3.1.5) matches modseqs >= n and adds the highest matched one to the result:
  * `* SEARCH 2 5 (MODSEQ 9)`, or ESEARCH's `MODSEQ 9`; it turns CONDSTORE on.
  */
 import { matchesSearch, parseMime, type SearchContext } from '../../../mime/index.ts';
-import { esearchData, searchData } from '../../response-data.ts';
+import { esearchData, searchData, type EsearchResult } from '../../response-data.ts';
+import type { ImapSession } from '../session.ts';
 import type { SearchKey } from '../../types.ts';
 import { bad, no } from '../errors.ts';
 import { SELECTED, type CommandOf, type CommandSpec } from './spec.ts';
 import { enableCondstore, usesModseq } from './condstore.ts';
 
 const CHARSETS = ['UTF-8', 'US-ASCII'];
-const RETURN_OPTIONS: ReadonlySet<string> = new Set(['MIN', 'MAX', 'ALL', 'COUNT']);
+const RETURN_OPTIONS: ReadonlySet<string> = new Set(['MIN', 'MAX', 'ALL', 'COUNT', 'PARTIAL']);
 
 /** The RETURN options asked for (upper-cased; `()` is ALL); throws BAD for one not implemented. */
-function returnOptions(options: readonly string[]): Set<string> {
+export function returnOptions(options: readonly string[]): Set<string> {
   const opts = new Set(options.map((o) => o.toUpperCase()));
   for (const o of opts) {
     if (o === 'SAVE') throw bad('SEARCHRES (RETURN SAVE) is not supported');
@@ -40,45 +43,70 @@ function usesSavedResult(key: SearchKey): boolean {
   }
 }
 
+/** One message that matched: its numbers, stored info, and a loader shared with later readers. */
+export interface SearchHit {
+  seq: number;
+  uid: number;
+  size: number;
+  internalDate: Date;
+  modseq: number;
+  message: SearchContext['message'];
+}
+
+/**
+ * The selected mailbox's messages matching all of `criteria`, in mailbox order. Checks the charset
+ * (`NO [BADCHARSET]`) and refuses `$` (BAD); a MODSEQ key turns CONDSTORE on. Reads message bytes
+ * only for keys that need them, each message at most once whoever calls `message()` afterwards.
+ */
+export async function searchMailbox(s: ImapSession, criteria: readonly SearchKey[], charset: string | undefined): Promise<{ hits: SearchHit[]; byModseq: boolean }> {
+  const key: SearchKey = criteria.length === 1 ? criteria[0]! : { key: 'AND', operands: [...criteria] };
+  if (usesSavedResult(key)) throw bad('SEARCHRES ($) is not supported');
+  if (charset && !CHARSETS.includes(charset.toUpperCase())) {
+    throw no(`charset ${charset} is not supported; use UTF-8`, 'BADCHARSET');
+  }
+  const mb = s.mailbox!;
+  const maxUid = mb.uids[mb.uids.length - 1] ?? 0;
+  const hits: SearchHit[] = [];
+  const byModseq = usesModseq(key);
+  if (byModseq) enableCondstore(s);
+  for (let i = 0; i < mb.uids.length; i++) {
+    const uid = mb.uids[i]!;
+    const info = mb.info.get(uid);
+    if (!info) continue;
+    let loaded: ReturnType<SearchContext['message']> | undefined;
+    const message = () => (loaded ??= mb.account.readMessage(mb.name, uid).then((raw) => ({ raw, mime: parseMime(raw) })));
+    const ctx: SearchContext = {
+      seq: i + 1, uid, maxSeq: mb.uids.length, maxUid, flags: mb.flags.get(uid) ?? info.flags, recent: info.recent, size: info.size, internalDate: info.internalDate, modseq: info.modseq,
+      message,
+    };
+    const hit = await matchesSearch(key, ctx).catch(() => false); // an expunged message matches nothing
+    if (hit) hits.push({ seq: i + 1, uid, size: info.size, internalDate: info.internalDate, modseq: info.modseq, message });
+  }
+  return { hits, byModseq };
+}
+
+/** The ESEARCH data for `numbers` (in result order) and the RETURN options asked for. */
+export function esearchResult(tag: string, uid: boolean, numbers: readonly number[], opts: ReadonlySet<string>, partial: { low: number; high: number } | undefined, modseq: number | undefined): EsearchResult {
+  return {
+    tag, uid,
+    ...(opts.has('MIN') && numbers.length ? { min: numbers[0]! } : {}),
+    ...(opts.has('MAX') && numbers.length ? { max: numbers[numbers.length - 1]! } : {}),
+    ...(opts.has('COUNT') ? { count: numbers.length } : {}),
+    ...(opts.has('ALL') ? { all: [...numbers] } : {}),
+    ...(partial ? { partial: { ...partial, numbers: numbers.slice(partial.low - 1, partial.high) } } : {}),
+    ...(modseq !== undefined && numbers.length ? { modseq } : {}),
+  };
+}
+
 export const SEARCH: CommandSpec<CommandOf<'SEARCH'>> = {
   states: SELECTED,
   async run(s, cmd) {
     const opts = cmd.returnOptions && returnOptions(cmd.returnOptions);
-    const key: SearchKey = cmd.criteria.length === 1 ? cmd.criteria[0]! : { key: 'AND', operands: cmd.criteria };
-    if (usesSavedResult(key)) throw bad('SEARCHRES ($) is not supported');
-    if (cmd.charset && !CHARSETS.includes(cmd.charset.toUpperCase())) {
-      throw no(`charset ${cmd.charset} is not supported; use UTF-8`, 'BADCHARSET');
-    }
-    const mb = s.mailbox!;
-    const maxUid = mb.uids[mb.uids.length - 1] ?? 0;
-    const hits: number[] = [];
-    const byModseq = usesModseq(key);
-    if (byModseq) enableCondstore(s);
-    let highest = 0;
-    for (let i = 0; i < mb.uids.length; i++) {
-      const uid = mb.uids[i]!;
-      const info = mb.info.get(uid);
-      if (!info) continue;
-      let loaded: ReturnType<SearchContext['message']> | undefined;
-      const ctx: SearchContext = {
-        seq: i + 1, uid, maxSeq: mb.uids.length, maxUid, flags: mb.flags.get(uid) ?? info.flags, recent: info.recent, size: info.size, internalDate: info.internalDate, modseq: info.modseq,
-        message: () => (loaded ??= mb.account.readMessage(mb.name, uid).then((raw) => ({ raw, mime: parseMime(raw) }))),
-      };
-      const hit = await matchesSearch(key, ctx).catch(() => false); // an expunged message matches nothing
-      if (!hit) continue;
-      hits.push(cmd.uid ? uid : i + 1);
-      highest = Math.max(highest, info.modseq);
-    }
-    if (opts) {
-      s.send(esearchData({
-        tag: cmd.tag, uid: cmd.uid,
-        ...(opts.has('MIN') && hits.length ? { min: hits[0]! } : {}),
-        ...(opts.has('MAX') && hits.length ? { max: hits[hits.length - 1]! } : {}),
-        ...(opts.has('COUNT') ? { count: hits.length } : {}),
-        ...(opts.has('ALL') ? { all: hits } : {}),
-        ...(byModseq && hits.length ? { modseq: highest } : {}),
-      }));
-    } else s.send(searchData(hits, byModseq ? highest : undefined));
+    const { hits, byModseq } = await searchMailbox(s, cmd.criteria, cmd.charset);
+    const numbers = hits.map((h) => (cmd.uid ? h.uid : h.seq));
+    const highest = byModseq ? hits.reduce((m, h) => Math.max(m, h.modseq), 0) : undefined;
+    if (opts) s.send(esearchData(esearchResult(cmd.tag, cmd.uid, numbers, opts, cmd.partial, highest)));
+    else s.send(searchData(numbers, highest));
     return {};
   },
 };
