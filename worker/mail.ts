@@ -23,6 +23,8 @@ import { createInboundServer } from './smtp/inbound.ts';
 import { createLmtpServer, listen } from './lmtp/server.ts';
 import { createSubmissionServer } from './smtp/submission.ts';
 import { closeGracefully } from './smtp/graceful-close.ts';
+import { installProxyGate } from './smtp/proxy-protocol.ts';
+import { proxyGateFromConfig } from './net/proxy-gate.ts';
 import { Relay } from './delivery/relay.ts';
 import { loadTls } from './tls.ts';
 import { buildDsn } from '../src/mime/dsn.ts';
@@ -154,6 +156,13 @@ export class MailServices {
         onQueued: (env) => this.queues.enqueue(env),
       });
     this.submission = [make(false), make(true)];
+    const proxy = proxyGateFromConfig(config.proxyProtocol, log.child({ component: 'smtp' }));
+    const guard = (server: SMTPServer, name: string, implicitTls: boolean): void => {
+      if (proxy?.listeners.includes(name)) installProxyGate(server, proxy.gate, implicitTls);
+    };
+    guard(this.inbound, 'smtp', false);
+    guard(this.submission[0]!, 'submission', false);
+    guard(this.submission[1]!, 'submissions', true);
     const lmtp = await listen(this.lmtp, ports.lmtp, host);
     const smtp = await listen(this.inbound, ports.smtp, host);
     const submission = await listen(this.submission[0]!, ports.submission, host);

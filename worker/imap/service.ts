@@ -17,6 +17,7 @@ import { NodeImapHooks } from './node-hooks.ts';
 import { ImapServer } from './server.ts';
 import { closeReason } from '../routing/close-reasons.ts';
 import { nodeLoginOptions } from '../routing/login.ts';
+import { proxyGateFromConfig } from '../net/proxy-gate.ts';
 
 export interface ImapServiceDeps {
   config: Readonly<Config>;
@@ -67,6 +68,7 @@ export class ImapService {
       log: log.child({ component: 'imap' }),
       maxConnections: config.imap.maxConnections,
       onRefused: (reason) => this.d.onRefused?.('imap', reason),
+      proxy: proxyGateFromConfig(config.proxyProtocol, log.child({ component: 'imap' })),
     });
     const imap = await this.server.listen(config.ports.imap, host);
     const imaps = await this.server.listen(config.ports.imaps, host, true);

@@ -19,7 +19,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from '../../src/log/logger.ts';
 import { declareClientAddress } from './client-address.ts';
 import { parseProxyHeader, V1_MAX, V2_SIGNATURE, type ProxyParse } from './proxy-header.ts';
-import type { TrustedProxies } from './trusted-proxies.ts';
+import { TrustedProxies } from '../../src/util/trusted-proxies.ts';
 
 export interface ProxyGate {
   trusted: TrustedProxies;
@@ -112,4 +112,13 @@ function readPrefix(socket: Socket, timeoutMs: number, done: (r: Outcome) => voi
   socket.on('end', onEnd);
   socket.on('close', onEnd);
   socket.on('error', onError);
+}
+
+/** The gate and its listeners from `proxyProtocol` settings; undefined when no peer is trusted (off). */
+export function proxyGateFromConfig(
+  c: { trusted: readonly string[]; listeners: readonly string[]; headerTimeoutMs: number },
+  log: Logger,
+): { gate: ProxyGate; listeners: readonly string[] } | undefined {
+  if (c.trusted.length === 0) return undefined;
+  return { gate: { trusted: new TrustedProxies(c.trusted), headerTimeoutMs: c.headerTimeoutMs, log }, listeners: c.listeners };
 }
