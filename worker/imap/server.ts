@@ -73,6 +73,8 @@ export class ImapServer {
       }
       this.sockets.add(socket);
       socket.setNoDelay(true);
+      const log = this.o.log.child({ id: `imap-${++this.nextId}`, address: clientAddress(socket) });
+      log.debug({ peer: socket.remoteAddress, port: socket.localPort }, 'imap session opened');
       const conn = new ImapConnection(
         socket,
         secure,
@@ -81,7 +83,7 @@ export class ImapServer {
           limits: this.limits,
           secureContext: this.secureContext,
           ...(this.o.peer ? { peer: this.o.peer } : {}),
-          log: this.o.log.child({ id: `imap-${++this.nextId}`, address: clientAddress(socket) }),
+          log,
           onProxied: (d) => (this.proxiedCount += d),
         },
         () => {

@@ -67,6 +67,8 @@ export class Pop3Server {
       }
       this.sockets.add(socket);
       socket.setNoDelay(true);
+      const log = this.o.log.child({ id: `pop3-${++this.nextId}`, address: clientAddress(socket) });
+      log.debug({ peer: socket.remoteAddress, port: socket.localPort }, 'pop3 session opened');
       const conn = new Pop3Connection(
         socket,
         secure,
@@ -75,7 +77,7 @@ export class Pop3Server {
           limits: this.limits,
           ...(this.secureContext ? { secureContext: this.secureContext } : {}),
           ...(this.o.peer ? { peer: this.o.peer } : {}),
-          log: this.o.log.child({ id: `pop3-${++this.nextId}`, address: clientAddress(socket) }),
+          log,
           onProxied: (d) => (this.proxiedCount += d),
         },
         () => {
