@@ -121,6 +121,16 @@ describe('PROXY protocol through haproxy', () => {
   });
 });
 
+describe('direct clients on a PROXY listener', () => {
+  for (const [name, port, greeting] of [['IMAPS', 'IMAPS', /^\* OK/], ['submissions (465)', 'SUBMISSIONS', /^220 /], ['POP3S', 'POP3S', /^\+OK/]] as const) {
+    it(`${name}: a TLS client from an untrusted address is served (its ClientHello is put back before the handshake)`, async () => {
+      const s = tlsConnect({ socket: connect({ host: '127.0.0.1', port: nodePort(port), localAddress: CLIENT }), rejectUnauthorized: false });
+      expect(await firstLine(s)).toMatch(greeting);
+      s.destroy();
+    });
+  }
+});
+
 describe('PROXY protocol refusals', () => {
   for (const [name, port] of [['IMAP', 'IMAP'], ['SMTP', 'SMTP'], ['POP3', 'POP3']] as const) {
     it(`${name}: a header sent directly from an untrusted address is refused and logged`, async () => {
