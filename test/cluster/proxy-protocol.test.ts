@@ -21,7 +21,7 @@ const CLIENT = '127.0.0.5';
 let c: TestCluster;
 let haproxy: ChildProcess | undefined;
 let dir: string;
-const front = { imapV1: 0, smtpV2: 0, imapsV2: 0 };
+const front = { imapV1: 0, smtpV2: 0, imapsV2: 0, pop3V1: 0, submissionsV2: 0 };
 const nodePort = (p: string): number => Number(c.node('mail-0').env[`MAILCLUSTER_PORTS_${p}`]);
 
 /** Resolves with everything the server sent until it closed the connection (or rejects after ms). */
@@ -64,14 +64,16 @@ beforeAll(async () => {
   });
   await c.electedController();
   await addAccounts(c, 'example.test', ['u0']);
-  const [a, b, d] = (await freePorts(3)) as [number, number, number];
-  Object.assign(front, { imapV1: a, smtpV2: b, imapsV2: d });
+  const [a, b, d, e, f] = (await freePorts(5)) as [number, number, number, number, number];
+  Object.assign(front, { imapV1: a, smtpV2: b, imapsV2: d, pop3V1: e, submissionsV2: f });
   dir = mkdtempSync(join(tmpdir(), 'mailcluster-haproxy-'));
   const cfg = [
     'defaults', '  mode tcp', '  timeout connect 5s', '  timeout client 30s', '  timeout server 30s',
     `listen imap_v1`, `  bind 127.0.0.1:${front.imapV1}`, `  server n0 127.0.0.1:${nodePort('IMAP')} send-proxy`,
     `listen smtp_v2`, `  bind 127.0.0.1:${front.smtpV2}`, `  server n0 127.0.0.1:${nodePort('SMTP')} send-proxy-v2`,
     `listen imaps_v2`, `  bind 127.0.0.1:${front.imapsV2}`, `  server n0 127.0.0.1:${nodePort('IMAPS')} send-proxy-v2`,
+    `listen pop3_v1`, `  bind 127.0.0.1:${front.pop3V1}`, `  server n0 127.0.0.1:${nodePort('POP3')} send-proxy`,
+    `listen submissions_v2`, `  bind 127.0.0.1:${front.submissionsV2}`, `  server n0 127.0.0.1:${nodePort('SUBMISSIONS')} send-proxy-v2`,
     '',
   ].join('\n');
   writeFileSync(join(dir, 'haproxy.cfg'), cfg);
@@ -118,6 +120,30 @@ describe('PROXY protocol through haproxy', () => {
     const raw = inbox(c, 'u0@example.test').find((m) => subjectOf(m) === 'via haproxy')!;
     expect(raw).toMatch(/^Received: from client\.test \(.*\[127\.0\.0\.5\]\)/m);
     expect(raw).not.toMatch(/\[127\.0\.0\.1\]/);
+  });
+});
+
+describe('PROXY protocol through haproxy, more listeners', () => {
+  it('POP3 through send-proxy (v1): the session log shows 127.0.0.5', async () => {
+    const since = c.node('mail-0').logs.length;
+    const s = connect({ host: '127.0.0.1', port: front.pop3V1, localAddress: CLIENT });
+    expect(await firstLine(s)).toMatch(/^\+OK/);
+    const line = await c.node('mail-0').waitForLog((l) => l.msg === 'pop3 session opened' && l.address === CLIENT, 10_000, since);
+    expect(line).toMatchObject({ peer: '127.0.0.1', port: nodePort('POP3') });
+    s.destroy();
+  });
+
+  it('submission on 465 through send-proxy-v2 (header before TLS): Received names 127.0.0.5', async () => {
+    const t = nodemailer.createTransport({
+      host: '127.0.0.1', port: front.submissionsV2, secure: true, tls: { rejectUnauthorized: false }, name: 'client.test', localAddress: CLIENT,
+      auth: { user: 'u0@example.test', pass: 'password-1' },
+    });
+    const r = (await t.sendMail({ from: 'u0@example.test', to: 'u0@example.test', subject: 'via haproxy 465', text: 'hi' })) as { accepted: string[] };
+    t.close();
+    expect(r.accepted).toEqual(['u0@example.test']);
+    await expect.poll(() => inbox(c, 'u0@example.test').find((m) => subjectOf(m) === 'via haproxy 465'), { timeout: 15_000 }).toBeDefined();
+    const raw = inbox(c, 'u0@example.test').find((m) => subjectOf(m) === 'via haproxy 465')!;
+    expect(raw).toMatch(/^Received: from client\.test \(.*\[127\.0\.0\.5\]\)/m);
   });
 });
 
