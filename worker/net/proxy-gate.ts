@@ -18,7 +18,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from '../../src/log/logger.ts';
 import { declareClientAddress } from './client-address.ts';
-import { parseProxyHeader, V1_MAX, V2_SIGNATURE, type ProxyParse } from './proxy-header.ts';
+import { MAX_V2_PAYLOAD, parseProxyHeader, V2_SIGNATURE, type ProxyParse } from './proxy-header.ts';
 import { TrustedProxies } from '../../src/util/trusted-proxies.ts';
 
 export interface ProxyGate {
@@ -75,7 +75,7 @@ function refuse(socket: Socket, gate: ProxyGate, message: string, reason: string
 type Outcome = ProxyParse | { kind: 'invalid'; reason: string };
 
 /**
- * Reads until parseProxyHeader decides (at most V1_MAX or 16 + MAX_V2_PAYLOAD bytes are held),
+ * Reads until parseProxyHeader decides (it holds at most 16 + MAX_V2_PAYLOAD bytes plus one chunk),
  * puts back every byte that is not header, and reports once. Timeout, end, close and error
  * before a decision report `invalid`.
  */
@@ -101,7 +101,7 @@ function readPrefix(socket: Socket, timeoutMs: number, done: (r: Outcome) => voi
       const r = parseProxyHeader(buf);
       if (r.kind !== 'incomplete') return finish(r);
       // parseProxyHeader never stays incomplete past its bounds; this is a second fence
-      if (buf.length > V1_MAX + 16 + 512) return finish({ kind: 'invalid', reason: 'header too long' });
+      if (buf.length > 16 + MAX_V2_PAYLOAD) return finish({ kind: 'invalid', reason: 'header too long' });
     }
   };
   const onEnd = (): void => finish({ kind: 'invalid', reason: 'connection ended before the PROXY header' });
