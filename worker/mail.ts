@@ -23,6 +23,8 @@ import { createInboundServer } from './smtp/inbound.ts';
 import { createLmtpServer, listen } from './lmtp/server.ts';
 import { createSubmissionServer } from './smtp/submission.ts';
 import { closeGracefully } from './smtp/graceful-close.ts';
+import { installProxyGate } from './smtp/proxy-protocol.ts';
+import { proxyGateFromConfig } from './net/proxy-gate.ts';
 import { Relay } from './delivery/relay.ts';
 import { loadTls, type TlsProvider, type TlsSource } from './tls.ts';
 import { buildDsn } from '../src/mime/dsn.ts';
@@ -166,6 +168,13 @@ export class MailServices {
       srv.on('error', (err: Error) => slog.info({ err }, 'smtp session error'));
       return bound;
     };
+    const proxy = proxyGateFromConfig(config.proxyProtocol, log.child({ component: 'smtp' }));
+    const guard = (server: SMTPServer, name: string, implicitTls: boolean): void => {
+      if (proxy?.listeners.includes(name)) installProxyGate(server, proxy.gate, implicitTls);
+    };
+    guard(this.inbound, 'smtp', false);
+    guard(this.submission[0]!, 'submission', false);
+    guard(this.submission[1]!, 'submissions', true);
     const lmtp = await bind(this.lmtp, ports.lmtp, 'lmtp');
     const smtp = await bind(this.inbound, ports.smtp, 'smtp');
     const submission = await bind(this.submission[0]!, ports.submission, 'submission');

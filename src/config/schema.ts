@@ -7,10 +7,14 @@
  */
 import { isIP, isIPv6 } from 'node:net';
 import { z } from 'zod';
+import { parseCidr } from '../util/trusted-proxies.ts';
 
 export const NODE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export const ROLES = ['symmetric', 'backend', 'frontend'] as const;
 export type Role = (typeof ROLES)[number];
+
+/** Client listeners that can sit behind a PROXY protocol load balancer. */
+export const PROXY_LISTENERS = ['smtp', 'submission', 'submissions', 'imap', 'imaps', 'pop3', 'pop3s'] as const;
 
 const port = z.number().int().min(0).max(65535);
 
@@ -111,6 +115,21 @@ export const configSchema = z.object({
     })
     .strict()
     .default({ allowPlaintextAuth: false, maxLineBytes: 255, maxBadCommands: 20, idleTimeoutSeconds: 600, maxConnections: 10_000 }),
+  proxyProtocol: z
+    .object({
+      /**
+       * Load balancers allowed to send a PROXY protocol header (v1 or v2): addresses or CIDR blocks.
+       * Empty = PROXY protocol off. A connection from one of them without a valid header is closed;
+       * a header from any other address is refused (closed, logged).
+       */
+      trusted: z.array(z.string().refine((s) => parseCidr(s) !== undefined, 'must be an IP address or CIDR block such as 10.0.0.0/8')).default([]),
+      /** The client listeners that expect headers from the trusted addresses. */
+      listeners: z.array(z.enum(PROXY_LISTENERS)).default([...PROXY_LISTENERS]),
+      /** How long a trusted peer has to send its complete header. */
+      headerTimeoutMs: z.number().int().min(100).max(60_000).default(5000),
+    })
+    .strict()
+    .default({ trusted: [], listeners: [...PROXY_LISTENERS], headerTimeoutMs: 5000 }),
   tls: z
     .object({
       /** PEM certificate chain and key for client-facing TLS; empty = a self-signed pair made at start. */

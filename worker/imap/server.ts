@@ -18,6 +18,8 @@ import { ImapConnection, type ConnectionLimits } from './connection.ts';
 import { isPeerPassword } from '../routing/peer-login.ts';
 import { bindClientListener } from '../client-listener.ts';
 import { asTlsProvider, type TlsPair, type TlsProvider } from '../tls.ts';
+import { clientAddress } from '../net/client-address.ts';
+import type { ProxyGate } from '../net/proxy-gate.ts';
 import { closeSpliced } from '../routing/splice.ts';
 
 /** RFC 3501 §5.4: an autologout timer must be at least 30 minutes. */
@@ -39,6 +41,8 @@ export interface ImapServerOptions {
   /** Connections beyond this are refused with `* BYE` (counted by onRefused). */
   maxConnections?: number;
   onRefused?: (reason: string) => void;
+  /** PROXY protocol gate and the listeners it guards ('imap', 'imaps' / 'pop3', 'pop3s'). */
+  proxy?: { gate: ProxyGate; listeners: readonly string[] };
 }
 
 export class ImapServer {
@@ -69,6 +73,8 @@ export class ImapServer {
       }
       this.sockets.add(socket);
       socket.setNoDelay(true);
+      const log = this.o.log.child({ id: `imap-${++this.nextId}`, address: clientAddress(socket) });
+      log.debug({ peer: socket.remoteAddress, port: socket.localPort }, 'imap session opened');
       const conn = new ImapConnection(
         socket,
         secure,
@@ -77,7 +83,7 @@ export class ImapServer {
           limits: this.limits,
           ...(this.tls ? { secureContext: this.tls.context.bind(this.tls) } : {}),
           ...(this.o.peer ? { peer: this.o.peer } : {}),
-          log: this.o.log.child({ id: `imap-${++this.nextId}`, address: socket.remoteAddress }),
+          log,
           onProxied: (d) => (this.proxiedCount += d),
         },
         () => {
@@ -87,7 +93,9 @@ export class ImapServer {
       );
       this.connections.add(conn);
     };
-    const server = await bindClientListener({ port, host, implicitTls, tls: this.tls, onSocket, log: this.o.log, protocol: 'imap' });
+    const name = implicitTls ? 'imaps' : 'imap';
+    const proxy = this.o.proxy?.listeners.includes(name) ? this.o.proxy.gate : undefined;
+    const server = await bindClientListener({ port, host, implicitTls, tls: this.tls, onSocket, log: this.o.log, protocol: 'imap', proxy });
     this.servers.push(server);
     return (server.address() as AddressInfo).port;
   }

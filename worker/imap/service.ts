@@ -18,6 +18,7 @@ import { ImapServer } from './server.ts';
 import { closeReason } from '../routing/close-reasons.ts';
 import { nodeLoginOptions } from '../routing/login.ts';
 import type { TlsProvider } from '../tls.ts';
+import { proxyGateFromConfig } from '../net/proxy-gate.ts';
 
 export interface ImapServiceDeps {
   config: Readonly<Config>;
@@ -68,6 +69,7 @@ export class ImapService {
       log: log.child({ component: 'imap' }),
       maxConnections: config.imap.maxConnections,
       onRefused: (reason) => this.d.onRefused?.('imap', reason),
+      proxy: proxyGateFromConfig(config.proxyProtocol, log.child({ component: 'imap' })),
     });
     const imap = await this.server.listen(config.ports.imap, host);
     const imaps = await this.server.listen(config.ports.imaps, host, true);

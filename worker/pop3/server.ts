@@ -16,6 +16,8 @@ import { err, SIGN_OFF } from '../../src/protocol/pop3/response.ts';
 import { isPeerPassword } from '../routing/peer-login.ts';
 import { bindClientListener } from '../client-listener.ts';
 import { asTlsProvider, type TlsPair, type TlsProvider } from '../tls.ts';
+import { clientAddress } from '../net/client-address.ts';
+import type { ProxyGate } from '../net/proxy-gate.ts';
 import { Pop3Connection, type Pop3Limits } from './connection.ts';
 import { closeSpliced } from '../routing/splice.ts';
 
@@ -36,6 +38,8 @@ export interface Pop3ServerOptions {
   /** Connections beyond this are refused with `-ERR [SYS/TEMP]` (counted by onRefused). */
   maxConnections?: number;
   onRefused?: (reason: string) => void;
+  /** PROXY protocol gate and the listeners it guards ('imap', 'imaps' / 'pop3', 'pop3s'). */
+  proxy?: { gate: ProxyGate; listeners: readonly string[] };
 }
 
 export class Pop3Server {
@@ -63,6 +67,8 @@ export class Pop3Server {
       }
       this.sockets.add(socket);
       socket.setNoDelay(true);
+      const log = this.o.log.child({ id: `pop3-${++this.nextId}`, address: clientAddress(socket) });
+      log.debug({ peer: socket.remoteAddress, port: socket.localPort }, 'pop3 session opened');
       const conn = new Pop3Connection(
         socket,
         secure,
@@ -71,7 +77,7 @@ export class Pop3Server {
           limits: this.limits,
           ...(this.tls ? { secureContext: this.tls.context.bind(this.tls) } : {}),
           ...(this.o.peer ? { peer: this.o.peer } : {}),
-          log: this.o.log.child({ id: `pop3-${++this.nextId}`, address: socket.remoteAddress }),
+          log,
           onProxied: (d) => (this.proxiedCount += d),
         },
         () => {
@@ -81,7 +87,9 @@ export class Pop3Server {
       );
       this.connections.add(conn);
     };
-    const server = await bindClientListener({ port, host, implicitTls, tls: this.tls, onSocket, log: this.o.log, protocol: 'pop3' });
+    const name = implicitTls ? 'pop3s' : 'pop3';
+    const proxy = this.o.proxy?.listeners.includes(name) ? this.o.proxy.gate : undefined;
+    const server = await bindClientListener({ port, host, implicitTls, tls: this.tls, onSocket, log: this.o.log, protocol: 'pop3', proxy });
     this.servers.push(server);
     return (server.address() as AddressInfo).port;
   }

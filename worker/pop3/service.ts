@@ -16,6 +16,7 @@ import type { AccountRegistry } from '../imap/account-registry.ts';
 import type { ChangeBus } from '../imap/account.ts';
 import { closeReason } from '../routing/close-reasons.ts';
 import { nodeLoginOptions } from '../routing/login.ts';
+import { proxyGateFromConfig } from '../net/proxy-gate.ts';
 import { NodePop3Hooks } from './node-hooks.ts';
 import { Pop3Server } from './server.ts';
 import type { TlsProvider } from '../tls.ts';
@@ -59,6 +60,7 @@ export class Pop3Service {
       log: log.child({ component: 'pop3' }),
       maxConnections: config.pop3.maxConnections,
       onRefused: (reason) => this.d.onRefused?.('pop3', reason),
+      proxy: proxyGateFromConfig(config.proxyProtocol, log.child({ component: 'pop3' })),
     });
     const pop3 = await this.server.listen(config.ports.pop3, host);
     const pop3s = await this.server.listen(config.ports.pop3s, host, true);

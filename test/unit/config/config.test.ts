@@ -25,6 +25,16 @@ describe('config', () => {
     expect(Object.isFrozen(c.lease)).toBe(true);
   });
 
+  it('PROXY protocol is off by default; trusted entries must be addresses or CIDR blocks', () => {
+    expect(loadConfig({ env: base }).proxyProtocol).toMatchObject({ trusted: [], headerTimeoutMs: 5000 });
+    const c = loadConfig({ env: { ...base, MAILCLUSTER_PROXY_PROTOCOL_TRUSTED: '10.0.0.0/8, 127.0.0.1, fd00::/8', MAILCLUSTER_PROXY_PROTOCOL_LISTENERS: 'imap,smtp' } });
+    expect(c.proxyProtocol.trusted).toEqual(['10.0.0.0/8', '127.0.0.1', 'fd00::/8']);
+    expect(c.proxyProtocol.listeners).toEqual(['imap', 'smtp']);
+    const p = problems({ ...base, MAILCLUSTER_PROXY_PROTOCOL_TRUSTED: '10.0.0.0/33,lb.example.com', MAILCLUSTER_PROXY_PROTOCOL_LISTENERS: 'lmtp' });
+    expect(p.filter((x) => x.startsWith('proxyProtocol.trusted'))).toHaveLength(2);
+    expect(p.some((x) => x.startsWith('proxyProtocol.listeners'))).toBe(true);
+  });
+
   it('reports every problem at once', () => {
     const p = problems({
       MAILCLUSTER_NODE_NAME: 'Mail_0',
