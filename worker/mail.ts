@@ -28,6 +28,8 @@ import { loadTls } from './tls.ts';
 import { buildDsn } from '../src/mime/dsn.ts';
 import { newEnvelope, newQueueId, type Envelope } from '../src/queue/spool.ts';
 import { Readable } from 'node:stream';
+import { limitPerAddress, tarpit } from './smtp/client-limits.ts';
+import { authPenaltyFromConfig, type AuthPenalty } from './limits/auth-penalty.ts';
 
 export interface MailDeps {
   /** Called with the reply code of each recipient refused on port 25 (metrics). */
@@ -56,6 +58,8 @@ export class MailServices {
   tls: { key: string; cert: string } | undefined;
   private readonly hostname: string;
   readonly cache: DirectoryCache;
+  /** Authentication penalties and the password-hash gate, shared with IMAP and POP3. */
+  readonly penalty: AuthPenalty;
 
   constructor(private readonly deps: MailDeps) {
     const d = deps;
@@ -64,6 +68,7 @@ export class MailServices {
     this.hostname = hostname;
     this.directory = new AccountDirectory(d.etcd, d.keys);
     this.cache = new DirectoryCache(this.directory);
+    this.penalty = authPenaltyFromConfig(config.limits);
     this.spool = new Spool(config.storage.root, config.node.name);
     this.router = new Router({
       nodeName: config.node.name,
@@ -133,6 +138,10 @@ export class MailServices {
       maxMessageBytes: config.smtp.maxMessageBytes,
       log: log.child({ component: 'lmtp' }),
     });
+    const limits = config.limits;
+    limitPerAddress(this.inbound, limits.smtpConnectionsPerAddress, () => d.onSmtpRefused?.(421));
+    tarpit(this.inbound, { sleepMs: limits.smtpErrorSleepMs, softLimit: limits.smtpSoftErrorLimit, hardLimit: limits.smtpHardErrorLimit });
+    limitPerAddress(this.lmtp, limits.lmtpConnectionsPerAddress);
   }
 
   /** Binds LMTP, SMTP and both submission ports; returns the bound ports. */
@@ -152,8 +161,13 @@ export class MailServices {
         maxConnections: config.smtp.maxConnections,
         log: log.child({ component: 'submission' }),
         onQueued: (env) => this.queues.enqueue(env),
+        penalty: this.penalty,
+        maxAuthFailures: config.limits.authFailuresPerConnection,
       });
     this.submission = [make(false), make(true)];
+    // one count for 587 and 465 together, as IMAP counts 143 and 993 together
+    limitPerAddress(this.submission, config.limits.submissionConnectionsPerAddress);
+    for (const srv of this.submission) tarpit(srv, { sleepMs: config.limits.smtpErrorSleepMs, softLimit: config.limits.smtpSoftErrorLimit, hardLimit: config.limits.smtpHardErrorLimit });
     const lmtp = await listen(this.lmtp, ports.lmtp, host);
     const smtp = await listen(this.inbound, ports.smtp, host);
     const submission = await listen(this.submission[0]!, ports.submission, host);

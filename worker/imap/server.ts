@@ -19,6 +19,8 @@ import { ImapConnection, type ConnectionLimits } from './connection.ts';
 import { isPeerPassword } from '../routing/peer-login.ts';
 import { bindClientListener } from '../client-listener.ts';
 import { closeSpliced } from '../routing/splice.ts';
+import { clientAddress } from '../net/client-address.ts';
+import { AddressConnectionCount, TOO_MANY_FROM_ADDRESS } from '../limits/address-count.ts';
 
 /** RFC 3501 §5.4: an autologout timer must be at least 30 minutes. */
 export const DEFAULT_LIMITS: ConnectionLimits = { maxLineLength: 65536, maxLiteralSize: 50 * 1024 * 1024, maxBadCommands: 20, idleTimeoutMs: 30 * 60_000 };
@@ -39,6 +41,12 @@ export interface ImapServerOptions {
   /** Connections beyond this are refused with `* BYE` (counted by onRefused). */
   maxConnections?: number;
   onRefused?: (reason: string) => void;
+  /** Connections at once per client address (clientAddress); more get `* BYE` (default: unlimited). */
+  maxConnectionsPerAddress?: number;
+  /** A connection not logged in this long after connecting gets `* BYE` (default: none). */
+  preLoginTimeoutMs?: number;
+  /** Failed logins on one connection before `* BYE` (default: unlimited). */
+  maxLoginFailures?: number;
 }
 
 export class ImapServer {
@@ -49,10 +57,12 @@ export class ImapServer {
   private proxiedCount = 0;
   private nextId = 0;
   private readonly limits: ConnectionLimits;
+  private readonly perAddress: AddressConnectionCount;
 
   constructor(private readonly o: ImapServerOptions) {
     this.secureContext = o.tls ? createSecureContext({ key: o.tls.key, cert: o.tls.cert }) : undefined;
     this.limits = { ...DEFAULT_LIMITS, ...o.limits };
+    this.perAddress = new AddressConnectionCount(o.maxConnectionsPerAddress ?? Infinity);
   }
 
   /**
@@ -67,25 +77,47 @@ export class ImapServer {
         setTimeout(() => socket.destroy(), 1000).unref();
         return;
       }
+      const address = clientAddress(socket);
+      const release = this.perAddress.acquire(address);
+      if (!release) {
+        this.o.onRefused?.('too many connections from address');
+        socket.end(`* BYE [UNAVAILABLE] ${TOO_MANY_FROM_ADDRESS}\r\n`);
+        setTimeout(() => socket.destroy(), 1000).unref();
+        return;
+      }
       this.sockets.add(socket);
       socket.setNoDelay(true);
       const conn = new ImapConnection(
         socket,
         secure,
         {
-          session: { hooks: this.o.hooks, allowPlaintextAuth: this.o.allowPlaintextAuth ?? false, isPeerPassword, serverName: this.o.serverName ?? hostname() },
+          session: {
+            hooks: this.o.hooks,
+            allowPlaintextAuth: this.o.allowPlaintextAuth ?? false,
+            isPeerPassword,
+            serverName: this.o.serverName ?? hostname(),
+            clientAddress: address,
+            ...(this.o.maxLoginFailures ? { maxLoginFailures: this.o.maxLoginFailures } : {}),
+          },
           limits: this.limits,
           secureContext: this.secureContext,
           ...(this.o.peer ? { peer: this.o.peer } : {}),
-          log: this.o.log.child({ id: `imap-${++this.nextId}`, address: socket.remoteAddress }),
+          log: this.o.log.child({ id: `imap-${++this.nextId}`, address }),
           onProxied: (d) => (this.proxiedCount += d),
         },
         () => {
+          clearTimeout(preLogin);
+          release();
           this.connections.delete(conn);
           this.sockets.delete(socket);
         },
       );
       this.connections.add(conn);
+      // Absolute, not reset by traffic: a client dribbling bytes cannot hold a pre-login slot.
+      const preLogin = setTimeout(() => {
+        if (!conn.proxied && conn.session.state.kind === 'not-authenticated') conn.session.bye('login timeout: log in sooner after connecting');
+      }, this.o.preLoginTimeoutMs ?? 2 ** 31 - 1);
+      preLogin.unref();
     };
     const server = await bindClientListener({ port, host, implicitTls, tls: this.o.tls, onSocket, log: this.o.log, protocol: 'imap' });
     this.servers.push(server);

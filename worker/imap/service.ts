@@ -17,6 +17,7 @@ import { NodeImapHooks } from './node-hooks.ts';
 import { ImapServer } from './server.ts';
 import { closeReason } from '../routing/close-reasons.ts';
 import { nodeLoginOptions } from '../routing/login.ts';
+import type { AuthPenalty } from '../limits/auth-penalty.ts';
 
 export interface ImapServiceDeps {
   config: Readonly<Config>;
@@ -28,6 +29,8 @@ export interface ImapServiceDeps {
   /** The account's quota limit in bytes (0: none); may be a few seconds old. */
   quotaLimit: (account: string) => Promise<number>;
   onRefused?: (protocol: string, reason: string) => void;
+  /** The node's authentication penalties, shared by IMAP, POP3 and submission. */
+  penalty?: AuthPenalty;
 }
 
 export class ImapService {
@@ -66,6 +69,9 @@ export class ImapService {
       peer: { node: config.node.name, secret: config.cluster.secret },
       log: log.child({ component: 'imap' }),
       maxConnections: config.imap.maxConnections,
+      maxConnectionsPerAddress: config.limits.imapConnectionsPerAddress,
+      preLoginTimeoutMs: config.limits.preLoginTimeoutSeconds * 1000,
+      maxLoginFailures: config.limits.authFailuresPerConnection,
       onRefused: (reason) => this.d.onRefused?.('imap', reason),
     });
     const imap = await this.server.listen(config.ports.imap, host);

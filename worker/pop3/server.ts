@@ -18,6 +18,8 @@ import { isPeerPassword } from '../routing/peer-login.ts';
 import { bindClientListener } from '../client-listener.ts';
 import { Pop3Connection, type Pop3Limits } from './connection.ts';
 import { closeSpliced } from '../routing/splice.ts';
+import { clientAddress } from '../net/client-address.ts';
+import { AddressConnectionCount, TOO_MANY_FROM_ADDRESS } from '../limits/address-count.ts';
 
 /** RFC 2449 §4: command lines up to 255 octets; RFC 1939 §3: autologout after at least 10 minutes. */
 export const DEFAULT_POP3_LIMITS: Pop3Limits = { maxLineLength: 255, maxBadCommands: 20, idleTimeoutMs: 10 * 60_000 };
@@ -36,6 +38,12 @@ export interface Pop3ServerOptions {
   /** Connections beyond this are refused with `-ERR [SYS/TEMP]` (counted by onRefused). */
   maxConnections?: number;
   onRefused?: (reason: string) => void;
+  /** Connections at once per client address (clientAddress); more get `-ERR [IN-USE]` (default: unlimited). */
+  maxConnectionsPerAddress?: number;
+  /** A connection not logged in this long after connecting is signed off (default: none). */
+  preLoginTimeoutMs?: number;
+  /** Failed logins on one connection before it is signed off (default: unlimited). */
+  maxLoginFailures?: number;
 }
 
 export class Pop3Server {
@@ -44,12 +52,14 @@ export class Pop3Server {
   private readonly sockets = new Set<Socket>();
   private readonly secureContext: SecureContext | undefined;
   private readonly limits: Pop3Limits;
+  private readonly perAddress: AddressConnectionCount;
   private proxiedCount = 0;
   private nextId = 0;
 
   constructor(private readonly o: Pop3ServerOptions) {
     this.secureContext = o.tls ? createSecureContext({ key: o.tls.key, cert: o.tls.cert }) : undefined;
     this.limits = { ...DEFAULT_POP3_LIMITS, ...o.limits };
+    this.perAddress = new AddressConnectionCount(o.maxConnectionsPerAddress ?? Infinity);
   }
 
   /** Listens on port (0 = any); `implicitTls` for 995 (needs `tls`). Resolves with the bound port. */
@@ -61,25 +71,47 @@ export class Pop3Server {
         setTimeout(() => socket.destroy(), 1000).unref();
         return;
       }
+      const address = clientAddress(socket);
+      const release = this.perAddress.acquire(address);
+      if (!release) {
+        this.o.onRefused?.('too many connections from address');
+        // RFC 2449 §8.1.1 IN-USE is about the maildrop; RFC 3206 SYS/TEMP says "try again later"
+        socket.end(err(`${TOO_MANY_FROM_ADDRESS}; ${SIGN_OFF}`, 'SYS/TEMP'));
+        setTimeout(() => socket.destroy(), 1000).unref();
+        return;
+      }
       this.sockets.add(socket);
       socket.setNoDelay(true);
       const conn = new Pop3Connection(
         socket,
         secure,
         {
-          session: { hooks: this.o.hooks, allowPlaintextAuth: this.o.allowPlaintextAuth ?? false, isPeerPassword },
+          session: {
+            hooks: this.o.hooks,
+            allowPlaintextAuth: this.o.allowPlaintextAuth ?? false,
+            isPeerPassword,
+            clientAddress: address,
+            ...(this.o.maxLoginFailures ? { maxLoginFailures: this.o.maxLoginFailures } : {}),
+          },
           limits: this.limits,
           ...(this.secureContext ? { secureContext: this.secureContext } : {}),
           ...(this.o.peer ? { peer: this.o.peer } : {}),
-          log: this.o.log.child({ id: `pop3-${++this.nextId}`, address: socket.remoteAddress }),
+          log: this.o.log.child({ id: `pop3-${++this.nextId}`, address }),
           onProxied: (d) => (this.proxiedCount += d),
         },
         () => {
+          clearTimeout(preLogin);
+          release();
           this.connections.delete(conn);
           this.sockets.delete(socket);
         },
       );
       this.connections.add(conn);
+      // Absolute, not reset by traffic: a client dribbling bytes cannot hold a pre-login slot.
+      const preLogin = setTimeout(() => {
+        if (!conn.proxied && conn.session.state.kind === 'authorization') conn.session.terminate('login timeout: log in sooner after connecting', 'AUTH');
+      }, this.o.preLoginTimeoutMs ?? 2 ** 31 - 1);
+      preLogin.unref();
     };
     const server = await bindClientListener({ port, host, implicitTls, tls: this.o.tls, onSocket, log: this.o.log, protocol: 'pop3' });
     this.servers.push(server);

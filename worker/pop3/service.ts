@@ -16,6 +16,7 @@ import type { AccountRegistry } from '../imap/account-registry.ts';
 import type { ChangeBus } from '../imap/account.ts';
 import { closeReason } from '../routing/close-reasons.ts';
 import { nodeLoginOptions } from '../routing/login.ts';
+import type { AuthPenalty } from '../limits/auth-penalty.ts';
 import { NodePop3Hooks } from './node-hooks.ts';
 import { Pop3Server } from './server.ts';
 
@@ -30,6 +31,8 @@ export interface Pop3ServiceDeps {
   bus: ChangeBus;
   log: Logger;
   onRefused?: (protocol: string, reason: string) => void;
+  /** The node's authentication penalties, shared by IMAP, POP3 and submission. */
+  penalty?: AuthPenalty;
 }
 
 export class Pop3Service {
@@ -57,6 +60,9 @@ export class Pop3Service {
       peer: { node: config.node.name, secret: config.cluster.secret },
       log: log.child({ component: 'pop3' }),
       maxConnections: config.pop3.maxConnections,
+      maxConnectionsPerAddress: config.limits.pop3ConnectionsPerAddress,
+      preLoginTimeoutMs: config.limits.preLoginTimeoutSeconds * 1000,
+      maxLoginFailures: config.limits.authFailuresPerConnection,
       onRefused: (reason) => this.d.onRefused?.('pop3', reason),
     });
     const pop3 = await this.server.listen(config.ports.pop3, host);
