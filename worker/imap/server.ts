@@ -92,7 +92,9 @@ export class ImapServer {
         secure,
         {
           session: {
-            hooks: this.o.hooks,
+            // a cluster peer's proxied session stops counting once its peer login succeeded: every
+            // session a frontend proxies here comes from that node's one address
+            hooks: peerReleases(this.o.hooks, release),
             allowPlaintextAuth: this.o.allowPlaintextAuth ?? false,
             isPeerPassword,
             serverName: this.o.serverName ?? hostname(),
@@ -161,4 +163,15 @@ export class ImapServer {
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     for (const s of this.sockets) s.destroy();
   }
+}
+
+/** `hooks` whose successful cluster-peer logins call `release` (the per-address count). */
+function peerReleases(hooks: ImapHooks, release: () => void): ImapHooks {
+  const wrapped = Object.create(hooks) as ImapHooks;
+  wrapped.authenticate = async (user, password, client) => {
+    const account = await hooks.authenticate(user, password, client);
+    if (account !== undefined && isPeerPassword(password)) release();
+    return account;
+  };
+  return wrapped;
 }

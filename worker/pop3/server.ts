@@ -87,7 +87,9 @@ export class Pop3Server {
         secure,
         {
           session: {
-            hooks: this.o.hooks,
+            // a cluster peer's proxied session stops counting once its peer login succeeded: every
+            // session a frontend proxies here comes from that node's one address
+            hooks: peerReleases(this.o.hooks, release),
             allowPlaintextAuth: this.o.allowPlaintextAuth ?? false,
             isPeerPassword,
             clientAddress: address,
@@ -149,4 +151,15 @@ export class Pop3Server {
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     for (const s of this.sockets) s.destroy();
   }
+}
+
+/** `hooks` whose successful cluster-peer logins call `release` (the per-address count). */
+function peerReleases(hooks: Pop3Hooks, release: () => void): Pop3Hooks {
+  const wrapped = Object.create(hooks) as Pop3Hooks;
+  wrapped.authenticate = async (user, password, client) => {
+    const account = await hooks.authenticate(user, password, client);
+    if (account !== undefined && isPeerPassword(password)) release();
+    return account;
+  };
+  return wrapped;
 }
