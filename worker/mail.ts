@@ -30,6 +30,8 @@ import { loadTls, type TlsProvider, type TlsSource } from './tls.ts';
 import { buildDsn } from '../src/mime/dsn.ts';
 import { newEnvelope, newQueueId, type Envelope } from '../src/queue/spool.ts';
 import { Readable } from 'node:stream';
+import { limitPerAddress, tarpit } from './smtp/client-limits.ts';
+import { authPenaltyFromConfig, type AuthPenalty } from './limits/auth-penalty.ts';
 
 export interface MailDeps {
   /** Called with the reply code of each recipient refused on port 25 (metrics). */
@@ -60,6 +62,8 @@ export class MailServices {
   tls: TlsSource | undefined;
   private readonly hostname: string;
   readonly cache: DirectoryCache;
+  /** Authentication penalties and the password-hash gate, shared with IMAP and POP3. */
+  readonly penalty: AuthPenalty;
 
   constructor(private readonly deps: MailDeps) {
     const d = deps;
@@ -68,6 +72,7 @@ export class MailServices {
     this.hostname = hostname;
     this.directory = new AccountDirectory(d.etcd, d.keys);
     this.cache = new DirectoryCache(this.directory);
+    this.penalty = authPenaltyFromConfig(config.limits);
     this.spool = new Spool(config.storage.root, config.node.name);
     this.router = new Router({
       nodeName: config.node.name,
@@ -138,6 +143,7 @@ export class MailServices {
       maxMessageBytes: config.smtp.maxMessageBytes,
       log: log.child({ component: 'lmtp' }),
     });
+    limitPerAddress(this.lmtp, config.limits.lmtpConnectionsPerAddress);
   }
 
   /** Binds LMTP, SMTP and both submission ports; returns the bound ports. */
@@ -157,9 +163,14 @@ export class MailServices {
         maxConnections: config.smtp.maxConnections,
         log: log.child({ component: 'submission' }),
         onQueued: (env) => this.queues.enqueue(env),
+        penalty: this.penalty,
+        maxAuthFailures: config.limits.authFailuresPerConnection,
       });
     this.submission = [make(false), make(true)];
     this.inbound = this.makeInbound(tls);
+    const limits = config.limits;
+    limitPerAddress(this.inbound, limits.smtpConnectionsPerAddress, () => this.deps.onSmtpRefused?.(421));
+    tarpit(this.inbound, { sleepMs: limits.smtpErrorSleepMs, softLimit: limits.smtpSoftErrorLimit, hardLimit: limits.smtpHardErrorLimit });
     // smtp-server re-emits a session's unexpected errors (a failed TLS handshake, say) on the
     // server: without a listener one hostile client would end the process.
     const bind = async (srv: SMTPServer, port: number, component: string): Promise<number> => {
@@ -175,6 +186,9 @@ export class MailServices {
     guard(this.inbound, 'smtp', false);
     guard(this.submission[0]!, 'submission', false);
     guard(this.submission[1]!, 'submissions', true);
+    // one count for 587 and 465 together, as IMAP counts 143 and 993 together
+    limitPerAddress(this.submission, config.limits.submissionConnectionsPerAddress);
+    for (const srv of this.submission) tarpit(srv, { sleepMs: config.limits.smtpErrorSleepMs, softLimit: config.limits.smtpSoftErrorLimit, hardLimit: config.limits.smtpHardErrorLimit });
     const lmtp = await bind(this.lmtp, ports.lmtp, 'lmtp');
     const smtp = await bind(this.inbound, ports.smtp, 'smtp');
     const submission = await bind(this.submission[0]!, ports.submission, 'submission');

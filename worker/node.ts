@@ -158,10 +158,12 @@ export class MailNode {
     this.imap = new ImapService({
       config, directory: this.mail.directory, locks: this.locks, view: this.view, holds: this.holds, log,
       quotaLimit: (account) => this.quota.limit(account),
+      penalty: this.mail.penalty,
       onRefused: (protocol, reason) => this.metrics.connectionsRefused.inc({ protocol, reason }),
     });
     this.pop3 = new Pop3Service({
       config, directory: this.mail.directory, locks: this.locks, view: this.view, holds: this.holds, registry: this.imap.registry, bus: this.imap.bus, log,
+      penalty: this.mail.penalty,
       onRefused: (protocol, reason) => this.metrics.connectionsRefused.inc({ protocol, reason }),
     });
     this.stats = new StatsCollector({ storageRoot: config.storage.root, sessions: () => this.sessions(), queueDepth: () => this.mail.queues.depth });

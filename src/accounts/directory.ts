@@ -35,6 +35,9 @@ export class DirectoryError extends Error {
 
 export interface AccountEntry extends AccountValue { address: string }
 
+/** Runs one password hash computation (see AccountDirectory.authenticate). */
+export type Hashing = (hash: () => Promise<boolean>) => Promise<boolean>;
+
 export class AccountDirectory {
   constructor(private readonly etcd: Etcd3, private readonly keys: Keys) {}
 
@@ -134,8 +137,9 @@ export class AccountDirectory {
   /**
    * Checks credentials. Returns the normalised address when the account exists, is enabled and
    * the password matches; undefined otherwise (the caller must not tell which part failed).
+   * `hashing` runs the password hash (e.g. VerifyGate: bounded concurrency); default: at once.
    */
-  async authenticate(input: string, password: string): Promise<string | undefined> {
+  async authenticate(input: string, password: string, hashing: Hashing = (hash) => hash()): Promise<string | undefined> {
     let entry: AccountEntry | undefined;
     try {
       entry = await this.getAccount(input);
@@ -146,9 +150,10 @@ export class AccountDirectory {
     }
     if (!entry || !entry.enabled) {
       // Spend the same time as a real check, so response times do not reveal which accounts exist.
-      await verifyPassword(password, DUMMY_HASH);
+      await hashing(() => verifyPassword(password, DUMMY_HASH));
       return undefined;
     }
-    return (await verifyPassword(password, entry.passwordHash)) ? entry.address : undefined;
+    const hash = entry.passwordHash;
+    return (await hashing(() => verifyPassword(password, hash))) ? entry.address : undefined;
   }
 }

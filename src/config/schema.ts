@@ -171,6 +171,59 @@ export const configSchema = z.object({
     })
     .strict()
     .default({ hostname: '', maxMessageBytes: 50 * 1024 * 1024, maxRecipients: 100, greetPauseMs: 0, maxConnections: 1000 }),
+  limits: z
+    .object({
+      /** Connections at once from one client address (see worker/net/client-address.ts) on port 25; more get `421 4.7.0`. Postfix: 50. */
+      smtpConnectionsPerAddress: z.number().int().min(1).default(50),
+      /** The same for submission (587 and 465 together). */
+      submissionConnectionsPerAddress: z.number().int().min(1).default(20),
+      /** The same for IMAP (143 and 993 together); more get `* BYE`. Dovecot's mail_max_userip_connections is 10 per user. */
+      imapConnectionsPerAddress: z.number().int().min(1).default(50),
+      /** The same for POP3 (110 and 995 together); more get `-ERR [IN-USE]`. */
+      pop3ConnectionsPerAddress: z.number().int().min(1).default(20),
+      /** The same for the internal LMTP port (peers pool up to 8 connections each). */
+      lmtpConnectionsPerAddress: z.number().int().min(1).default(200),
+      /** IMAP and POP3 connections not logged in this long after connecting are closed, however busy. */
+      preLoginTimeoutSeconds: z.number().int().min(1).default(60),
+      /** Wait before the next login attempt after one failure from an address or for an account; doubles per failure. */
+      authFailureDelayMs: z.number().int().min(0).default(1000),
+      /** Longest such wait (Dovecot's auth penalty stops at 15 s). */
+      authMaxDelayMs: z.number().int().min(0).default(15_000),
+      /** Failures from one address after which its logins are refused for now (temporary error, no password checked). */
+      authRefuseAfterAddressFailures: z.number().int().min(1).default(30),
+      /** Failures for one account after which addresses that have failed before are refused for it. */
+      authRefuseAfterAccountFailures: z.number().int().min(1).default(10),
+      /** Failures are forgotten this long after the last one; a success forgets them at once. */
+      authPenaltySeconds: z.number().int().min(1).default(900),
+      /** Failed logins on one connection after which it is closed. */
+      authFailuresPerConnection: z.number().int().min(1).default(3),
+      /** Password hashes (scrypt, on libuv's 4-thread pool with all disk I/O) computed at once per node. */
+      authConcurrentVerifications: z.number().int().min(1).max(64).default(2),
+      /** SMTP/submission: after smtpSoftErrorLimit errors (unknown recipients, bad senders, failed AUTH) every reply waits this long. Postfix: 1 s. */
+      smtpErrorSleepMs: z.number().int().min(0).max(60_000).default(1000),
+      smtpSoftErrorLimit: z.number().int().min(0).default(10),
+      /** Errors after which the session gets `421 4.7.0` and is closed. Postfix: 20. */
+      smtpHardErrorLimit: z.number().int().min(1).default(20),
+    })
+    .strict()
+    .default({
+      smtpConnectionsPerAddress: 50,
+      submissionConnectionsPerAddress: 20,
+      imapConnectionsPerAddress: 50,
+      pop3ConnectionsPerAddress: 20,
+      lmtpConnectionsPerAddress: 200,
+      preLoginTimeoutSeconds: 60,
+      authFailureDelayMs: 1000,
+      authMaxDelayMs: 15_000,
+      authRefuseAfterAddressFailures: 30,
+      authRefuseAfterAccountFailures: 10,
+      authPenaltySeconds: 900,
+      authFailuresPerConnection: 3,
+      authConcurrentVerifications: 2,
+      smtpErrorSleepMs: 1000,
+      smtpSoftErrorLimit: 10,
+      smtpHardErrorLimit: 20,
+    }),
   queue: z
     .object({
       /** First retry delay after a temporary failure; doubles per attempt up to retryMaxMs. */

@@ -23,8 +23,8 @@ export class NodeImapHooks implements ImapHooks {
     this.login = new ClusterLogin({ ...o, protocol: 'IMAP', port: 'imap' });
   }
 
-  authenticate(user: string, password: string): Promise<string | undefined> {
-    return this.login.authenticate(user, password);
+  authenticate(user: string, password: string, client?: { address: string }): Promise<string | undefined> {
+    return this.login.authenticate(user, password, client);
   }
 
   route(account: string): Promise<LoginRoute> {

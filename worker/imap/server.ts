@@ -21,6 +21,7 @@ import { asTlsProvider, type TlsPair, type TlsProvider } from '../tls.ts';
 import { clientAddress } from '../net/client-address.ts';
 import type { ProxyGate } from '../net/proxy-gate.ts';
 import { closeSpliced } from '../routing/splice.ts';
+import { AddressConnectionCount, TOO_MANY_FROM_ADDRESS } from '../limits/address-count.ts';
 
 /** RFC 3501 §5.4: an autologout timer must be at least 30 minutes. */
 export const DEFAULT_LIMITS: ConnectionLimits = { maxLineLength: 65536, maxLiteralSize: 50 * 1024 * 1024, maxBadCommands: 20, idleTimeoutMs: 30 * 60_000 };
@@ -43,6 +44,12 @@ export interface ImapServerOptions {
   onRefused?: (reason: string) => void;
   /** PROXY protocol gate and the listeners it guards ('imap', 'imaps' / 'pop3', 'pop3s'). */
   proxy?: { gate: ProxyGate; listeners: readonly string[] };
+  /** Connections at once per client address (clientAddress); more get `* BYE` (default: unlimited). */
+  maxConnectionsPerAddress?: number;
+  /** A connection not logged in this long after connecting gets `* BYE` (default: none). */
+  preLoginTimeoutMs?: number;
+  /** Failed logins on one connection before `* BYE` (default: unlimited). */
+  maxLoginFailures?: number;
 }
 
 export class ImapServer {
@@ -53,10 +60,12 @@ export class ImapServer {
   private proxiedCount = 0;
   private nextId = 0;
   private readonly limits: ConnectionLimits;
+  private readonly perAddress: AddressConnectionCount;
 
   constructor(private readonly o: ImapServerOptions) {
     this.tls = o.tls ? asTlsProvider(o.tls) : undefined;
     this.limits = { ...DEFAULT_LIMITS, ...o.limits };
+    this.perAddress = new AddressConnectionCount(o.maxConnectionsPerAddress ?? Infinity);
   }
 
   /**
@@ -71,6 +80,14 @@ export class ImapServer {
         setTimeout(() => socket.destroy(), 1000).unref();
         return;
       }
+      const address = clientAddress(socket);
+      const release = this.perAddress.acquire(address);
+      if (!release) {
+        this.o.onRefused?.('too many connections from address');
+        socket.end(`* BYE [UNAVAILABLE] ${TOO_MANY_FROM_ADDRESS}\r\n`);
+        setTimeout(() => socket.destroy(), 1000).unref();
+        return;
+      }
       this.sockets.add(socket);
       socket.setNoDelay(true);
       const log = this.o.log.child({ id: `imap-${++this.nextId}`, address: clientAddress(socket) });
@@ -79,7 +96,16 @@ export class ImapServer {
         socket,
         secure,
         {
-          session: { hooks: this.o.hooks, allowPlaintextAuth: this.o.allowPlaintextAuth ?? false, isPeerPassword, serverName: this.o.serverName ?? hostname() },
+          session: {
+            // a cluster peer's proxied session stops counting once its peer login succeeded: every
+            // session a frontend proxies here comes from that node's one address
+            hooks: peerReleases(this.o.hooks, release),
+            allowPlaintextAuth: this.o.allowPlaintextAuth ?? false,
+            isPeerPassword,
+            serverName: this.o.serverName ?? hostname(),
+            clientAddress: address,
+            ...(this.o.maxLoginFailures ? { maxLoginFailures: this.o.maxLoginFailures } : {}),
+          },
           limits: this.limits,
           ...(this.tls ? { secureContext: this.tls.context.bind(this.tls) } : {}),
           ...(this.o.peer ? { peer: this.o.peer } : {}),
@@ -87,11 +113,18 @@ export class ImapServer {
           onProxied: (d) => (this.proxiedCount += d),
         },
         () => {
+          clearTimeout(preLogin);
+          release();
           this.connections.delete(conn);
           this.sockets.delete(socket);
         },
       );
       this.connections.add(conn);
+      // Absolute, not reset by traffic: a client dribbling bytes cannot hold a pre-login slot.
+      const preLogin = setTimeout(() => {
+        if (!conn.proxied && conn.session.state.kind === 'not-authenticated') conn.session.bye('login timeout: log in sooner after connecting');
+      }, this.o.preLoginTimeoutMs ?? 2 ** 31 - 1);
+      preLogin.unref();
     };
     const name = implicitTls ? 'imaps' : 'imap';
     const proxy = this.o.proxy?.listeners.includes(name) ? this.o.proxy.gate : undefined;
@@ -137,4 +170,15 @@ export class ImapServer {
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     for (const s of this.sockets) s.destroy();
   }
+}
+
+/** `hooks` whose successful cluster-peer logins call `release` (the per-address count). */
+function peerReleases(hooks: ImapHooks, release: () => void): ImapHooks {
+  const wrapped = Object.create(hooks) as ImapHooks;
+  wrapped.authenticate = async (user, password, client) => {
+    const account = await hooks.authenticate(user, password, client);
+    if (account !== undefined && isPeerPassword(password)) release();
+    return account;
+  };
+  return wrapped;
 }

@@ -19,6 +19,7 @@ import { closeReason } from '../routing/close-reasons.ts';
 import { nodeLoginOptions } from '../routing/login.ts';
 import type { TlsProvider } from '../tls.ts';
 import { proxyGateFromConfig } from '../net/proxy-gate.ts';
+import type { AuthPenalty } from '../limits/auth-penalty.ts';
 
 export interface ImapServiceDeps {
   config: Readonly<Config>;
@@ -30,6 +31,8 @@ export interface ImapServiceDeps {
   /** The account's quota limit in bytes (0: none); may be a few seconds old. */
   quotaLimit: (account: string) => Promise<number>;
   onRefused?: (protocol: string, reason: string) => void;
+  /** The node's authentication penalties, shared by IMAP, POP3 and submission. */
+  penalty?: AuthPenalty;
 }
 
 export class ImapService {
@@ -68,6 +71,9 @@ export class ImapService {
       peer: { node: config.node.name, secret: config.cluster.secret },
       log: log.child({ component: 'imap' }),
       maxConnections: config.imap.maxConnections,
+      maxConnectionsPerAddress: config.limits.imapConnectionsPerAddress,
+      preLoginTimeoutMs: config.limits.preLoginTimeoutSeconds * 1000,
+      maxLoginFailures: config.limits.authFailuresPerConnection,
       onRefused: (reason) => this.d.onRefused?.('imap', reason),
       proxy: proxyGateFromConfig(config.proxyProtocol, log.child({ component: 'imap' })),
     });

@@ -24,8 +24,8 @@ export class NodePop3Hooks implements Pop3Hooks {
     this.login = new ClusterLogin({ ...o, protocol: 'POP3', port: 'pop3' });
   }
 
-  authenticate(user: string, password: string): Promise<string | undefined> {
-    return this.login.authenticate(user, password);
+  authenticate(user: string, password: string, client?: { address: string }): Promise<string | undefined> {
+    return this.login.authenticate(user, password, client);
   }
 
   route(account: string): Promise<Pop3Route> {

@@ -20,6 +20,7 @@ import { clientAddress } from '../net/client-address.ts';
 import type { ProxyGate } from '../net/proxy-gate.ts';
 import { Pop3Connection, type Pop3Limits } from './connection.ts';
 import { closeSpliced } from '../routing/splice.ts';
+import { AddressConnectionCount, TOO_MANY_FROM_ADDRESS } from '../limits/address-count.ts';
 
 /** RFC 2449 §4: command lines up to 255 octets; RFC 1939 §3: autologout after at least 10 minutes. */
 export const DEFAULT_POP3_LIMITS: Pop3Limits = { maxLineLength: 255, maxBadCommands: 20, idleTimeoutMs: 10 * 60_000 };
@@ -40,6 +41,12 @@ export interface Pop3ServerOptions {
   onRefused?: (reason: string) => void;
   /** PROXY protocol gate and the listeners it guards ('imap', 'imaps' / 'pop3', 'pop3s'). */
   proxy?: { gate: ProxyGate; listeners: readonly string[] };
+  /** Connections at once per client address (clientAddress); more get `-ERR [IN-USE]` (default: unlimited). */
+  maxConnectionsPerAddress?: number;
+  /** A connection not logged in this long after connecting is signed off (default: none). */
+  preLoginTimeoutMs?: number;
+  /** Failed logins on one connection before it is signed off (default: unlimited). */
+  maxLoginFailures?: number;
 }
 
 export class Pop3Server {
@@ -48,12 +55,14 @@ export class Pop3Server {
   private readonly sockets = new Set<Socket>();
   private readonly tls: TlsProvider | undefined;
   private readonly limits: Pop3Limits;
+  private readonly perAddress: AddressConnectionCount;
   private proxiedCount = 0;
   private nextId = 0;
 
   constructor(private readonly o: Pop3ServerOptions) {
     this.tls = o.tls ? asTlsProvider(o.tls) : undefined;
     this.limits = { ...DEFAULT_POP3_LIMITS, ...o.limits };
+    this.perAddress = new AddressConnectionCount(o.maxConnectionsPerAddress ?? Infinity);
   }
 
   /** Listens on port (0 = any); `implicitTls` for 995 (needs `tls`). Resolves with the bound port. */
@@ -65,6 +74,15 @@ export class Pop3Server {
         setTimeout(() => socket.destroy(), 1000).unref();
         return;
       }
+      const address = clientAddress(socket);
+      const release = this.perAddress.acquire(address);
+      if (!release) {
+        this.o.onRefused?.('too many connections from address');
+        // RFC 2449 §8.1.1 IN-USE is about the maildrop; RFC 3206 SYS/TEMP says "try again later"
+        socket.end(err(`${TOO_MANY_FROM_ADDRESS}; ${SIGN_OFF}`, 'SYS/TEMP'));
+        setTimeout(() => socket.destroy(), 1000).unref();
+        return;
+      }
       this.sockets.add(socket);
       socket.setNoDelay(true);
       const log = this.o.log.child({ id: `pop3-${++this.nextId}`, address: clientAddress(socket) });
@@ -73,7 +91,15 @@ export class Pop3Server {
         socket,
         secure,
         {
-          session: { hooks: this.o.hooks, allowPlaintextAuth: this.o.allowPlaintextAuth ?? false, isPeerPassword },
+          session: {
+            // a cluster peer's proxied session stops counting once its peer login succeeded: every
+            // session a frontend proxies here comes from that node's one address
+            hooks: peerReleases(this.o.hooks, release),
+            allowPlaintextAuth: this.o.allowPlaintextAuth ?? false,
+            isPeerPassword,
+            clientAddress: address,
+            ...(this.o.maxLoginFailures ? { maxLoginFailures: this.o.maxLoginFailures } : {}),
+          },
           limits: this.limits,
           ...(this.tls ? { secureContext: this.tls.context.bind(this.tls) } : {}),
           ...(this.o.peer ? { peer: this.o.peer } : {}),
@@ -81,11 +107,18 @@ export class Pop3Server {
           onProxied: (d) => (this.proxiedCount += d),
         },
         () => {
+          clearTimeout(preLogin);
+          release();
           this.connections.delete(conn);
           this.sockets.delete(socket);
         },
       );
       this.connections.add(conn);
+      // Absolute, not reset by traffic: a client dribbling bytes cannot hold a pre-login slot.
+      const preLogin = setTimeout(() => {
+        if (!conn.proxied && conn.session.state.kind === 'authorization') conn.session.terminate('login timeout: log in sooner after connecting', 'AUTH');
+      }, this.o.preLoginTimeoutMs ?? 2 ** 31 - 1);
+      preLogin.unref();
     };
     const name = implicitTls ? 'pop3s' : 'pop3';
     const proxy = this.o.proxy?.listeners.includes(name) ? this.o.proxy.gate : undefined;
@@ -125,4 +158,15 @@ export class Pop3Server {
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     for (const s of this.sockets) s.destroy();
   }
+}
+
+/** `hooks` whose successful cluster-peer logins call `release` (the per-address count). */
+function peerReleases(hooks: Pop3Hooks, release: () => void): Pop3Hooks {
+  const wrapped = Object.create(hooks) as Pop3Hooks;
+  wrapped.authenticate = async (user, password, client) => {
+    const account = await hooks.authenticate(user, password, client);
+    if (account !== undefined && isPeerPassword(password)) release();
+    return account;
+  };
+  return wrapped;
 }

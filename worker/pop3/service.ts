@@ -17,6 +17,7 @@ import type { ChangeBus } from '../imap/account.ts';
 import { closeReason } from '../routing/close-reasons.ts';
 import { nodeLoginOptions } from '../routing/login.ts';
 import { proxyGateFromConfig } from '../net/proxy-gate.ts';
+import type { AuthPenalty } from '../limits/auth-penalty.ts';
 import { NodePop3Hooks } from './node-hooks.ts';
 import { Pop3Server } from './server.ts';
 import type { TlsProvider } from '../tls.ts';
@@ -32,6 +33,8 @@ export interface Pop3ServiceDeps {
   bus: ChangeBus;
   log: Logger;
   onRefused?: (protocol: string, reason: string) => void;
+  /** The node's authentication penalties, shared by IMAP, POP3 and submission. */
+  penalty?: AuthPenalty;
 }
 
 export class Pop3Service {
@@ -59,6 +62,9 @@ export class Pop3Service {
       peer: { node: config.node.name, secret: config.cluster.secret },
       log: log.child({ component: 'pop3' }),
       maxConnections: config.pop3.maxConnections,
+      maxConnectionsPerAddress: config.limits.pop3ConnectionsPerAddress,
+      preLoginTimeoutMs: config.limits.preLoginTimeoutSeconds * 1000,
+      maxLoginFailures: config.limits.authFailuresPerConnection,
       onRefused: (reason) => this.d.onRefused?.('pop3', reason),
       proxy: proxyGateFromConfig(config.proxyProtocol, log.child({ component: 'pop3' })),
     });

@@ -6,7 +6,8 @@
  * the protocol when the session must be proxied.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import type { AccountDirectory } from '../../src/accounts/directory.ts';
+import type { AccountDirectory, Hashing } from '../../src/accounts/directory.ts';
+import type { AuthPenalty } from '../limits/auth-penalty.ts';
 import type { Config } from '../../src/config/schema.ts';
 import type { LockClient } from '../../src/cluster/lock-client.ts';
 import type { ClusterView } from '../../src/cluster/view.ts';
@@ -28,6 +29,8 @@ export interface ClusterLoginOptions {
   holds: AccountHolds;
   /** How long a login may wait for the account to be opened here (grant seen, fence written). */
   holdTimeoutMs: number;
+  /** Authentication penalties and the password-hash gate, shared by every protocol of the node (none: unlimited). */
+  penalty?: AuthPenalty;
   /** Which peer tokens are accepted, and which of the holder's registered ports a proxy uses. */
   protocol: PeerProtocol;
   port: 'imap' | 'pop3';
@@ -36,8 +39,9 @@ export interface ClusterLoginOptions {
 /** The node-wide part of ClusterLoginOptions, from the config and the node's cluster services. */
 export type NodeLoginOptions = Omit<ClusterLoginOptions, 'protocol' | 'port'>;
 
-export function nodeLoginOptions(config: Readonly<Config>, d: Pick<NodeLoginOptions, 'directory' | 'locks' | 'view' | 'holds'>): NodeLoginOptions {
+export function nodeLoginOptions(config: Readonly<Config>, d: Pick<NodeLoginOptions, 'directory' | 'locks' | 'view' | 'holds' | 'penalty'>): NodeLoginOptions {
   return {
+    ...(d.penalty ? { penalty: d.penalty } : {}),
     nodeName: config.node.name,
     secret: config.cluster.secret,
     frontend: config.node.role === 'frontend',
@@ -62,16 +66,26 @@ export class ClusterLogin {
     this.peers = new PeerLoginVerifier(o.secret, () => selfAudience(o.view, o.nodeName), o.protocol);
   }
 
-  /** The normalised account name when the credentials are right, else undefined. */
-  async authenticate(user: string, password: string): Promise<string | undefined> {
+  /**
+   * The normalised account name when the credentials are right, else undefined. User passwords
+   * from a known `client` go through the node's AuthPenalty (which may reject with AuthRefused).
+   */
+  async authenticate(user: string, password: string, client?: { address: string }): Promise<string | undefined> {
     const account = accountOf(user);
     if (account === undefined) return undefined;
     if (this.peers.verify(account, password) !== undefined) return account;
     if (password.startsWith('peer:')) return undefined;
+    const penalty = this.o.penalty;
+    if (penalty && client) return penalty.check(client.address, account, (hashing) => this.checkPassword(account, password, hashing));
+    return this.checkPassword(account, password);
+  }
+
+  /** The directory's answer, or the cache's when the same password succeeded within AUTH_CACHE_MS. */
+  private async checkPassword(account: string, password: string, hashing?: Hashing): Promise<string | undefined> {
     const mac = createHmac('sha256', this.cacheKey).update(`${account}\0${password}`).digest('base64');
     const hit = this.authCache.get(account);
     if (hit && hit.until > Date.now() && hit.mac === mac) return account;
-    const ok = await this.o.directory.authenticate(account, password);
+    const ok = await this.o.directory.authenticate(account, password, hashing);
     if (ok) {
       if (this.authCache.size > 100_000) this.authCache.clear();
       this.authCache.set(account, { mac, until: Date.now() + AUTH_CACHE_MS });

@@ -15,6 +15,9 @@ import { serverTlsOptions, type TlsProvider } from '../tls.ts';
 import { smtpError } from './errors.ts';
 import { checkLocalRecipient } from './inbound.ts';
 import { followTls } from './follow-tls.ts';
+import { smtpClientAddress } from './client-limits.ts';
+import { AuthRefused, type AuthPenalty } from '../limits/auth-penalty.ts';
+import { accountOf } from '../../src/util/account.ts';
 import type { GreetPause } from './greet-pause.ts';
 import './greet-pause.ts';
 
@@ -32,10 +35,20 @@ export interface SubmissionOptions {
   maxConnections: number;
   log: Logger;
   onQueued: (env: Envelope) => void;
+  /** The node's authentication penalties (AUTH from an address or for an account that failed often waits, then gets 454). */
+  penalty?: AuthPenalty;
+  /** Failed AUTH on one connection before `421 4.7.0` and close (default: unlimited). */
+  maxAuthFailures?: number;
 }
 
 export function createSubmissionServer(o: SubmissionOptions): SMTPServer {
-  return followTls(o.tls, new SMTPServer(<SMTPServerOptions & GreetPause>{
+  const authFailures = new WeakMap<SMTPServerSession, number>();
+  const check = (user: string, password: string, session: SMTPServerSession): Promise<string | undefined> => {
+    const account = accountOf(user);
+    if (!o.penalty || account === undefined) return o.directory.directory.authenticate(user, password);
+    return o.penalty.check(smtpClientAddress(server, session), account, (hashing) => o.directory.directory.authenticate(account, password, hashing));
+  };
+  const server: SMTPServer = new SMTPServer(<SMTPServerOptions & GreetPause>{
     greetPauseMs: 0,
     maxClients: o.maxConnections,
     name: o.hostname,
@@ -49,10 +62,16 @@ export function createSubmissionServer(o: SubmissionOptions): SMTPServer {
     logger: false,
     // No reverse DNS per connection: it stalls every session where DNS is slow or absent.
     disableReverseLookup: true,
-    onAuth(auth, _session, cb) {
-      o.directory.directory.authenticate(auth.username ?? '', auth.password ?? '').then(
-        (user) => (user ? cb(null, { user }) : cb(smtpError(535, '5.7.8', 'authentication failed'))),
+    onAuth(auth, session, cb) {
+      const failed = (reply: Error): void => {
+        const n = (authFailures.get(session) ?? 0) + 1;
+        authFailures.set(session, n);
+        cb(n >= (o.maxAuthFailures ?? Infinity) ? smtpError(421, '4.7.0', 'too many failed authentication attempts; closing connection') : reply);
+      };
+      check(auth.username ?? '', auth.password ?? '', session).then(
+        (user) => (user ? cb(null, { user }) : failed(smtpError(535, '5.7.8', 'authentication failed'))),
         (err: unknown) => {
+          if (err instanceof AuthRefused) return failed(smtpError(454, '4.7.0', 'too many failed logins from your address or for this account; try again later'));
           o.log.warn({ err }, 'authentication check failed');
           cb(smtpError(454, '4.7.0', 'temporary authentication failure'));
         },
@@ -87,5 +106,6 @@ export function createSubmissionServer(o: SubmissionOptions): SMTPServer {
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, cb) {
       spoolData(o, stream, session, { source: 'submission', protocol: 'ESMTPSA', authenticatedAs: String(session.user) }, cb);
     },
-  }));
+  });
+  return followTls(o.tls, server);
 }

@@ -35,9 +35,11 @@ export interface Pop3Hooks {
   /**
    * The normalised account name when the credentials are right, else undefined. Rejects when they
    * cannot be checked now (the account directory is unreachable): a temporary failure, never a
-   * wrong password.
+   * wrong password. `client.address` (the clientAddress of the connection) keys authentication
+   * penalties; a rejection with code `AUTH_THROTTLED` means too many recent failures: a
+   * temporary refusal, no password was checked.
    */
-  authenticate(user: string, password: string): Promise<string | undefined>;
+  authenticate(user: string, password: string, client?: { address: string }): Promise<string | undefined>;
   /** Where the session for `account` runs: here, proxied to the holder, or not now. */
   route(account: string): Promise<Pop3Route>;
   /** Takes the maildrop snapshot (TRANSACTION state begins). */

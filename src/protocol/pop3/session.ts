@@ -50,6 +50,10 @@ export interface Pop3SessionOptions {
   maxBadCommands: number;
   /** Longest command line, CRLF included (RFC 2449 §4: 255). */
   maxLineLength: number;
+  /** The client's address (clientAddress), handed to hooks.authenticate for its penalties. */
+  clientAddress?: string;
+  /** Failed logins after which the session is ended with `-ERR [AUTH]` (default: unlimited). */
+  maxLoginFailures?: number;
 }
 
 /** A pending SASL exchange: the next line goes to `onLine` instead of the parser. */
@@ -58,6 +62,8 @@ type Waiting = (line: string) => Promise<Buffer | undefined>;
 export class Pop3Session {
   state: Pop3State = { kind: 'authorization' };
   private badCommands = 0;
+  /** Failed logins so far (commands/auth.ts signs off at `maxLoginFailures`). */
+  loginFailures = 0;
   private waiting: Waiting | undefined;
   private busy = false;
   private endReason: { text: string; code?: RespCode } | undefined;

@@ -44,6 +44,10 @@ export interface SessionOptions {
   isPeerPassword?: (password: string) => boolean;
   maxBadCommands: number;
   serverName: string;
+  /** The client's address (clientAddress), handed to hooks.authenticate for its penalties. */
+  clientAddress?: string;
+  /** Failed logins after which the session is ended with `* BYE` (default: unlimited). */
+  maxLoginFailures?: number;
 }
 
 /** What a command handler returns: the tagged OK's text and code. */
@@ -57,6 +61,8 @@ export class ImapSession {
   /** Extensions this session turned on (ENABLE, or a CONDSTORE-enabling command): commands/condstore.ts. */
   readonly enabled = new Set<string>();
   private badCommands = 0;
+  /** Failed logins so far (commands/auth.ts ends the session at `maxLoginFailures`). */
+  loginFailures = 0;
   private waiting: Waiting | undefined;
   private unsubscribe: (() => void) | undefined;
   private opened: ImapAccount | undefined;

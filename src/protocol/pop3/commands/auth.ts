@@ -28,7 +28,13 @@ const PLAINTEXT_REFUSED = 'plaintext authentication disallowed on non-secure con
 async function login(s: Pop3Session, user: string, password: string): Promise<Buffer | undefined> {
   const peer = s.o.isPeerPassword?.(password) ?? false;
   if (!passwordsAllowed(s) && !peer) throw refuse(PLAINTEXT_REFUSED, 'AUTH');
-  const account = await s.o.hooks.authenticate(user, password).catch((err: unknown) => {
+  const client = s.o.clientAddress !== undefined ? { address: s.o.clientAddress } : undefined;
+  const account = await s.o.hooks.authenticate(user, password, client).catch((err: unknown) => {
+    if ((err as { code?: string }).code === 'AUTH_THROTTLED') {
+      s.state = { kind: 'authorization' };
+      loginFailed(s);
+      throw refuse('too many failed logins from your address or for this account; try again later', 'SYS/TEMP');
+    }
     s.io.log('warn', { err, account: user.slice(0, 256) }, 'pop3 credentials not checked');
     s.state = { kind: 'authorization' };
     // RFC 3206: a temporary system problem, not wrong credentials (which clients ask the user about)
@@ -39,6 +45,7 @@ async function login(s: Pop3Session, user: string, password: string): Promise<Bu
     s.state = { kind: 'authorization' };
     await new Promise((r) => setTimeout(r, 200)); // blunt password guessing a little
     s.countBad();
+    loginFailed(s);
     throw refuse('wrong user name or password', 'AUTH'); // RFC 3206 §6: we advertise AUTH-RESP-CODE
   }
   const deadline = Date.now() + ROUTE_PATIENCE_MS;
@@ -63,6 +70,11 @@ async function login(s: Pop3Session, user: string, password: string): Promise<Bu
   s.enterTransaction(drop);
   s.io.log('info', { account }, 'pop3 login');
   return ok(`maildrop has ${drop.messages.length} messages (${drop.messages.reduce((sum, m) => sum + m.size, 0)} octets)`);
+}
+
+/** Counts a failed login; at the session's limit it signs off right after this command's `-ERR`. */
+function loginFailed(s: Pop3Session): void {
+  if (++s.loginFailures >= (s.o.maxLoginFailures ?? Infinity)) s.terminate('too many failed logins', 'AUTH');
 }
 
 export const USER: CommandSpec = {

@@ -22,7 +22,16 @@ const ROUTE_PATIENCE_MS = 30_000;
 async function login(s: ImapSession, tag: string, user: string, password: string): Promise<Done | undefined> {
   const peer = s.o.isPeerPassword?.(password) ?? false;
   if (!s.io.secure && !s.o.allowPlaintextAuth && !peer) throw no('use STARTTLS (or port 993) before sending a password', 'PRIVACYREQUIRED');
-  const account = await s.o.hooks.authenticate(user, password).catch((err: unknown) => {
+  if (s.loginFailures >= (s.o.maxLoginFailures ?? Infinity)) {
+    setImmediate(() => s.bye('too many failed logins'));
+    throw no('too many failed logins', 'AUTHENTICATIONFAILED');
+  }
+  const client = s.o.clientAddress !== undefined ? { address: s.o.clientAddress } : undefined;
+  const account = await s.o.hooks.authenticate(user, password, client).catch((err: unknown) => {
+    if ((err as { code?: string }).code === 'AUTH_THROTTLED') {
+      loginFailed(s);
+      throw no('too many failed logins from your address or for this account; try again later', 'UNAVAILABLE');
+    }
     s.io.log('warn', { err, account: user.slice(0, 256) }, 'imap credentials not checked');
     // a client told AUTHENTICATIONFAILED asks its user for a new password: this is not that
     throw no('cannot check credentials now; please retry', 'UNAVAILABLE');
@@ -30,6 +39,7 @@ async function login(s: ImapSession, tag: string, user: string, password: string
   if (!account) {
     s.io.log('info', { account: user.slice(0, 256) }, 'imap login failed'); // never the password
     await new Promise((r) => setTimeout(r, 200)); // blunt password guessing a little
+    loginFailed(s);
     throw no('wrong user name or password', 'AUTHENTICATIONFAILED');
   }
   // A holder that just died keeps its grant until its lease ends: keep routing until a live
@@ -51,6 +61,11 @@ async function login(s: ImapSession, tag: string, user: string, password: string
   s.authenticated(await s.o.hooks.openAccount(account));
   s.io.log('info', { account }, 'imap login');
   return { text: 'logged in', code: { code: 'CAPABILITY', capabilities: capabilities(s) } };
+}
+
+/** Counts a failed login; at the session's limit it ends with `* BYE` right after the tagged NO. */
+function loginFailed(s: ImapSession): void {
+  if (++s.loginFailures >= (s.o.maxLoginFailures ?? Infinity)) setImmediate(() => s.bye('too many failed logins'));
 }
 
 export const LOGIN: CommandSpec<CommandOf<'LOGIN'>> = {
