@@ -14,6 +14,7 @@ import { runStatus } from './verbs/status.ts';
 import { runWhere } from './verbs/where.ts';
 import { runStepDown } from './verbs/step-down.ts';
 import { runInit, runPrintconf } from './verbs/config.ts';
+import { runEtcdCerts } from './verbs/etcd-certs.ts';
 import { registerAccountVerbs } from './verbs/accounts.ts';
 import { runDrain } from './verbs/drain.ts';
 import { runMove } from './verbs/move.ts';
@@ -106,6 +107,12 @@ export function buildProgram(): Command {
     .action(guarded((o: { env?: boolean }) => runPrintconf({ ...global(), ...o })));
   example(program.command('init').description('generate a cluster secret (MAILCLUSTER_CLUSTER_SECRET=…)'), 'init > cluster.env')
     .action(guarded(() => runInit()));
+  example(program.command('etcd-certs').description('print Secrets etcd-server-tls and etcd-client-tls (a new etcd CA) for the bundled Kubernetes etcd, as JSON for kubectl apply')
+    .requiredOption('--namespace <ns>', 'the namespace of the etcd and mail pods')
+    .option('--service <name>', 'the etcd StatefulSet and headless Service', 'etcd')
+    .option('--replicas <n>', 'etcd members to name in the certificate', integer(1, 9), 3),
+  'etcd-certs --namespace mail | kubectl apply -f -')
+    .action(guarded((o: { namespace: string; service: string; replicas: number }) => runEtcdCerts(o)));
   example(program.command('ensure-etcd').description('check for etcd, installing Debian\'s etcd-server when root'), 'ensure-etcd')
     .action(guarded(() => { process.stdout.write(`etcd: ${ensureEtcd()}\n`); }));
 

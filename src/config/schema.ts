@@ -239,9 +239,16 @@ export const configSchema = z.object({
       endpoints: z.array(z.string().url()).min(1).default(['http://127.0.0.1:2379']),
       /** Deadline of every unary etcd call. */
       requestTimeoutMs: z.number().int().min(100).default(3000),
+      /**
+       * etcd over TLS (https:// endpoints): the PEM CA that signed etcd's server certificate, and
+       * this client's certificate and key for etcd's `--client-cert-auth`. Empty = plain gRPC.
+       */
+      caFile: z.string().default(''),
+      certFile: z.string().default(''),
+      keyFile: z.string().default(''),
     })
     .strict()
-    .default({ endpoints: ['http://127.0.0.1:2379'], requestTimeoutMs: 3000 }),
+    .default({ endpoints: ['http://127.0.0.1:2379'], requestTimeoutMs: 3000, caFile: '', certFile: '', keyFile: '' }),
   lease: z
     .object({
       /** Lease TTL in whole seconds. Node key, candidacy and open grants expire with it. */
@@ -321,6 +328,10 @@ export function checkCrossFields(c: Config, purpose: 'node' | 'client' = 'node')
     problems.push(
       `lease.keepAliveIntervalMs × 2 (${c.lease.keepAliveIntervalMs * 2}) must be below lease.ttlSeconds × 1000 - lease.safetyMarginMs (${fenceAfter})`,
     );
+  }
+  if (!c.etcd.certFile !== !c.etcd.keyFile) problems.push('etcd.certFile and etcd.keyFile: set both or neither');
+  if ((c.etcd.caFile || c.etcd.certFile) && c.etcd.endpoints.some((e) => !e.startsWith('https://'))) {
+    problems.push('etcd.endpoints: must all be https:// when etcd.caFile or etcd.certFile is set');
   }
   if (c.locks.rpcTimeoutMs > c.locks.openTimeoutMs) {
     problems.push('locks.rpcTimeoutMs must not exceed locks.openTimeoutMs');

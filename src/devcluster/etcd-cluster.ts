@@ -5,15 +5,16 @@
  * when each answers. leader() asks the members which one leads.
  */
 import { join } from 'node:path';
-import { Etcd3 } from 'etcd3';
 import { EtcdProcess } from './etcd-process.ts';
+import type { EtcdPkiFiles } from './etcd-pki.ts';
 
 export class EtcdCluster {
   readonly members: EtcdProcess[] = [];
 
-  constructor(readonly dir: string, readonly size: number, logDir: string, private readonly host = '127.0.0.1') {
+  /** With `tls`, every member serves clients and peers over TLS with client-certificate auth. */
+  constructor(readonly dir: string, readonly size: number, logDir: string, private readonly host = '127.0.0.1', tls?: EtcdPkiFiles) {
     for (let i = 0; i < size; i++) {
-      this.members.push(new EtcdProcess(join(dir, `etcd-${i}`), { name: `etcd-${i}`, host, logPath: join(logDir, `etcd-${i}.log`), initialCluster: 'chosen in start()' }));
+      this.members.push(new EtcdProcess(join(dir, `etcd-${i}`), { name: `etcd-${i}`, host, logPath: join(logDir, `etcd-${i}.log`), initialCluster: 'chosen in start()', ...(tls ? { tls } : {}) }));
     }
   }
 
@@ -37,7 +38,7 @@ export class EtcdCluster {
   async leader(timeoutMs = 1500): Promise<EtcdProcess | undefined> {
     for (const m of this.members) {
       if (!m.running) continue;
-      const client = new Etcd3({ hosts: [m.endpoint], dialTimeout: timeoutMs });
+      const client = m.client(timeoutMs);
       try {
         const s = await Promise.race([
           client.maintenance.status(),

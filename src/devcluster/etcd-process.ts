@@ -6,13 +6,18 @@
  * restart() keeps the data dir and ports, as an operator restarting etcd would.
  * Emits `exit` ({ code, signal }) whenever the process ends, for a Supervisor (which restarts it
  * unless stop() asked for the exit).
+ * With `tls`, clients and peers speak TLS and must present a certificate of the same CA
+ * (`--client-cert-auth`, `--peer-client-cert-auth`): endpoint and peer URL are https://, and
+ * clientTls is what a client needs (the files are made beforehand, see etcd-pki.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { mkdirSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
+import { etcdCredentials } from '../cluster/etcd.ts';
 import { ensureEtcd } from './etcd-binary.ts';
+import type { EtcdPkiFiles, EtcdClientTls } from './etcd-pki.ts';
 import { freePorts } from './ports.ts';
 
 export interface EtcdProcessOptions {
@@ -23,6 +28,8 @@ export interface EtcdProcessOptions {
   initialCluster?: string;
   /** Where etcd's own output goes (default DATADIR/../etcd.log). */
   logPath?: string;
+  /** Run with TLS and client-certificate authentication from these files. */
+  tls?: EtcdPkiFiles;
 }
 
 export interface ExitInfo { code: number | null; signal: NodeJS.Signals | null }
@@ -43,8 +50,11 @@ export class EtcdProcess extends EventEmitter<{ exit: [ExitInfo] }> {
     this.initialCluster = o.initialCluster;
   }
 
-  get endpoint(): string { return `http://${this.host}:${this.clientPort}`; }
-  get peerUrl(): string { return `http://${this.host}:${this.peerPort}`; }
+  private get scheme(): string { return this.o.tls ? 'https' : 'http'; }
+  get endpoint(): string { return `${this.scheme}://${this.host}:${this.clientPort}`; }
+  get peerUrl(): string { return `${this.scheme}://${this.host}:${this.peerPort}`; }
+  /** The client certificate files for this etcd, or undefined when it runs without TLS. */
+  get clientTls(): EtcdClientTls | undefined { return this.o.tls?.client; }
   get pid(): number | undefined { return this.child?.pid; }
   get running(): boolean { return !!this.child && this.child.exitCode === null && this.child.signalCode === null; }
 
@@ -75,6 +85,7 @@ export class EtcdProcess extends EventEmitter<{ exit: [ExitInfo] }> {
         '--initial-cluster-token', 'mailcluster-dev',
         '--heartbeat-interval', '50',
         '--election-timeout', '500',
+        ...this.tlsArgs(),
       ],
       { stdio: ['ignore', logFd, logFd] },
     );
@@ -83,13 +94,28 @@ export class EtcdProcess extends EventEmitter<{ exit: [ExitInfo] }> {
     child.once('exit', (code, signal) => this.emit('exit', { code, signal }));
   }
 
+  private tlsArgs(): string[] {
+    const t = this.o.tls?.server;
+    if (!t) return [];
+    return [
+      '--cert-file', t.certFile, '--key-file', t.keyFile, '--trusted-ca-file', t.caFile, '--client-cert-auth',
+      '--peer-cert-file', t.certFile, '--peer-key-file', t.keyFile, '--peer-trusted-ca-file', t.caFile, '--peer-client-cert-auth',
+    ];
+  }
+
+  /** A client of this member (TLS with the client certificate when it has TLS); the caller closes it. */
+  client(dialTimeoutMs: number): Etcd3 {
+    const credentials = etcdCredentials(this.clientTls ?? {});
+    return new Etcd3({ hosts: [this.endpoint], dialTimeout: dialTimeoutMs, ...(credentials ? { credentials } : {}) });
+  }
+
   /** Chooses the client and peer ports (once; restarts keep them). */
   async choosePorts(): Promise<void> {
     if (!this.clientPort) [this.clientPort, this.peerPort] = (await freePorts(2, this.host)) as [number, number];
   }
 
   async waitReady(timeoutMs = 20_000): Promise<void> {
-    const client = new Etcd3({ hosts: [this.endpoint], dialTimeout: 1000 });
+    const client = this.client(1000);
     try {
       const until = Date.now() + timeoutMs;
       for (;;) {

@@ -3,8 +3,11 @@
  * (mail-0 …), sharing one data directory. Used by `mailcluster dev` and by the cluster tests.
  * `etcdMembers: 3` runs a 3-member etcd (EtcdCluster) instead of one member; `restart: true`
  * supervises every node and etcd member (a process that dies is started again, see Supervisor).
+ * etcd runs with TLS and client-certificate authentication (clients and peers) unless
+ * `etcdTls: false`; nodes and the CLI get the client certificate through the config.
  *
- * Layout of `dataDir`: etcd/ (etcd's data; etcd/etcd-N/ per member), shared/ (the shared storage root), logs/ (one log per
+ * Layout of `dataDir`: etcd/ (etcd's data; etcd/etcd-N/ per member), etcd-pki/ (etcd's CA,
+ * server/ and client/ certificates, see etcd-pki.ts), shared/ (the shared storage root), logs/ (one log per
  * node), secret (0600), mailcluster.json (client config for the CLI), cluster.json (endpoints and
  * ports, written once every node is up).
  */
@@ -13,6 +16,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EtcdProcess } from './etcd-process.ts';
 import { EtcdCluster } from './etcd-cluster.ts';
+import { ensureLocalEtcdPki, etcdPkiFiles, type EtcdClientTls, type EtcdPkiFiles } from './etcd-pki.ts';
+import type { EtcdOptions } from '../cluster/etcd.ts';
 import { Supervisor, type SupervisorEvent } from './supervisor.ts';
 import { NodeProcess } from './node-process.ts';
 import { freePorts } from './ports.ts';
@@ -27,6 +32,8 @@ export interface LocalClusterOptions {
   roles?: string[];
   /** Members of the private etcd (default 1). */
   etcdMembers?: number;
+  /** etcd with TLS and client-certificate auth (default true); false = plain gRPC. */
+  etcdTls?: boolean;
   /** Restart nodes and etcd members that die (default false). */
   restart?: boolean;
   /** A cgroup v2 directory: each node starts in its own child cgroup `<cgroupRoot>/<node>` (tests). */
@@ -40,7 +47,7 @@ export const PORTS = ['rpc', 'admin', 'smtp', 'lmtp', 'submission', 'submissions
 
 export interface ClusterFile {
   cluster: string;
-  etcd: { endpoints: string[] };
+  etcd: { endpoints: string[] } & Partial<EtcdClientTls>;
   nodes: Array<{ name: string; address: string; ports: Record<string, number> }>;
 }
 
@@ -55,16 +62,20 @@ export class LocalCluster {
   readonly dataDir: string;
   readonly cluster: string;
   secret = '';
+  /** etcd's certificate files (made in start()), or undefined without TLS. */
+  readonly etcdPki: EtcdPkiFiles | undefined;
 
   constructor(private readonly o: LocalClusterOptions) {
     this.dataDir = resolve(o.dataDir);
     this.cluster = o.cluster ?? 'dev';
+    if (o.etcdTls ?? true) this.etcdPki = etcdPkiFiles(join(this.dataDir, 'etcd-pki'));
+    const tls = this.etcdPki ? { tls: this.etcdPki } : {};
     const members = o.etcdMembers ?? 1;
     if (members > 1) {
-      this.etcdCluster = new EtcdCluster(join(this.dataDir, 'etcd'), members, join(this.dataDir, 'logs'));
+      this.etcdCluster = new EtcdCluster(join(this.dataDir, 'etcd'), members, join(this.dataDir, 'logs'), '127.0.0.1', this.etcdPki);
       this.etcdMembers = this.etcdCluster.members;
     } else {
-      this.etcdMembers = [new EtcdProcess(join(this.dataDir, 'etcd'))];
+      this.etcdMembers = [new EtcdProcess(join(this.dataDir, 'etcd'), tls)];
     }
     this.etcd = this.etcdMembers[0]!;
     if (o.restart) this.supervisor = new Supervisor({ ...(o.onSupervisorEvent ? { report: o.onSupervisorEvent } : {}) });
@@ -72,6 +83,11 @@ export class LocalCluster {
 
   /** Client URLs of every etcd member. */
   get etcdEndpoints(): string[] { return this.etcdMembers.map((m) => m.endpoint); }
+
+  /** What createEtcd needs to reach this cluster's etcd (endpoints and client certificate). */
+  etcdClientOptions(requestTimeoutMs = 3000): EtcdOptions {
+    return { endpoints: this.etcdEndpoints, requestTimeoutMs, ...this.etcdPki?.client };
+  }
 
   node(name: string): NodeProcess {
     const n = this.nodes.find((x) => x.name === name);
@@ -82,6 +98,7 @@ export class LocalCluster {
   async start(): Promise<void> {
     for (const d of ['shared', 'logs']) mkdirSync(join(this.dataDir, d), { recursive: true });
     this.secret = this.loadSecret();
+    if (this.etcdPki) await ensureLocalEtcdPki(join(this.dataDir, 'etcd-pki'), this.cluster);
     if (this.etcdCluster) await this.etcdCluster.start();
     else await this.etcd.start();
     this.writeClientConfig();
@@ -102,6 +119,9 @@ export class LocalCluster {
       MAILCLUSTER_NODE_ADVERTISE_ADDRESS: '127.0.0.1',
       MAILCLUSTER_NODE_BIND_ADDRESS: '127.0.0.1',
       MAILCLUSTER_ETCD_ENDPOINTS: this.etcdEndpoints.join(','),
+      ...(this.etcdPki
+        ? { MAILCLUSTER_ETCD_CA_FILE: this.etcdPki.client.caFile, MAILCLUSTER_ETCD_CERT_FILE: this.etcdPki.client.certFile, MAILCLUSTER_ETCD_KEY_FILE: this.etcdPki.client.keyFile }
+        : {}),
       ...Object.fromEntries(PORTS.map((p, i) => [`MAILCLUSTER_PORTS_${p.toUpperCase()}`, String(ports[i])])),
       MAILCLUSTER_STORAGE_ROOT: join(this.dataDir, 'shared'),
       // loopback only: let local clients log in without TLS
@@ -136,7 +156,7 @@ export class LocalCluster {
   clusterFile(): ClusterFile {
     return {
       cluster: this.cluster,
-      etcd: { endpoints: this.etcdEndpoints },
+      etcd: { endpoints: this.etcdEndpoints, ...this.etcdPki?.client },
       nodes: this.nodes.map((n) => ({
         name: n.name,
         address: n.env.MAILCLUSTER_NODE_ADVERTISE_ADDRESS ?? '127.0.0.1',
@@ -157,7 +177,7 @@ export class LocalCluster {
 
   /** DIR/mailcluster.json: the CLI's config (secret, etcd, admin URLs), readable by the owner only. */
   private writeClientConfig(): void {
-    const config = { cluster: { name: this.cluster, secret: this.secret }, etcd: { endpoints: this.etcdEndpoints }, admin: { urls: this.adminUrls() } };
+    const config = { cluster: { name: this.cluster, secret: this.secret }, etcd: { endpoints: this.etcdEndpoints, ...this.etcdPki?.client }, admin: { urls: this.adminUrls() } };
     writeFileSync(join(this.dataDir, 'mailcluster.json'), JSON.stringify(config, null, 2), { mode: 0o600 });
   }
 

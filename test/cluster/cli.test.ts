@@ -61,7 +61,8 @@ describe('mailcluster dev and the operator CLI', () => {
     await expect.poll(() => out, { timeout: 45_000, interval: 100 }).toMatch(/ready/);
     const file = JSON.parse(readFileSync(join(data, 'cluster.json'), 'utf8')) as ClusterFile;
     expect(file.nodes.map((n) => n.name)).toEqual(['mail-0', 'mail-1', 'mail-2']);
-    expect(file.etcd.endpoints[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(file.etcd.endpoints[0]).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(file.etcd.certFile).toBe(join(data, 'etcd-pki', 'client', 'tls.crt'));
     expect(out).toMatch(/demo domain example\.test: alice@example\.test \/ \S+, bob@example\.test \/ \S+/);
     for (const n of file.nodes) {
       expect(Object.keys(n.ports).sort()).toEqual(['admin', 'imap', 'imaps', 'lmtp', 'pop3', 'pop3s', 'rpc', 'smtp', 'submission', 'submissions']);

@@ -3,6 +3,8 @@
  * etcd (three real etcd processes) and 3 nodes. kill -9 of the controller node and of an etcd
  * member — the etcd Raft leader — brings both back (the supervisor prints their new PIDs), the
  * cluster elects a controller again, and mail sent after the kills is delivered and read by POP3.
+ * etcd runs with TLS and client-certificate auth (clients and peers): the restarted member rejoins
+ * over peer TLS, and this test reaches the members with the client certificate from cluster.json.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,9 +13,12 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import nodemailer from 'nodemailer';
 import { Etcd3 } from 'etcd3';
+import { etcdCredentials } from '../../src/cluster/etcd.ts';
 import { MAILCLUSTER_BIN } from '../../src/devcluster/node-process.ts';
 import type { ClusterFile } from '../../src/devcluster/local-cluster.ts';
 import { Pop3Client } from '../harness/pop3.ts';
+
+type Etcd3Credentials = NonNullable<ReturnType<typeof etcdCredentials>>;
 
 const dir = mkdtempSync(join(tmpdir(), 'mailcluster-dev-supervised-'));
 const data = join(dir, 'data');
@@ -43,9 +48,9 @@ async function until<T>(what: string, f: () => T | Promise<T>, timeoutMs = 30_00
 }
 
 /** The etcd member that leads, by asking each endpoint for its status. */
-async function etcdLeader(endpoints: string[]): Promise<string | undefined> {
+async function etcdLeader(endpoints: string[], credentials: Etcd3Credentials): Promise<string | undefined> {
   for (const e of endpoints) {
-    const c = new Etcd3({ hosts: [e], dialTimeout: 1000 });
+    const c = new Etcd3({ hosts: [e], dialTimeout: 1000, credentials });
     try {
       const s = await c.maintenance.status();
       if (s.leader === s.header.member_id) return e;
@@ -60,11 +65,13 @@ it('restarts a killed controller node and a killed etcd leader; the cluster serv
   await until('ready', () => /mailcluster dev: ready \(3 nodes, controller (mail-\d)\)/.exec(out), 90_000);
   const controller = /controller (mail-\d)\)/.exec(out)![1]!;
   const nodePid = Number(new RegExp(`^ +${controller} \\* +(\\d+)`, 'm').exec(out)![1]);
-  const members = [...out.matchAll(/etcd member (etcd-\d) +pid (\d+) +(http:\S+)/g)].map((m) => ({ name: m[1]!, pid: Number(m[2]), endpoint: m[3]! }));
+  const members = [...out.matchAll(/etcd member (etcd-\d) +pid (\d+) +(https:\S+)/g)].map((m) => ({ name: m[1]!, pid: Number(m[2]), endpoint: m[3]! }));
   expect(members).toHaveLength(3);
   const file = JSON.parse(readFileSync(join(data, 'cluster.json'), 'utf8')) as ClusterFile;
   expect(file.etcd.endpoints).toEqual(members.map((m) => m.endpoint));
-  const leaderEndpoint = await until('an etcd leader', () => etcdLeader(members.map((m) => m.endpoint)));
+  const credentials = etcdCredentials(file.etcd)!;
+  expect(credentials.certChain).toBeDefined();
+  const leaderEndpoint = await until('an etcd leader', () => etcdLeader(members.map((m) => m.endpoint), credentials));
   const leader = members.find((m) => m.endpoint === leaderEndpoint)!;
 
   process.kill(nodePid, 'SIGKILL');
@@ -77,7 +84,7 @@ it('restarts a killed controller node and a killed etcd leader; the cluster serv
   expect(Number(etcdBack[1])).not.toBe(leader.pid);
   // the restarted member serves reads again (it rejoined the Raft group)
   await until('the restarted member answers', async () => {
-    const c = new Etcd3({ hosts: [leader.endpoint], dialTimeout: 1000 });
+    const c = new Etcd3({ hosts: [leader.endpoint], dialTimeout: 1000, credentials });
     try {
       return await c.get('/mailcluster-ping').string().then(() => true, () => undefined);
     } finally {

@@ -7,30 +7,41 @@
  *     (the headless DNS name, resolved to a per-pod loopback address);
  *   - MAILCLUSTER_PORTS_*                 each pod gets its own free ports (pods have their own IPs;
  *     processes on one host do not);
- *   - MAILCLUSTER_ETCD_ENDPOINTS          a private etcd; MAILCLUSTER_STORAGE_ROOT a temp directory
- *     shared by the three (the RWX volume).
+ *   - MAILCLUSTER_ETCD_ENDPOINTS          each etcd-N host → 127.0.0.1 with member N's client port;
+ *   - mounted Secret volumes (etcd-client-tls) → a directory with the Secret's files, so the
+ *     MAILCLUSTER_ETCD_*_FILE paths under the mount point there; MAILCLUSTER_STORAGE_ROOT a temp
+ *     directory shared by the three (the RWX volume).
+ * etcd is the manifests' own: the three members of the etcd StatefulSet with their pods' command
+ * (https only, client and peer certificates required), certificates from `mailcluster etcd-certs`
+ * as deploy/README.md says, with the substitutions listed in etcd-pods.ts.
  * The bind address stays the manifests' 0.0.0.0, so a CLI run with a pod's environment reaches its
  * node on 127.0.0.1 exactly as `kubectl exec mail-N -- …` and the preStop hook do.
  */
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Etcd3 } from 'etcd3';
 import nodemailer from 'nodemailer';
+import { createEtcd } from '../../src/cluster/etcd.ts';
+import { loadConfig } from '../../src/config/loader.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdProcess } from '../../src/devcluster/etcd-process.ts';
 import { MAILCLUSTER_BIN, NodeProcess } from '../../src/devcluster/node-process.ts';
 import { freePorts } from '../../src/devcluster/ports.ts';
 import type { ClusterStatus } from '../../worker/api/cluster-status.ts';
-import { DEPLOY, mailContainer, podEnvOf, render } from './render.ts';
+import { DEPLOY, find, mailContainer, podEnvOf, render } from './render.ts';
+import { ManifestEtcd, type SecretData } from './etcd-local.ts';
+import { localUrl, secretMounts, writeSecretVolume } from './etcd-pods.ts';
 
 const run = promisify(execFile);
 const REPO = join(DEPLOY, '..'); // the image's WORKDIR /app holds the same bin/ src/ … tree
 const dir = mkdtempSync(join(tmpdir(), 'mailcluster-k8s-boot-'));
 const shared = join(dir, 'shared');
-const etcd = new EtcdProcess(join(dir, 'etcd'));
 const objs = render('overlays/test');
+// the Secrets as deploy/README.md makes them: `mailcluster etcd-certs --namespace <ns> | kubectl apply -f -`
+const etcdSecrets = (JSON.parse(execFileSync(process.execPath, [MAILCLUSTER_BIN, 'etcd-certs', '--namespace', 'mailcluster-test'], { encoding: 'utf8' })) as { items: SecretData[] }).items;
+const etcd = new ManifestEtcd(objs, join(dir, 'etcd'), etcdSecrets);
 const container = mailContainer(objs);
 const nodes: NodeProcess[] = [];
 const ip = (i: number): string => `127.0.0.${2 + i}`;
@@ -42,7 +53,12 @@ async function podEnv(i: number): Promise<Record<string, string>> {
   const portVars = Object.keys(env).filter((k) => k.startsWith('MAILCLUSTER_PORTS_'));
   const free = await freePorts(portVars.length);
   portVars.forEach((k, j) => { env[k] = String(free[j]); });
-  env.MAILCLUSTER_ETCD_ENDPOINTS = etcd.endpoint;
+  env.MAILCLUSTER_ETCD_ENDPOINTS = env.MAILCLUSTER_ETCD_ENDPOINTS!.split(',').map((u) => localUrl(u, objs, etcd.ports)).join(',');
+  for (const m of secretMounts((find(objs, 'StatefulSet', 'mail') as any).spec.template.spec)) {
+    const local = join(dir, `mail-${i}`, 'secrets', m.secretName);
+    writeSecretVolume(etcdSecrets.find((s) => s.metadata.name === m.secretName)!, local, m.defaultMode);
+    for (const [k, v] of Object.entries(env)) if (v.startsWith(`${m.mountPath}/`)) env[k] = local + v.slice(m.mountPath.length);
+  }
   env.MAILCLUSTER_STORAGE_ROOT = shared;
   return env;
 }
@@ -128,4 +144,23 @@ describe('nodes started with the StatefulSet pods\' environment', () => {
     const inbox = join(shared, 'mail', 'example.test', 'alice');
     expect([...readdirSync(join(inbox, 'new')), ...readdirSync(join(inbox, 'cur'))]).toHaveLength(1);
   }, 120_000);
+
+  it('etcd runs as the manifests say: ready by its probe, https only, and only the pods\' client certificate reads accounts/', async () => {
+    for (let i = 0; i < etcd.replicas; i++) expect(await etcd.probe(`etcd-${i}`)).toBe(200);
+    const config = loadConfig({ env: nodes[0]!.env, purpose: 'node' }).etcd;
+    expect(config.endpoints).toHaveLength(3);
+    expect(config.endpoints.every((e) => e.startsWith('https://127.0.0.1:'))).toBe(true);
+    const prefix = '/mailcluster/test/accounts/';
+    const read = async (client: Etcd3): Promise<string[]> => {
+      try {
+        return await client.getAll().prefix(prefix).options({ deadline: Date.now() + 2000 }).keys();
+      } finally {
+        client.close();
+      }
+    };
+    expect(await read(createEtcd(config))).toEqual([`${prefix}example.test/alice`]);
+    const host = config.endpoints[0]!;
+    await expect(read(new Etcd3({ hosts: host.replace('https:', 'http:'), dialTimeout: 1000 }))).rejects.toThrow();
+    await expect(read(new Etcd3({ hosts: host, dialTimeout: 1000, credentials: { rootCertificate: readFileSync(config.caFile) } }))).rejects.toThrow();
+  });
 });

@@ -56,7 +56,7 @@ describe('Kubernetes manifests', () => {
       'Service/mail', 'Service/mail-admin', 'Service/mail-public', 'StatefulSet/mail',
     ]);
     const data = (find(external, 'ConfigMap', 'mailcluster-config') as any).data as Record<string, string>;
-    expect(data.MAILCLUSTER_ETCD_ENDPOINTS).toMatch(/^http:\/\/etcd-a\.infra\.svc:2379,/);
+    expect(data.MAILCLUSTER_ETCD_ENDPOINTS).toMatch(/^https:\/\/etcd-a\.infra\.svc:2379,/);
     expect(loadConfig({ env: { ...data, MAILCLUSTER_NODE_NAME: 'mail-0', MAILCLUSTER_CLUSTER_SECRET: 'x'.repeat(32) }, purpose: 'node' }).etcd.endpoints).toHaveLength(3);
     // the Secret is created by the operator, under the name the StatefulSet expects
     expect(mailContainer(external).envFrom).toContainEqual({ secretRef: { name: 'mailcluster-secret' } });
@@ -85,7 +85,7 @@ describe('Kubernetes manifests', () => {
     expect(config.node.bindAddress).toBe('0.0.0.0');
     expect(config.cluster.secret.length).toBeGreaterThanOrEqual(32);
     expect(config.node.undrainOnStart).toBe(true);
-    expect(config.etcd.endpoints.every((e) => /^http:\/\/etcd-\d\.etcd\.mailcluster-test\.svc:2379$/.test(e))).toBe(true);
+    expect(config.etcd.endpoints.every((e) => /^https:\/\/etcd-\d\.etcd\.mailcluster-test\.svc:2379$/.test(e))).toBe(true);
   });
 
   it('the Secret made as deploy/README.md says, from `mailcluster init`, gives the nodes their secret', () => {

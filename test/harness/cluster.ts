@@ -35,7 +35,7 @@ export class TestCluster {
 
   constructor(readonly local: LocalCluster, private readonly dir: string) {
     this.keys = new Keys(local.cluster);
-    this.etcd = createEtcd({ endpoints: local.etcdEndpoints, requestTimeoutMs: 3000 });
+    this.etcd = createEtcd(local.etcdClientOptions());
     this.rpcClient = new RpcClient(local.secret, 'test-harness');
   }
 

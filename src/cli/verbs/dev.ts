@@ -78,7 +78,7 @@ export async function runDev(opts: DevOptions): Promise<void> {
 }
 
 async function waitForController(cluster: LocalCluster): Promise<string> {
-  const etcd = createEtcd({ endpoints: cluster.etcdEndpoints, requestTimeoutMs: 3000 });
+  const etcd = createEtcd(cluster.etcdClientOptions());
   const view = new ClusterView(etcd, new Keys(cluster.cluster), silentLogger);
   try {
     await view.start();
@@ -94,7 +94,7 @@ async function waitForController(cluster: LocalCluster): Promise<string> {
 async function demoAccounts(cluster: LocalCluster): Promise<Array<{ address: string; password: string }>> {
   const file = join(cluster.dataDir, 'demo-accounts.json');
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Array<{ address: string; password: string }>;
-  const etcd = createEtcd({ endpoints: cluster.etcdEndpoints, requestTimeoutMs: 3000 });
+  const etcd = createEtcd(cluster.etcdClientOptions());
   try {
     const dir = new AccountDirectory(etcd, new Keys(cluster.cluster));
     if (!(await dir.hasDomain('example.test'))) await dir.addDomain('example.test');
