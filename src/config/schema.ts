@@ -185,6 +185,8 @@ export const configSchema = z.object({
       lmtpConnectionsPerAddress: z.number().int().min(1).default(200),
       /** IMAP and POP3 connections not logged in this long after connecting are closed, however busy. */
       preLoginTimeoutSeconds: z.number().int().min(1).default(60),
+      /** IMAP and POP3 connections per minute from one address that never log in; more get `* BYE` / `-ERR [SYS/TEMP]`. Connections that log in do not count. */
+      loginLessConnectionsPerMinute: z.number().int().min(1).default(120),
       /** Wait before the next login attempt after one failure from an address or for an account; doubles per failure. */
       authFailureDelayMs: z.number().int().min(0).default(1000),
       /** Longest such wait (Dovecot's auth penalty stops at 15 s). */
@@ -213,6 +215,7 @@ export const configSchema = z.object({
       pop3ConnectionsPerAddress: 20,
       lmtpConnectionsPerAddress: 200,
       preLoginTimeoutSeconds: 60,
+      loginLessConnectionsPerMinute: 120,
       authFailureDelayMs: 1000,
       authMaxDelayMs: 15_000,
       authRefuseAfterAddressFailures: 30,

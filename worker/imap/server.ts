@@ -22,6 +22,7 @@ import { clientAddress } from '../net/client-address.ts';
 import type { ProxyGate } from '../net/proxy-gate.ts';
 import { closeSpliced } from '../routing/splice.ts';
 import { AddressConnectionCount, TOO_MANY_FROM_ADDRESS } from '../limits/address-count.ts';
+import { LoginLessRate, TOO_MANY_WITHOUT_LOGIN } from '../limits/login-less-rate.ts';
 
 /** RFC 3501 §5.4: an autologout timer must be at least 30 minutes. */
 export const DEFAULT_LIMITS: ConnectionLimits = { maxLineLength: 65536, maxLiteralSize: 50 * 1024 * 1024, maxBadCommands: 20, idleTimeoutMs: 30 * 60_000 };
@@ -50,6 +51,8 @@ export interface ImapServerOptions {
   preLoginTimeoutMs?: number;
   /** Failed logins on one connection before `* BYE` (default: unlimited). */
   maxLoginFailures?: number;
+  /** Connections per minute from one address that do not log in (LoginLessRate; default: unlimited). */
+  loginLessPerMinute?: number;
 }
 
 export class ImapServer {
@@ -61,11 +64,13 @@ export class ImapServer {
   private nextId = 0;
   private readonly limits: ConnectionLimits;
   private readonly perAddress: AddressConnectionCount;
+  private readonly loginLess: LoginLessRate;
 
   constructor(private readonly o: ImapServerOptions) {
     this.tls = o.tls ? asTlsProvider(o.tls) : undefined;
     this.limits = { ...DEFAULT_LIMITS, ...o.limits };
     this.perAddress = new AddressConnectionCount(o.maxConnectionsPerAddress ?? Infinity);
+    this.loginLess = new LoginLessRate(o.loginLessPerMinute ?? Infinity);
   }
 
   /**
@@ -88,6 +93,14 @@ export class ImapServer {
         setTimeout(() => socket.destroy(), 1000).unref();
         return;
       }
+      const refund = this.loginLess.take(address);
+      if (!refund) {
+        release();
+        this.o.onRefused?.('too many connections without login from address');
+        socket.end(`* BYE [UNAVAILABLE] ${TOO_MANY_WITHOUT_LOGIN}\r\n`);
+        setTimeout(() => socket.destroy(), 1000).unref();
+        return;
+      }
       this.sockets.add(socket);
       socket.setNoDelay(true);
       const log = this.o.log.child({ id: `imap-${++this.nextId}`, address: clientAddress(socket) });
@@ -99,7 +112,7 @@ export class ImapServer {
           session: {
             // a cluster peer's proxied session stops counting once its peer login succeeded: every
             // session a frontend proxies here comes from that node's one address
-            hooks: peerReleases(this.o.hooks, release),
+            hooks: onLogin(this.o.hooks, release, refund),
             allowPlaintextAuth: this.o.allowPlaintextAuth ?? false,
             isPeerPassword,
             serverName: this.o.serverName ?? hostname(),
@@ -172,11 +185,12 @@ export class ImapServer {
   }
 }
 
-/** `hooks` whose successful cluster-peer logins call `release` (the per-address count). */
-function peerReleases(hooks: ImapHooks, release: () => void): ImapHooks {
+/** Logged in: the token goes back to LoginLessRate; a cluster peer's session also stops counting per address. */
+function onLogin(hooks: ImapHooks, release: () => void, refund: () => void): ImapHooks {
   const wrapped = Object.create(hooks) as ImapHooks;
   wrapped.authenticate = async (user, password, client) => {
     const account = await hooks.authenticate(user, password, client);
+    if (account !== undefined) refund();
     if (account !== undefined && isPeerPassword(password)) release();
     return account;
   };

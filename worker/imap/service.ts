@@ -74,6 +74,7 @@ export class ImapService {
       maxConnectionsPerAddress: config.limits.imapConnectionsPerAddress,
       preLoginTimeoutMs: config.limits.preLoginTimeoutSeconds * 1000,
       maxLoginFailures: config.limits.authFailuresPerConnection,
+      loginLessPerMinute: config.limits.loginLessConnectionsPerMinute,
       onRefused: (reason) => this.d.onRefused?.('imap', reason),
       proxy: proxyGateFromConfig(config.proxyProtocol, log.child({ component: 'imap' })),
     });

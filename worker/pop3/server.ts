@@ -21,6 +21,7 @@ import type { ProxyGate } from '../net/proxy-gate.ts';
 import { Pop3Connection, type Pop3Limits } from './connection.ts';
 import { closeSpliced } from '../routing/splice.ts';
 import { AddressConnectionCount, TOO_MANY_FROM_ADDRESS } from '../limits/address-count.ts';
+import { LoginLessRate, TOO_MANY_WITHOUT_LOGIN } from '../limits/login-less-rate.ts';
 
 /** RFC 2449 §4: command lines up to 255 octets; RFC 1939 §3: autologout after at least 10 minutes. */
 export const DEFAULT_POP3_LIMITS: Pop3Limits = { maxLineLength: 255, maxBadCommands: 20, idleTimeoutMs: 10 * 60_000 };
@@ -47,6 +48,8 @@ export interface Pop3ServerOptions {
   preLoginTimeoutMs?: number;
   /** Failed logins on one connection before it is signed off (default: unlimited). */
   maxLoginFailures?: number;
+  /** Connections per minute from one address that do not log in (LoginLessRate; default: unlimited). */
+  loginLessPerMinute?: number;
 }
 
 export class Pop3Server {
@@ -56,6 +59,7 @@ export class Pop3Server {
   private readonly tls: TlsProvider | undefined;
   private readonly limits: Pop3Limits;
   private readonly perAddress: AddressConnectionCount;
+  private readonly loginLess: LoginLessRate;
   private proxiedCount = 0;
   private nextId = 0;
 
@@ -63,6 +67,7 @@ export class Pop3Server {
     this.tls = o.tls ? asTlsProvider(o.tls) : undefined;
     this.limits = { ...DEFAULT_POP3_LIMITS, ...o.limits };
     this.perAddress = new AddressConnectionCount(o.maxConnectionsPerAddress ?? Infinity);
+    this.loginLess = new LoginLessRate(o.loginLessPerMinute ?? Infinity);
   }
 
   /** Listens on port (0 = any); `implicitTls` for 995 (needs `tls`). Resolves with the bound port. */
@@ -83,6 +88,14 @@ export class Pop3Server {
         setTimeout(() => socket.destroy(), 1000).unref();
         return;
       }
+      const refund = this.loginLess.take(address);
+      if (!refund) {
+        release();
+        this.o.onRefused?.('too many connections without login from address');
+        socket.end(err(`${TOO_MANY_WITHOUT_LOGIN}; ${SIGN_OFF}`, 'SYS/TEMP'));
+        setTimeout(() => socket.destroy(), 1000).unref();
+        return;
+      }
       this.sockets.add(socket);
       socket.setNoDelay(true);
       const log = this.o.log.child({ id: `pop3-${++this.nextId}`, address: clientAddress(socket) });
@@ -94,7 +107,7 @@ export class Pop3Server {
           session: {
             // a cluster peer's proxied session stops counting once its peer login succeeded: every
             // session a frontend proxies here comes from that node's one address
-            hooks: peerReleases(this.o.hooks, release),
+            hooks: onLogin(this.o.hooks, release, refund),
             allowPlaintextAuth: this.o.allowPlaintextAuth ?? false,
             isPeerPassword,
             clientAddress: address,
@@ -160,11 +173,12 @@ export class Pop3Server {
   }
 }
 
-/** `hooks` whose successful cluster-peer logins call `release` (the per-address count). */
-function peerReleases(hooks: Pop3Hooks, release: () => void): Pop3Hooks {
+/** Logged in: the token goes back to LoginLessRate; a cluster peer's session also stops counting per address. */
+function onLogin(hooks: Pop3Hooks, release: () => void, refund: () => void): Pop3Hooks {
   const wrapped = Object.create(hooks) as Pop3Hooks;
   wrapped.authenticate = async (user, password, client) => {
     const account = await hooks.authenticate(user, password, client);
+    if (account !== undefined) refund();
     if (account !== undefined && isPeerPassword(password)) release();
     return account;
   };

@@ -65,6 +65,7 @@ export class Pop3Service {
       maxConnectionsPerAddress: config.limits.pop3ConnectionsPerAddress,
       preLoginTimeoutMs: config.limits.preLoginTimeoutSeconds * 1000,
       maxLoginFailures: config.limits.authFailuresPerConnection,
+      loginLessPerMinute: config.limits.loginLessConnectionsPerMinute,
       onRefused: (reason) => this.d.onRefused?.('pop3', reason),
       proxy: proxyGateFromConfig(config.proxyProtocol, log.child({ component: 'pop3' })),
     });
