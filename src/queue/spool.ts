@@ -126,22 +126,31 @@ export class Spool {
 
   /** Every committed envelope; deletes orphan messages older than `orphanAgeMs` and unreadable envelopes' temp files. */
   async recover(orphanAgeMs = 10 * 60_000): Promise<Envelope[]> {
-    const out: Envelope[] = [];
-    const ids = new Set<string>();
-    for (const name of await readdir(this.envDir).catch(() => [] as string[])) {
-      if (!name.endsWith('.json')) continue;
-      try {
-        const env = envelopeSchema.parse(JSON.parse(await readFile(join(this.envDir, name), 'utf8')));
-        out.push(env);
-        ids.add(env.id);
-      } catch {
-        // A torn write cannot happen (rename is atomic); an unparsable file is foreign: leave it.
-      }
-    }
+    const out = await this.envelopesExcept(() => false);
+    const ids = new Set(out.map((e) => e.id));
     for (const name of await readdir(this.msgDir).catch(() => [] as string[])) {
       if (ids.has(name)) continue;
       const st = await stat(join(this.msgDir, name)).catch(() => undefined);
       if (st && Date.now() - st.mtimeMs > orphanAgeMs) await rm(join(this.msgDir, name), { force: true });
+    }
+    return out;
+  }
+
+  /**
+   * The committed envelopes, oldest first, except those whose id `known` accepts (read only the
+   * rest): lets the node that took this spool over see envelopes its owner committed after the
+   * takeover. Touches no message file.
+   */
+  async envelopesExcept(known: (id: string) => boolean): Promise<Envelope[]> {
+    const out: Envelope[] = [];
+    for (const name of await readdir(this.envDir).catch(() => [] as string[])) {
+      if (!name.endsWith('.json') || known(name.slice(0, -'.json'.length))) continue;
+      try {
+        out.push(envelopeSchema.parse(JSON.parse(await readFile(join(this.envDir, name), 'utf8'))));
+      } catch {
+        // A torn write cannot happen (rename is atomic); an unparsable file is foreign (or was
+        // finished while being read): leave it.
+      }
     }
     return out.sort((a, b) => a.received - b.received);
   }

@@ -52,6 +52,8 @@ export class QueueRunner {
   private readonly clusterBackInFlight = new Set<string>();
   /** Messages found in the spool at start: the run before may have been delivering them. */
   private readonly recovered = new Set<string>();
+  /** Ids this runner finished, kept on a taken-over spool only (adoptNew must not bring them back). */
+  private readonly finished = new Set<string>();
   private stopped = false;
   delivered = 0;
 
@@ -80,6 +82,23 @@ export class QueueRunner {
   }
 
   enqueue(env: Envelope): void { this.schedule(env, 0); }
+
+  /**
+   * Schedules every committed envelope of the spool this runner does not know yet, as a retry;
+   * returns how many. For a taken-over spool: its owner, cut from the cluster, keeps accepting
+   * mail into it after the takeover started, and those envelopes would otherwise wait for a
+   * restart (and keep the assignment, so the owner's own runner, from ever starting).
+   */
+  async adoptNew(): Promise<number> {
+    const known = (id: string): boolean => this.envs.has(id) || this.inflight.has(id) || this.finished.has(id);
+    const fresh = (await this.o.spool.envelopesExcept(known)).filter((e) => !known(e.id));
+    for (const env of fresh) {
+      if (this.stopped) break;
+      this.recovered.add(env.id);
+      this.schedule(env, 0);
+    }
+    return this.stopped ? 0 : fresh.length;
+  }
 
   async stop(): Promise<void> {
     this.stopped = true;
@@ -144,6 +163,7 @@ export class QueueRunner {
         else {
           this.envs.delete(env.id);
           this.recovered.delete(env.id);
+          if (this.o.takenOver) this.finished.add(env.id);
         }
       });
       this.inflight.set(env.id, p);

@@ -130,9 +130,15 @@ export class QueueSupervisor {
     }
   }
 
-  /** Stops runners of taken-over spools that are empty and deletes their assignments. */
+  /**
+   * Stops runners of taken-over spools that are empty and deletes their assignments; first each
+   * runner adopts envelopes its spool's owner committed after the takeover (QueueRunner.adoptNew).
+   */
   private async releaseDrained(): Promise<void> {
     for (const [spoolOf, f] of this.foreign) {
+      // committed by the spool's owner after this takeover began (it accepts mail while cut off)
+      const adopted = await f.runner.adoptNew();
+      if (adopted) this.o.log.info({ spoolOf, count: adopted }, 'queue: envelopes written after the takeover adopted');
       if (f.runner.depth > 0) continue;
       const left = (await readdir(f.runner.spool.envDir).catch(() => [] as string[])).filter((x) => x.endsWith('.json'));
       if (left.length > 0) continue;

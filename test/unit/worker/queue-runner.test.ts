@@ -217,4 +217,30 @@ describe('QueueRunner', () => {
       await second.stop();
     });
   });
+  it('adoptNew: a taken-over spool delivers envelopes its owner committed after the takeover, once each, as retries', async () => {
+    const owner = new Spool(dir, 'mail-7'); // the cut-off node, still accepting mail
+    await owner.init();
+    const routed: { rcpts: string[]; retry: boolean }[] = [];
+    const router = {
+      route: async (_from: string, rcpts: string[], _m: Buffer, q: { retry: boolean }) => {
+        routed.push({ rcpts, retry: q.retry });
+        return rcpts.map((address) => ({ address, ok: true }));
+      },
+    } as unknown as Router;
+    const accept = async (to: string) => owner.accept(newQueueId(), '', Readable.from([Buffer.from('Subject: x\r\n\r\nhi\r\n')]), newEnvelope('s@remote.test', [to], 'inbound'), 1 << 20);
+    await accept('before@example.test');
+    const taker = new QueueRunner({ spool: new Spool(dir, 'mail-7'), router, log: silentLogger, retryBaseMs: 60_000, retryMaxMs: 60_000, lifetimeMs: 3_600_000, takenOver: true });
+    expect(await taker.start()).toBe(1);
+    await expect.poll(() => routed.length).toBe(1);
+    await expect.poll(() => taker.depth).toBe(0);
+    await accept('after@example.test');
+    expect(await taker.adoptNew()).toBe(1);
+    await expect.poll(() => routed.length).toBe(2);
+    expect(routed[1]).toEqual({ rcpts: ['after@example.test'], retry: true });
+    await expect.poll(() => taker.depth).toBe(0);
+    expect(await taker.adoptNew()).toBe(0); // finished ones are gone, nothing comes back twice
+    expect(readdirSync(join(dir, 'queue', 'mail-7', 'env'))).toEqual([]);
+    expect(routed).toHaveLength(2);
+    await taker.stop();
+  });
 });
