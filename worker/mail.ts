@@ -6,6 +6,7 @@
 import type { SMTPServer } from 'smtp-server';
 import type { Etcd3 } from 'etcd3';
 import type { Config } from '../src/config/schema.ts';
+import type { NodeTls } from '../src/cluster/pki/node-tls.ts';
 import type { Logger } from '../src/log/logger.ts';
 import type { Keys } from '../src/cluster/keys.ts';
 import type { LockClient } from '../src/cluster/lock-client.ts';
@@ -44,6 +45,8 @@ export interface MailDeps {
   holds: AccountHolds;
   session: NodeSession;
   local: LocalDelivery;
+  /** This node's certificate for the internal links (LMTP both ways). */
+  nodeTls: NodeTls;
   log: Logger;
   onOutcomes?: RouterOptions['onOutcomes'];
 }
@@ -77,6 +80,7 @@ export class MailServices {
     this.router = new Router({
       nodeName: config.node.name,
       secret: config.cluster.secret,
+      tls: d.nodeTls,
       locks: d.locks,
       holds: d.holds,
       view: d.view,
@@ -142,6 +146,7 @@ export class MailServices {
       router: this.router,
       maxMessageBytes: config.smtp.maxMessageBytes,
       log: log.child({ component: 'lmtp' }),
+      tls: d.nodeTls,
     });
     limitPerAddress(this.lmtp, config.limits.lmtpConnectionsPerAddress);
   }

@@ -35,6 +35,9 @@ import { MailServices } from './mail.ts';
 import { accountDir, MaildirDelivery } from './delivery/maildir-delivery.ts';
 import { assertFence, writeFence } from '../src/storage/fence.ts';
 import { AccountNameError, parseAccount } from '../src/util/account.ts';
+import { NodeTls } from '../src/cluster/pki/node-tls.ts';
+import { bindPeerListener } from './net/peer-listener.ts';
+import type { Server as TlsServer } from 'node:tls';
 
 /** Normalises an account name at the RPC boundary; a bad name is a non-retryable BAD_ACCOUNT. */
 function accountOrThrow(input: string): string {
@@ -68,6 +71,9 @@ export class MailNode {
   private readonly rpcServer: RpcServer;
   private readonly admin: AdminServer;
   private readonly ports: Record<string, number> = {};
+  /** The cluster CA and this node's certificate: every internal link is mutual TLS. */
+  readonly nodeTls: NodeTls;
+  private peerListener: TlsServer | undefined;
   private readonly started = Date.now();
   /**
    * Quota limits (cached for a few seconds) for delivery and IMAP. MailServices, which owns the
@@ -77,6 +83,7 @@ export class MailNode {
 
   constructor(readonly config: Readonly<Config>, readonly log: Logger) {
     const name = config.node.name;
+    this.nodeTls = NodeTls.load(name, config.cluster);
     this.etcd = createEtcd(config.etcd);
     this.keys = new Keys(config.cluster.name);
     this.view = new ClusterView(this.etcd, this.keys, log.child({ component: 'view' }));
@@ -100,7 +107,7 @@ export class MailNode {
         ...(this.stats?.current ? { stats: this.stats.current } : {}),
       }),
     });
-    this.rpcClient = new RpcClient(config.cluster.secret, name);
+    this.rpcClient = new RpcClient(config.cluster.secret, name, this.nodeTls);
     this.locks = new LockClient({
       view: this.view,
       rpc: this.rpcClient,
@@ -149,6 +156,7 @@ export class MailNode {
       holds: this.holds,
       session: this.session,
       local: this.localDelivery(),
+      nodeTls: this.nodeTls,
       log,
       onSmtpRefused: (code) => this.metrics.smtpRefusals.inc({ code: String(code) }),
       onOutcomes: (outs) => {
@@ -156,13 +164,13 @@ export class MailNode {
       },
     });
     this.imap = new ImapService({
-      config, directory: this.mail.directory, locks: this.locks, view: this.view, holds: this.holds, log,
+      config, directory: this.mail.directory, locks: this.locks, view: this.view, holds: this.holds, log, nodeTls: this.nodeTls,
       quotaLimit: (account) => this.quota.limit(account),
       penalty: this.mail.penalty,
       onRefused: (protocol, reason) => this.metrics.connectionsRefused.inc({ protocol, reason }),
     });
     this.pop3 = new Pop3Service({
-      config, directory: this.mail.directory, locks: this.locks, view: this.view, holds: this.holds, registry: this.imap.registry, bus: this.imap.bus, log,
+      config, directory: this.mail.directory, locks: this.locks, view: this.view, holds: this.holds, registry: this.imap.registry, bus: this.imap.bus, log, nodeTls: this.nodeTls,
       penalty: this.mail.penalty,
       onRefused: (protocol, reason) => this.metrics.connectionsRefused.inc({ protocol, reason }),
     });
@@ -179,7 +187,7 @@ export class MailNode {
       },
     });
     this.reportSelfFencing();
-    this.rpcServer = new RpcServer(config.cluster.secret, () => ({ node: name, lease: this.session.lease }), this.handlers(), log.child({ component: 'rpc' }));
+    this.rpcServer = new RpcServer(config.cluster.secret, () => ({ node: name, lease: this.session.lease }), this.nodeTls, this.handlers(), log.child({ component: 'rpc' }));
     this.admin = new AdminServer({
       readiness: () => {
         const checks = { registered: this.session.isServing(), viewLoaded: this.view.loaded, storageWritable: this.storageOk };
@@ -271,6 +279,14 @@ export class MailNode {
     Object.assign(this.ports, await this.mail.listen(this.config.ports, bindAddress));
     Object.assign(this.ports, await this.imap.listen(this.mail.tls!, bindAddress));
     Object.assign(this.ports, await this.pop3.listen(this.mail.tls!, bindAddress));
+    this.peerListener = await bindPeerListener({
+      port: this.config.ports.peer,
+      host: bindAddress,
+      tls: this.nodeTls,
+      accept: { imap: (s, node) => this.imap.acceptPeer(s, node), pop3: (s, node) => this.pop3.acceptPeer(s, node) },
+      log: this.log.child({ component: 'peer' }),
+    });
+    this.ports.peer = (this.peerListener.address() as import('node:net').AddressInfo).port;
     await this.view.start();
     this.holds.start();
     await this.session.start();
@@ -289,7 +305,7 @@ export class MailNode {
   async stop(): Promise<void> {
     clearInterval(this.storageTimer);
     clearInterval(this.statsTimer);
-    await Promise.all([this.imap.stop(), this.pop3.stop()]);
+    await Promise.all([this.imap.stop(), this.pop3.stop(), new Promise<void>((r) => (this.peerListener ? this.peerListener.close(() => r()) : r()))]);
     await this.mail.stop();
     this.holds.stop();
     await this.controller?.stop();
@@ -300,7 +316,7 @@ export class MailNode {
     this.etcd.close();
   }
 
-  private handlers(): ConstructorParameters<typeof RpcServer>[2] {
+  private handlers(): ConstructorParameters<typeof RpcServer>[3] {
     const role = (): ControllerRole => {
       if (!this.controller) throw new RpcError('NOT_LEADER', 'frontend nodes never lead', true);
       return this.controller;

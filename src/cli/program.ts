@@ -15,6 +15,7 @@ import { runWhere } from './verbs/where.ts';
 import { runStepDown } from './verbs/step-down.ts';
 import { runInit, runPrintconf } from './verbs/config.ts';
 import { runEtcdCerts } from './verbs/etcd-certs.ts';
+import { runNodeCerts } from './verbs/node-certs.ts';
 import { registerAccountVerbs } from './verbs/accounts.ts';
 import { runDrain } from './verbs/drain.ts';
 import { runMove } from './verbs/move.ts';
@@ -105,8 +106,19 @@ export function buildProgram(): Command {
   example(program.command('printconf').description('print the effective configuration, secrets redacted').option('--env', 'list every MAILCLUSTER_* variable instead'),
     'printconf', 'printconf --env')
     .action(guarded((o: { env?: boolean }) => runPrintconf({ ...global(), ...o })));
-  example(program.command('init').description('generate a cluster secret (MAILCLUSTER_CLUSTER_SECRET=…)'), 'init > cluster.env')
-    .action(guarded(() => runInit()));
+  example(program.command('init').description('generate a cluster secret (MAILCLUSTER_CLUSTER_SECRET=…) and, with --tls-dir, the cluster CA and node certificates for the internal links')
+    .option('--tls-dir <dir>', 'write the cluster CA (ca.crt, ca.key) and a certificate per --nodes name here (existing ones are kept)')
+    .option('--nodes <names>', 'comma-separated node names to issue certificates for (with --tls-dir)')
+    .option('--cluster <name>', 'names the CA', 'mailcluster'),
+  'init --tls-dir pki --nodes mail-0,mail-1,mail-2 > cluster.env')
+    .action(guarded((o: { tlsDir?: string; nodes?: string; cluster?: string }) => runInit(o)));
+  example(program.command('node-certs').description('print the Secret mailcluster-node-tls (a new cluster CA and one certificate per StatefulSet pod) for the internal links, as JSON for kubectl apply')
+    .requiredOption('--namespace <ns>', 'the namespace of the mail pods')
+    .option('--statefulset <name>', 'the mail StatefulSet (pods <name>-0 …)', 'mail')
+    .option('--replicas <n>', 'pods to issue certificates for', integer(1, 99), 3)
+    .option('--cluster <name>', 'names the CA', 'mailcluster'),
+  'node-certs --namespace mail --replicas 3 | kubectl apply -f -')
+    .action(guarded((o: { namespace: string; statefulset: string; replicas: number; cluster: string }) => runNodeCerts(o)));
   example(program.command('etcd-certs').description('print Secrets etcd-server-tls and etcd-client-tls (a new etcd CA) for the bundled Kubernetes etcd, as JSON for kubectl apply')
     .requiredOption('--namespace <ns>', 'the namespace of the etcd and mail pods')
     .option('--service <name>', 'the etcd StatefulSet and headless Service', 'etcd')

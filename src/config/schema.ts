@@ -33,9 +33,18 @@ export const configSchema = z.object({
       name: z.string().regex(NODE_NAME).default('default'),
       /** Shared secret for inter-node RPC (HMAC), at least 32 characters. Required to run a node. */
       secret: z.string().default(''),
+      /**
+       * Internal links (LMTP hand-over, proxied IMAP/POP3 sessions, RPC) run over mutually
+       * authenticated TLS: the cluster CA's certificate (PEM), and this node's certificate and key,
+       * issued by that CA for the node's name (`mailcluster init --tls-dir`, `mailcluster node-certs`).
+       * Required to run a node.
+       */
+      caFile: z.string().default(''),
+      certFile: z.string().default(''),
+      keyFile: z.string().default(''),
     })
     .strict()
-    .default({ name: 'default', secret: '' }),
+    .default({ name: 'default', secret: '', caFile: '', certFile: '', keyFile: '' }),
   node: z
     .object({
       /** Stable node identity, e.g. the StatefulSet pod name mail-0. Defaults to the host name. */
@@ -68,6 +77,8 @@ export const configSchema = z.object({
       smtp: port.default(25),
       /** Internal LMTP for handing messages to the holder (cluster-authenticated). */
       lmtp: port.default(7424),
+      /** Internal: proxied IMAP and POP3 sessions from other nodes (mutual TLS, the protocol chosen by ALPN). */
+      peer: port.default(7443),
       /** Message submission with STARTTLS (RFC 6409). */
       submission: port.default(587),
       /** Message submission over implicit TLS (RFC 8314). */
@@ -82,7 +93,7 @@ export const configSchema = z.object({
       pop3s: port.default(995),
     })
     .strict()
-    .default({ rpc: 7400, admin: 7480, smtp: 25, lmtp: 7424, submission: 587, submissions: 465, imap: 143, imaps: 993, pop3: 110, pop3s: 995 }),
+    .default({ rpc: 7400, admin: 7480, smtp: 25, lmtp: 7424, peer: 7443, submission: 587, submissions: 465, imap: 143, imaps: 993, pop3: 110, pop3s: 995 }),
   imap: z
     .object({
       /** Accept user passwords on unencrypted IMAP (before STARTTLS). Off in production; `mailcluster dev` turns it on. */
@@ -319,6 +330,9 @@ export function checkCrossFields(c: Config, purpose: 'node' | 'client' = 'node')
   const problems: string[] = [];
   if (purpose === 'node' && c.cluster.secret.length < 32) {
     problems.push('cluster.secret: must be at least 32 characters (generate one with `mailcluster init`)');
+  }
+  if (purpose === 'node' && (!c.cluster.caFile || !c.cluster.certFile || !c.cluster.keyFile)) {
+    problems.push('cluster.caFile, cluster.certFile and cluster.keyFile: a node needs the cluster CA and its own certificate for the internal links (make them with `mailcluster init --tls-dir DIR --nodes NAMES`)');
   }
   const ttlMs = c.lease.ttlSeconds * 1000;
   if (c.lease.safetyMarginMs >= ttlMs) {

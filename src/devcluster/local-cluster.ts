@@ -7,7 +7,8 @@
  * `etcdTls: false`; nodes and the CLI get the client certificate through the config.
  *
  * Layout of `dataDir`: etcd/ (etcd's data; etcd/etcd-N/ per member), etcd-pki/ (etcd's CA,
- * server/ and client/ certificates, see etcd-pki.ts), shared/ (the shared storage root), logs/ (one log per
+ * server/ and client/ certificates, see etcd-pki.ts), node-pki/ (the cluster CA and one
+ * certificate per node for the internal links, see src/cluster/pki/node-pki.ts), shared/ (the shared storage root), logs/ (one log per
  * node), secret (0600), mailcluster.json (client config for the CLI), cluster.json (endpoints and
  * ports, written once every node is up).
  */
@@ -21,6 +22,7 @@ import type { EtcdOptions } from '../cluster/etcd.ts';
 import { Supervisor, type SupervisorEvent } from './supervisor.ts';
 import { NodeProcess } from './node-process.ts';
 import { freePorts } from './ports.ts';
+import { ensureNodePki, nodePkiFiles } from '../cluster/pki/node-pki.ts';
 
 export interface LocalClusterOptions {
   nodes: number;
@@ -43,7 +45,7 @@ export interface LocalClusterOptions {
 }
 
 /** Every listener a node has, in the order ports are handed out. */
-export const PORTS = ['rpc', 'admin', 'smtp', 'lmtp', 'submission', 'submissions', 'imap', 'imaps', 'pop3', 'pop3s'] as const;
+export const PORTS = ['rpc', 'admin', 'smtp', 'lmtp', 'peer', 'submission', 'submissions', 'imap', 'imaps', 'pop3', 'pop3s'] as const;
 
 export interface ClusterFile {
   cluster: string;
@@ -103,17 +105,28 @@ export class LocalCluster {
     else await this.etcd.start();
     this.writeClientConfig();
     const ports = await freePorts(PORTS.length * this.o.nodes);
+    await ensureNodePki(this.nodePkiDir, this.cluster, Array.from({ length: this.o.nodes }, (_, i) => `mail-${i}`));
     for (let i = 0; i < this.o.nodes; i++) this.nodes.push(this.makeNode(`mail-${i}`, this.o.roles?.[i], ports.slice(PORTS.length * i, PORTS.length * (i + 1))));
     await Promise.all(this.nodes.map((n) => this.startNode(n)));
     for (const p of [...this.etcdMembers, ...this.nodes]) this.supervisor?.watch(p);
     this.writeClusterFile();
   }
 
-  /** Environment a node gets: exactly what the Kubernetes manifests set, with local values. */
+  /** DIR/node-pki: the cluster CA (with its key) and the nodes' certificates. */
+  get nodePkiDir(): string { return join(this.dataDir, 'node-pki'); }
+
+  /**
+   * Environment a node gets: exactly what the Kubernetes manifests set, with local values. Its
+   * certificate must be in nodePkiDir (start() issues mail-0 …; ensureNodePki for other names).
+   */
   makeNode(name: string, role = 'symmetric', ports: number[]): NodeProcess {
+    const pki = nodePkiFiles(this.nodePkiDir, name);
     const env: Record<string, string> = {
       MAILCLUSTER_CLUSTER_NAME: this.cluster,
       MAILCLUSTER_CLUSTER_SECRET: this.secret,
+      MAILCLUSTER_CLUSTER_CA_FILE: pki.caFile,
+      MAILCLUSTER_CLUSTER_CERT_FILE: pki.certFile,
+      MAILCLUSTER_CLUSTER_KEY_FILE: pki.keyFile,
       MAILCLUSTER_NODE_NAME: name,
       MAILCLUSTER_NODE_ROLE: role,
       MAILCLUSTER_NODE_ADVERTISE_ADDRESS: '127.0.0.1',

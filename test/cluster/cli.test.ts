@@ -65,7 +65,7 @@ describe('mailcluster dev and the operator CLI', () => {
     expect(file.etcd.certFile).toBe(join(data, 'etcd-pki', 'client', 'tls.crt'));
     expect(out).toMatch(/demo domain example\.test: alice@example\.test \/ \S+, bob@example\.test \/ \S+/);
     for (const n of file.nodes) {
-      expect(Object.keys(n.ports).sort()).toEqual(['admin', 'imap', 'imaps', 'lmtp', 'pop3', 'pop3s', 'rpc', 'smtp', 'submission', 'submissions']);
+      expect(Object.keys(n.ports).sort()).toEqual(['admin', 'imap', 'imaps', 'lmtp', 'peer', 'pop3', 'pop3s', 'rpc', 'smtp', 'submission', 'submissions']);
       const health = await fetch(`http://${n.address}:${n.ports.admin}/healthz`);
       expect(health.status).toBe(200);
     }

@@ -5,6 +5,7 @@
  * a current token, so that the leadership compare is the only one that fails. Real etcd, real nodes
  * in this process.
  */
+import { ensureNodePki, nodePkiFiles } from '../../src/cluster/pki/node-pki.ts';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,9 +27,9 @@ function makeNode(name: string): MailNode {
   const config = loadConfig({
     env: {},
     overrides: {
-      cluster: { name: 'guard', secret: 's'.repeat(32) },
+      cluster: { name: 'guard', secret: 's'.repeat(32), ...nodePkiFiles(join(dir, 'pki'), name) },
       node: { name },
-      ports: { rpc: 0, admin: 0, smtp: 0, lmtp: 0, submission: 0, submissions: 0, imap: 0, imaps: 0, pop3: 0, pop3s: 0 },
+      ports: { rpc: 0, admin: 0, smtp: 0, lmtp: 0, peer: 0, submission: 0, submissions: 0, imap: 0, imaps: 0, pop3: 0, pop3s: 0 },
       storage: { root: join(dir, 'shared') },
       etcd: { endpoints: [etcd.endpoint] },
       lease: { ttlSeconds: 3, keepAliveIntervalMs: 500, safetyMarginMs: 1000 },
@@ -40,6 +41,7 @@ function makeNode(name: string): MailNode {
 }
 
 beforeAll(async () => {
+  await ensureNodePki(join(dir, 'pki'), 'guard', ['mail-a', 'mail-b']);
   await etcd.start();
 });
 afterAll(async () => {

@@ -3,8 +3,12 @@
  * one holder, every requester was told the same holder and token, and every node's routing
  * cache agrees (acquire answers from the cache once the grant is known).
  */
+import { request } from 'node:https';
+import { NodeTls } from '../../src/cluster/pki/node-tls.ts';
+import { nodePkiFiles } from '../../src/cluster/pki/node-pki.ts';
+import { RpcClient } from '../../src/cluster/rpc/client.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accounts, startTestCluster, type TestCluster } from '../harness/cluster.ts';
+import { accounts, HARNESS_NODE, startTestCluster, type TestCluster } from '../harness/cluster.ts';
 import { RpcError } from '../../src/cluster/rpc/methods.ts';
 
 let c: TestCluster;
@@ -62,11 +66,18 @@ describe('open locks on a 3-node cluster', () => {
     expect([...(await c.openKeys()).keys()].some((k) => k.includes('/') || k.includes('..'))).toBe(false);
   });
 
-  it('refuses unsigned or replayed RPCs', async () => {
-    const port = Number(c.node('mail-0').env.MAILCLUSTER_PORTS_RPC);
-    const res = await fetch(`http://127.0.0.1:${port}/rpc/acquire`, { method: 'POST', body: JSON.stringify({ account: 'x@example.test' }) });
-    expect(res.status).toBe(401);
-    const wrong = await import('../../src/cluster/rpc/client.ts').then((m) => new m.RpcClient('x'.repeat(40), 'intruder'));
+  it('refuses unsigned RPCs and RPCs signed without the cluster secret, even over a node certificate', async () => {
+    const harnessTls = NodeTls.load(HARNESS_NODE, nodePkiFiles(c.local.nodePkiDir, HARNESS_NODE));
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ ...harnessTls.clientOptions('mail-0'), host: '127.0.0.1', port: Number(c.node('mail-0').env.MAILCLUSTER_PORTS_RPC), method: 'POST', path: '/rpc/acquire', agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ account: 'x@example.test' }));
+    });
+    expect(status).toBe(401);
+    const wrong = new RpcClient('x'.repeat(40), HARNESS_NODE, harnessTls);
     const err = await wrong.call(await c.rpcEndpoint('mail-0'), 'status', {}, 2000).catch((e: unknown) => e);
     wrong.close();
     expect((err as RpcError).code).toBe('UNAUTHENTICATED');

@@ -8,7 +8,7 @@
  *   - MAILCLUSTER_PORTS_*                 each pod gets its own free ports (pods have their own IPs;
  *     processes on one host do not);
  *   - MAILCLUSTER_ETCD_ENDPOINTS          each etcd-N host → 127.0.0.1 with member N's client port;
- *   - mounted Secret volumes (etcd-client-tls) → a directory with the Secret's files, so the
+ *   - mounted Secret volumes (etcd-client-tls, mailcluster-node-tls) → a directory with the Secret's files, so the
  *     MAILCLUSTER_ETCD_*_FILE paths under the mount point there; MAILCLUSTER_STORAGE_ROOT a temp
  *     directory shared by the three (the RWX volume).
  * etcd is the manifests' own: the three members of the etcd StatefulSet with their pods' command
@@ -42,6 +42,9 @@ const objs = render('overlays/test');
 // the Secrets as deploy/README.md makes them: `mailcluster etcd-certs --namespace <ns> | kubectl apply -f -`
 const etcdSecrets = (JSON.parse(execFileSync(process.execPath, [MAILCLUSTER_BIN, 'etcd-certs', '--namespace', 'mailcluster-test'], { encoding: 'utf8' })) as { items: SecretData[] }).items;
 const etcd = new ManifestEtcd(objs, join(dir, 'etcd'), etcdSecrets);
+// and the node certificates: `mailcluster node-certs --namespace <ns> | kubectl apply -f -`
+const nodeSecrets = (JSON.parse(execFileSync(process.execPath, [MAILCLUSTER_BIN, 'node-certs', '--namespace', 'mailcluster-test', '--replicas', '3'], { encoding: 'utf8' })) as { items: SecretData[] }).items;
+const secrets = [...etcdSecrets, ...nodeSecrets];
 const container = mailContainer(objs);
 const nodes: NodeProcess[] = [];
 const ip = (i: number): string => `127.0.0.${2 + i}`;
@@ -56,7 +59,7 @@ async function podEnv(i: number): Promise<Record<string, string>> {
   env.MAILCLUSTER_ETCD_ENDPOINTS = env.MAILCLUSTER_ETCD_ENDPOINTS!.split(',').map((u) => localUrl(u, objs, etcd.ports)).join(',');
   for (const m of secretMounts((find(objs, 'StatefulSet', 'mail') as any).spec.template.spec)) {
     const local = join(dir, `mail-${i}`, 'secrets', m.secretName);
-    writeSecretVolume(etcdSecrets.find((s) => s.metadata.name === m.secretName)!, local, m.defaultMode);
+    writeSecretVolume(secrets.find((s) => s.metadata.name === m.secretName)!, local, m.defaultMode);
     for (const [k, v] of Object.entries(env)) if (v.startsWith(`${m.mountPath}/`)) env[k] = local + v.slice(m.mountPath.length);
   }
   env.MAILCLUSTER_STORAGE_ROOT = shared;

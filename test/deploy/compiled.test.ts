@@ -55,6 +55,11 @@ describe('the compiled build, laid out as the image has it', () => {
     const env = { ...process.env, MAILCLUSTER_CLUSTER_SECRET: secret.match(/MAILCLUSTER_CLUSTER_SECRET=(\S+)/)![1]!, MAILCLUSTER_ETCD_ENDPOINTS: 'http://127.0.0.1:2379' };
     const conf = await run(process.execPath, ['bin/mailcluster.js', 'printconf'], { cwd: app, env });
     expect(conf.stdout).toContain('127.0.0.1:2379');
+    // the cluster CA and a node certificate, made by the build alone
+    const pki = join(image, 'pki');
+    const made = (await run(process.execPath, ['bin/mailcluster.js', 'init', '--tls-dir', pki, '--nodes', 'mail-0'], { cwd: app })).stdout;
+    expect(made).toMatch(/MAILCLUSTER_CLUSTER_CA_FILE=/);
+    expect(readdirSync(pki).sort()).toEqual(['ca.crt', 'ca.key', 'mail-0.crt', 'mail-0.key']);
   });
 
   it('loads the whole node (worker, controller, dashboard page) from plain JavaScript', async () => {

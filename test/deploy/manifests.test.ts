@@ -24,7 +24,7 @@ const mail = find(objs, 'StatefulSet', 'mail') as K8sObject & { spec: any };
 const container = mailContainer(objs);
 const portNames = container.ports.map((p) => p.name);
 /** Ports only the cluster's own pods may reach (they also require the cluster secret). */
-const INTERNAL = ['rpc', 'lmtp', 'admin'];
+const INTERNAL = ['rpc', 'lmtp', 'peer', 'admin'];
 const kindsOf = (os: K8sObject[]): string[] => os.map((o) => `${o.kind}/${o.metadata.name.replace(/-[a-z0-9]{10}$/, '')}`).sort();
 
 type Model = new (data: unknown) => { validate(): void };
@@ -57,7 +57,13 @@ describe('Kubernetes manifests', () => {
     ]);
     const data = (find(external, 'ConfigMap', 'mailcluster-config') as any).data as Record<string, string>;
     expect(data.MAILCLUSTER_ETCD_ENDPOINTS).toMatch(/^https:\/\/etcd-a\.infra\.svc:2379,/);
-    expect(loadConfig({ env: { ...data, MAILCLUSTER_NODE_NAME: 'mail-0', MAILCLUSTER_CLUSTER_SECRET: 'x'.repeat(32) }, purpose: 'node' }).etcd.endpoints).toHaveLength(3);
+    // each pod's own certificate is named after it in the StatefulSet; the CA in the ConfigMap
+    const podFiles = Object.fromEntries((mailContainer(external).env as Array<{ name: string; value?: string }>)
+      .filter((e) => e.name.startsWith('MAILCLUSTER_CLUSTER_'))
+      .map((e) => [e.name, (e.value ?? '').replace('$(MAILCLUSTER_NODE_NAME)', 'mail-0')]));
+    expect(podFiles).toEqual({ MAILCLUSTER_CLUSTER_CERT_FILE: '/etc/mailcluster/node-tls/mail-0.crt', MAILCLUSTER_CLUSTER_KEY_FILE: '/etc/mailcluster/node-tls/mail-0.key' });
+    expect(data.MAILCLUSTER_CLUSTER_CA_FILE).toBe('/etc/mailcluster/node-tls/ca.crt');
+    expect(loadConfig({ env: { ...data, ...podFiles, MAILCLUSTER_NODE_NAME: 'mail-0', MAILCLUSTER_CLUSTER_SECRET: 'x'.repeat(32) }, purpose: 'node' }).etcd.endpoints).toHaveLength(3);
     // the Secret is created by the operator, under the name the StatefulSet expects
     expect(mailContainer(external).envFrom).toContainEqual({ secretRef: { name: 'mailcluster-secret' } });
   });

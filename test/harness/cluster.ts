@@ -3,6 +3,8 @@
  * in a fresh temp directory, with short leases so that failures play out in seconds.
  * Every process it starts is stopped by `stop()`; call it in afterAll.
  */
+import { NodeTls } from '../../src/cluster/pki/node-tls.ts';
+import { ensureNodePki, nodePkiFiles } from '../../src/cluster/pki/node-pki.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +26,8 @@ export const FAST_LEASES: Record<string, string> = {
   MAILCLUSTER_LOG_LEVEL: 'debug',
 };
 export const LEASE_TTL_MS = 3000;
+/** The name on the harness's own certificate of the cluster CA (its RPCs are issued by it). */
+export const HARNESS_NODE = 'test-harness';
 
 export interface OpenKey { account: string; holder: string; token: bigint; value: OpenValue }
 
@@ -36,7 +40,7 @@ export class TestCluster {
   constructor(readonly local: LocalCluster, private readonly dir: string) {
     this.keys = new Keys(local.cluster);
     this.etcd = createEtcd(local.etcdClientOptions());
-    this.rpcClient = new RpcClient(local.secret, 'test-harness');
+    this.rpcClient = new RpcClient(local.secret, HARNESS_NODE, NodeTls.load(HARNESS_NODE, nodePkiFiles(local.nodePkiDir, HARNESS_NODE)));
   }
 
   get nodes() { return this.local.nodes; }
@@ -125,6 +129,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   });
   try {
     await local.start();
+    await ensureNodePki(local.nodePkiDir, local.cluster, [HARNESS_NODE]);
   } catch (err) {
     await local.stop();
     throw err;

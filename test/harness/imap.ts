@@ -4,6 +4,7 @@
  * bytes and reads until a tagged reply.
  */
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import { generate } from 'selfsigned';
 import type { LoginRoute } from '../../src/protocol/imap/server/hooks.ts';
 import type { MailStore } from '../../src/storage/types.ts';
@@ -56,6 +57,14 @@ export class RawImap {
   static async open(port: number): Promise<RawImap> {
     const s = connect(port, '127.0.0.1');
     await new Promise<void>((r, j) => s.once('connect', r).once('error', j));
+    const c = new RawImap(s);
+    await c.read((b) => b.includes('\r\n'));
+    return c;
+  }
+  /** Over TLS (an internal port: `options` carries the client certificate and ALPN); rejects when the handshake fails. */
+  static async openTls(port: number, options: ConnectionOptions): Promise<RawImap> {
+    const s = connectTls({ ...options, port, host: '127.0.0.1' });
+    await new Promise<void>((r, j) => s.once('secureConnect', r).once('error', j));
     const c = new RawImap(s);
     await c.read((b) => b.includes('\r\n'));
     return c;

@@ -17,6 +17,7 @@
  * - Connections idle for `idleMs` are closed (below smtp-server's own idle timeout).
  */
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { ConnectionOptions } from 'node:tls';
 import type { QueuedDelivery } from './local.ts';
 import { encodeEnvid } from '../lmtp/envid.ts';
 
@@ -26,6 +27,8 @@ export interface LmtpPoolOptions {
   /** Our name in LHLO. */
   name: string;
   credentials: () => { user: string; pass: string };
+  /** Implicit TLS to the holder with these options (NodeTls.clientOptions: our certificate, theirs checked); absent = plain TCP. */
+  tls?: ConnectionOptions;
   maxConnections?: number;
   /** Connecting and the greeting (default 3 s). */
   timeoutMs?: number;
@@ -110,7 +113,7 @@ export class LmtpPool {
       port: this.o.port,
       lmtp: true,
       name: this.o.name,
-      ignoreTLS: true,
+      ...(this.o.tls ? { secure: true, tls: this.o.tls } : { ignoreTLS: true }),
       connectionTimeout: timeout,
       greetingTimeout: timeout,
       socketTimeout: this.o.replyTimeoutMs ?? 10_000,

@@ -15,6 +15,7 @@ import { peerCredentials } from '../lmtp/peer-auth.ts';
 import { DeliveryError, type LocalDelivery, type QueuedDelivery } from './local.ts';
 
 import { LmtpPool } from './lmtp-pool.ts';
+import type { NodeTls } from '../../src/cluster/pki/node-tls.ts';
 import { outcomesOf, type Outcome } from './smtp-client.ts';
 import type { Relay } from './relay.ts';
 
@@ -23,6 +24,8 @@ export type { Outcome };
 export interface RouterOptions {
   nodeName: string;
   secret: string;
+  /** This node's certificate for the LMTP links to holders (mutual TLS). */
+  tls: NodeTls;
   locks: LockClient;
   holds: AccountHolds;
   view: ClusterView;
@@ -122,6 +125,7 @@ export class Router {
         port,
         name: nodeName,
         credentials: () => peerCredentials(secret, nodeName, { node: holder, lease: this.o.view.nodes.get(holder)?.lease ?? '' }),
+        tls: this.o.tls.clientOptions(holder),
         maxConnections: 8,
         // A healthy holder greets within milliseconds; a stalled one must not hold an SMTP client
         // (waiting for its 250 on the direct path) for long before the message is spooled instead.

@@ -14,6 +14,7 @@ import { continuation, taggedResponse, untaggedStatus } from '../../src/protocol
 import type { LoginRoute } from '../../src/protocol/imap/server/hooks.ts';
 import { ImapSession, type SessionOptions } from '../../src/protocol/imap/server/session.ts';
 import { openBackend, splice, ProxyError } from './proxy.ts';
+import type { ProxyIdentity } from '../routing/backend.ts';
 import type { Splice } from '../routing/splice.ts';
 
 export interface ConnectionLimits { maxLineLength: number; maxLiteralSize: number; maxBadCommands: number; idleTimeoutMs: number }
@@ -24,7 +25,7 @@ export interface ConnectionOptions {
   /** The context for a STARTTLS/STLS upgrade, asked at the upgrade (certificates are reloaded). */
   secureContext?: () => SecureContext;
   /** For backend logins when proxying: this node's name and the cluster secret (none: cannot proxy). */
-  peer?: { node: string; secret: string };
+  peer?: ProxyIdentity;
   log: Logger;
   onProxied: (delta: 1 | -1) => void;
 }
@@ -179,7 +180,7 @@ export class ImapConnection {
     if (!peer) throw Object.assign(new Error('this server does not proxy sessions'), { code: 'NOT_SERVING' });
     let backend;
     try {
-      backend = await openBackend(route, { tag, account, secret: peer.secret, node: peer.node });
+      backend = await openBackend(route, { tag, account, identity: peer });
     } catch (err) {
       if (err instanceof ProxyError) {
         this.o.log.warn({ account, holder: `${route.host}:${route.port}`, reason: err.message }, 'imap proxy login failed');

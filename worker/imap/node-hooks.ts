@@ -4,6 +4,7 @@
  * through a controller failover rather than refusing; sessions for accounts held elsewhere are
  * proxied to the holder's IMAP port); accounts served here share the node's open stores.
  */
+import type { LoginClient } from '../../src/protocol/login-client.ts';
 import type { ImapAccount, ImapHooks, LoginRoute } from '../../src/protocol/imap/server/hooks.ts';
 import { ClusterLogin, type NodeLoginOptions } from '../routing/login.ts';
 import { SessionAccount, type ChangeBus } from './account.ts';
@@ -20,10 +21,10 @@ export class NodeImapHooks implements ImapHooks {
   private readonly login: ClusterLogin;
 
   constructor(private readonly o: NodeHooksOptions) {
-    this.login = new ClusterLogin({ ...o, protocol: 'IMAP', port: 'imap' });
+    this.login = new ClusterLogin({ ...o, protocol: 'IMAP' });
   }
 
-  authenticate(user: string, password: string, client?: { address: string }): Promise<string | undefined> {
+  authenticate(user: string, password: string, client?: LoginClient): Promise<string | undefined> {
     return this.login.authenticate(user, password, client);
   }
 

@@ -17,7 +17,7 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { peerPassword } from '../routing/peer-login.ts';
-import { backendDialogue, ProxyError, type BackendTarget } from '../routing/backend.ts';
+import { backendDialogue, peerLinkOptions, ProxyError, type BackendTarget, type ProxyIdentity } from '../routing/backend.ts';
 import { spliceSessions, type Splice, type SpliceProtocol } from '../routing/splice.ts';
 
 export { ProxyError, type BackendTarget };
@@ -28,7 +28,8 @@ function imapString(s: string): string {
   return `{${Buffer.byteLength(s)}+}\r\n${s}`;
 }
 
-export function openBackend(target: BackendTarget, opts: { tag: string; account: string; secret: string; node: string; timeoutMs?: number }): Promise<{ socket: Socket; reply: Buffer }> {
+export function openBackend(target: BackendTarget, opts: { tag: string; account: string; identity: ProxyIdentity; timeoutMs?: number }): Promise<{ socket: Socket; reply: Buffer }> {
+  const { secret, node } = opts.identity;
   let greeted = false;
   const relay: Buffer[] = [];
   return backendDialogue(target, opts.timeoutMs ?? 5000, (line, write) => {
@@ -36,7 +37,7 @@ export function openBackend(target: BackendTarget, opts: { tag: string; account:
     if (!greeted) {
       if (!text.startsWith('* OK')) return { kind: 'fail', why: `holder greeted with ${text.trim().slice(0, 80)}` };
       greeted = true;
-      write(`${opts.tag} LOGIN ${imapString(opts.account)} ${imapString(peerPassword(opts.secret, opts.node, target, opts.account))}\r\n`);
+      write(`${opts.tag} LOGIN ${imapString(opts.account)} ${imapString(peerPassword(secret, node, target, opts.account))}\r\n`);
     } else if (text.startsWith(`${opts.tag} `)) {
       if (!text.startsWith(`${opts.tag} OK`)) return { kind: 'fail', why: `holder refused the peer login: ${text.trim().slice(opts.tag.length + 1, 160)}` };
       relay.push(line);
@@ -45,7 +46,7 @@ export function openBackend(target: BackendTarget, opts: { tag: string; account:
       relay.push(line);
     }
     return { kind: 'continue' };
-  });
+  }, peerLinkOptions(opts.identity, target, 'imap'));
 }
 
 /**

@@ -16,6 +16,7 @@ import type { Logger } from '../../src/log/logger.ts';
 import type { ImapHooks } from '../../src/protocol/imap/server/hooks.ts';
 import { ImapConnection, type ConnectionLimits } from './connection.ts';
 import { isPeerPassword } from '../routing/peer-login.ts';
+import type { ProxyIdentity } from '../routing/backend.ts';
 import { bindClientListener } from '../client-listener.ts';
 import { asTlsProvider, type TlsPair, type TlsProvider } from '../tls.ts';
 import { clientAddress } from '../net/client-address.ts';
@@ -38,7 +39,7 @@ export interface ImapServerOptions {
   /** Shown in the ID response (default: the host name). */
   serverName?: string;
   /** This node's name and the cluster secret, needed to proxy logins to a holder; without it a proxy route fails as unavailable. */
-  peer?: { node: string; secret: string };
+  peer?: ProxyIdentity;
   log: Logger;
   /** Connections beyond this are refused with `* BYE` (counted by onRefused). */
   maxConnections?: number;
@@ -78,73 +79,79 @@ export class ImapServer {
    * rejects when the port cannot be bound. May be called once per listener.
    */
   async listen(port: number, host: string, implicitTls = false): Promise<number> {
-    const onSocket = (socket: Socket, secure: boolean): void => {
-      if (this.connections.size >= (this.o.maxConnections ?? Infinity)) {
-        this.o.onRefused?.('too many connections');
-        socket.end('* BYE [UNAVAILABLE] too many connections on this server; try again later\r\n');
-        setTimeout(() => socket.destroy(), 1000).unref();
-        return;
-      }
-      const address = clientAddress(socket);
-      const release = this.perAddress.acquire(address);
-      if (!release) {
-        this.o.onRefused?.('too many connections from address');
-        socket.end(`* BYE [UNAVAILABLE] ${TOO_MANY_FROM_ADDRESS}\r\n`);
-        setTimeout(() => socket.destroy(), 1000).unref();
-        return;
-      }
-      const refund = this.loginLess.take(address);
-      if (!refund) {
-        release();
-        this.o.onRefused?.('too many connections without login from address');
-        socket.end(`* BYE [UNAVAILABLE] ${TOO_MANY_WITHOUT_LOGIN}\r\n`);
-        setTimeout(() => socket.destroy(), 1000).unref();
-        return;
-      }
-      this.sockets.add(socket);
-      socket.setNoDelay(true);
-      const log = this.o.log.child({ id: `imap-${++this.nextId}`, address: clientAddress(socket) });
-      log.debug({ peer: socket.remoteAddress, port: socket.localPort }, 'imap session opened');
-      const conn = new ImapConnection(
-        socket,
-        secure,
-        {
-          session: {
-            // a cluster peer's proxied session stops counting once its peer login succeeded: every
-            // session a frontend proxies here comes from that node's one address
-            hooks: onLogin(this.o.hooks, release, refund),
-            allowPlaintextAuth: this.o.allowPlaintextAuth ?? false,
-            isPeerPassword,
-            serverName: this.o.serverName ?? hostname(),
-            clientAddress: address,
-            ...(this.o.maxLoginFailures ? { maxLoginFailures: this.o.maxLoginFailures } : {}),
-          },
-          limits: this.limits,
-          ...(this.tls ? { secureContext: this.tls.context.bind(this.tls) } : {}),
-          ...(this.o.peer ? { peer: this.o.peer } : {}),
-          log,
-          onProxied: (d) => (this.proxiedCount += d),
-        },
-        () => {
-          clearTimeout(preLogin);
-          release();
-          this.connections.delete(conn);
-          this.sockets.delete(socket);
-        },
-      );
-      this.connections.add(conn);
-      // Absolute, not reset by traffic: a client dribbling bytes cannot hold a pre-login slot.
-      const preLogin = setTimeout(() => {
-        if (!conn.proxied && conn.session.state.kind === 'not-authenticated') conn.session.bye('login timeout: log in sooner after connecting');
-      }, this.o.preLoginTimeoutMs ?? 2 ** 31 - 1);
-      preLogin.unref();
-    };
+    const onSocket = (socket: Socket, secure: boolean): void => this.accept(socket, secure);
     const name = implicitTls ? 'imaps' : 'imap';
     const proxy = this.o.proxy?.listeners.includes(name) ? this.o.proxy.gate : undefined;
     const server = await bindClientListener({ port, host, implicitTls, tls: this.tls, onSocket, log: this.o.log, protocol: 'imap', proxy });
     this.servers.push(server);
     return (server.address() as AddressInfo).port;
   }
+
+  /**
+   * Serves one accepted connection. `linkPeer`: it came over the internal peer port from that
+   * node (its certificate verified): a proxied session, exempt from the per-address limits (every
+   * session a node proxies here comes from its one address), and only a peer login is accepted.
+   */
+  accept(socket: Socket, secure: boolean, linkPeer?: string): void {
+    if (this.connections.size >= (this.o.maxConnections ?? Infinity)) {
+      this.o.onRefused?.('too many connections');
+      socket.end('* BYE [UNAVAILABLE] too many connections on this server; try again later\r\n');
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
+    const address = clientAddress(socket);
+    const release = linkPeer !== undefined ? (): void => undefined : this.perAddress.acquire(address);
+    if (!release) {
+      this.o.onRefused?.('too many connections from address');
+      socket.end(`* BYE [UNAVAILABLE] ${TOO_MANY_FROM_ADDRESS}\r\n`);
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
+    const refund = linkPeer !== undefined ? (): void => undefined : this.loginLess.take(address);
+    if (!refund) {
+      release();
+      this.o.onRefused?.('too many connections without login from address');
+      socket.end(`* BYE [UNAVAILABLE] ${TOO_MANY_WITHOUT_LOGIN}\r\n`);
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
+    this.sockets.add(socket);
+    socket.setNoDelay(true);
+    const log = this.o.log.child({ id: `imap-${++this.nextId}`, address: clientAddress(socket) });
+    log.debug({ peer: socket.remoteAddress, port: socket.localPort }, 'imap session opened');
+    const conn = new ImapConnection(
+      socket,
+      secure,
+      {
+        session: {
+          hooks: onLogin(this.o.hooks, refund),
+          allowPlaintextAuth: this.o.allowPlaintextAuth ?? false,
+          isPeerPassword,
+          serverName: this.o.serverName ?? hostname(),
+          clientAddress: address,
+          ...(linkPeer !== undefined ? { linkPeer } : {}),
+          ...(this.o.maxLoginFailures ? { maxLoginFailures: this.o.maxLoginFailures } : {}),
+        },
+        limits: this.limits,
+        ...(this.tls ? { secureContext: this.tls.context.bind(this.tls) } : {}),
+        ...(this.o.peer ? { peer: this.o.peer } : {}),
+        log,
+        onProxied: (d) => (this.proxiedCount += d),
+      },
+      () => {
+        clearTimeout(preLogin);
+        release();
+        this.connections.delete(conn);
+        this.sockets.delete(socket);
+      },
+    );
+    this.connections.add(conn);
+    // Absolute, not reset by traffic: a client dribbling bytes cannot hold a pre-login slot.
+    const preLogin = setTimeout(() => {
+      if (!conn.proxied && conn.session.state.kind === 'not-authenticated') conn.session.bye('login timeout: log in sooner after connecting');
+    }, this.o.preLoginTimeoutMs ?? 2 ** 31 - 1);
+    preLogin.unref();
+}
 
   /** Sends `* BYE reason` to every local session of `account`; returns how many were closed. */
   closeAccount(account: string, reason: string): number {
@@ -185,13 +192,12 @@ export class ImapServer {
   }
 }
 
-/** Logged in: the token goes back to LoginLessRate; a cluster peer's session also stops counting per address. */
-function onLogin(hooks: ImapHooks, release: () => void, refund: () => void): ImapHooks {
+/** Logged in: the token goes back to LoginLessRate. */
+function onLogin(hooks: ImapHooks, refund: () => void): ImapHooks {
   const wrapped = Object.create(hooks) as ImapHooks;
   wrapped.authenticate = async (user, password, client) => {
     const account = await hooks.authenticate(user, password, client);
     if (account !== undefined) refund();
-    if (account !== undefined && isPeerPassword(password)) release();
     return account;
   };
   return wrapped;

@@ -6,6 +6,8 @@
  */
 import type { Config } from '../../src/config/schema.ts';
 import type { Logger } from '../../src/log/logger.ts';
+import type { NodeTls } from '../../src/cluster/pki/node-tls.ts';
+import type { TLSSocket } from 'node:tls';
 import type { AccountDirectory } from '../../src/accounts/directory.ts';
 import type { LockClient } from '../../src/cluster/lock-client.ts';
 import type { ClusterView } from '../../src/cluster/view.ts';
@@ -28,6 +30,8 @@ export interface ImapServiceDeps {
   view: ClusterView;
   holds: AccountHolds;
   log: Logger;
+  /** This node's certificate: proxied sessions go to holders over mutual TLS. */
+  nodeTls: NodeTls;
   /** The account's quota limit in bytes (0: none); may be a few seconds old. */
   quotaLimit: (account: string) => Promise<number>;
   onRefused?: (protocol: string, reason: string) => void;
@@ -68,7 +72,7 @@ export class ImapService {
       allowPlaintextAuth: config.imap.allowPlaintextAuth,
       limits: { maxLineLength: config.imap.maxLineBytes, maxLiteralSize: config.imap.maxLiteralBytes, maxBadCommands: config.imap.maxBadCommands, idleTimeoutMs: config.imap.idleTimeoutSeconds * 1000 },
       serverName: config.node.name,
-      peer: { node: config.node.name, secret: config.cluster.secret },
+      peer: { node: config.node.name, secret: config.cluster.secret, tls: this.d.nodeTls },
       log: log.child({ component: 'imap' }),
       maxConnections: config.imap.maxConnections,
       maxConnectionsPerAddress: config.limits.imapConnectionsPerAddress,
@@ -86,6 +90,12 @@ export class ImapService {
   /** A message was delivered into the account's INBOX on this node: wake its sessions. */
   delivered(account: string): void {
     this.bus.notify(account, { folder: 'INBOX', added: true });
+  }
+
+  /** A session another node proxies here over the peer port (`node`: its verified certificate's name). */
+  acceptPeer(socket: TLSSocket, node: string): void {
+    if (!this.server) return void socket.destroy();
+    this.server.accept(socket, true, node);
   }
 
   sessions(): { imap: number; proxied: number } {

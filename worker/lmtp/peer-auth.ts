@@ -5,7 +5,7 @@
  * captured exchange is refused when replayed to this node, to any other node, or after the
  * receiver registered again; nobody without the cluster secret can deliver.
  */
-import { CredentialVerifier, mintCredential, type Audience } from '../../src/cluster/trust/credentials.ts';
+import { CredentialVerifier, mintCredential, onLink, type Audience } from '../../src/cluster/trust/credentials.ts';
 
 export function peerCredentials(secret: string, node: string, to: Audience): { user: string; pass: string } {
   const user = `peer:${node}`;
@@ -18,10 +18,13 @@ export class PeerVerifier {
   constructor(secret: string, self: () => Audience) {
     this.v = new CredentialVerifier(secret, self);
   }
-  /** Undefined when valid (the credential is then consumed), else why not. */
-  verify(user: string, pass: string): string | undefined {
+  /**
+   * Undefined when valid (the credential is then consumed), else why not. `linkPeer`: the node the
+   * connection's client certificate names, which must be the credential's issuer.
+   */
+  verify(user: string, pass: string, linkPeer: string | undefined): string | undefined {
     if (!user.startsWith('peer:')) return 'not a peer';
-    const verdict = this.v.verify(pass, 'lmtp', user);
+    const verdict = onLink(this.v.verify(pass, 'lmtp', user), linkPeer);
     if (!verdict.ok) return verdict.reason;
     return `peer:${verdict.issuer}` === user ? undefined : 'user is not the issuer';
   }

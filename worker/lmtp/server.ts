@@ -1,6 +1,8 @@
 /**
  * The internal LMTP listener (RFC 2033): how other nodes hand a message to this node for the
- * accounts it holds. Only cluster peers may use it (AUTH PLAIN, peer-auth.ts). A recipient this
+ * accounts it holds. Only cluster peers may use it: implicit TLS with a client certificate of the
+ * cluster CA (a process without one cannot finish the handshake), then AUTH PLAIN with a one-time
+ * credential that the node named by that certificate issued (peer-auth.ts). A recipient this
  * node does not hold right now gets `451 4.4.0` at RCPT, so the sender re-resolves and retries;
  * after DATA each recipient gets its own reply, 250 only once its copy is on disk.
  */
@@ -16,6 +18,8 @@ import type { Audience } from '../../src/cluster/trust/credentials.ts';
 import { readLimited, smtpError } from '../smtp/errors.ts';
 import type { GreetPause } from '../smtp/greet-pause.ts';
 import '../smtp/greet-pause.ts';
+import type { TLSSocket } from 'node:tls';
+import { peerNodeName, type NodeTls } from '../../src/cluster/pki/node-tls.ts';
 
 export interface LmtpOptions {
   secret: string;
@@ -26,13 +30,26 @@ export interface LmtpOptions {
   router: Router;
   maxMessageBytes: number;
   log: Logger;
+  /** The cluster CA and this node's certificate: the listener is mutual TLS. */
+  tls: NodeTls;
 }
 
 export function createLmtpServer(o: LmtpOptions): SMTPServer {
   const peers = new PeerVerifier(o.secret, o.self);
+  /** session id → the node its client certificate names (set once the handshake verified it). */
+  const linkPeers = new Map<string, string | undefined>();
   return new SMTPServer(<SMTPServerOptions & GreetPause>{
     greetPauseMs: 0,
     lmtp: true,
+    secure: true,
+    ...o.tls.serverOptions(),
+    onSecure(socket, session, cb) {
+      linkPeers.set(session.id, peerNodeName(socket as TLSSocket));
+      cb();
+    },
+    onClose(session) {
+      linkPeers.delete(session.id);
+    },
     name: o.hostname,
     banner: 'mailcluster internal LMTP',
     disabledCommands: ['STARTTLS'],
@@ -44,8 +61,8 @@ export function createLmtpServer(o: LmtpOptions): SMTPServer {
     logger: false,
     // No reverse DNS per connection: it stalls every session where DNS is slow or absent.
     disableReverseLookup: true,
-    onAuth(auth, _session, cb) {
-      const refusal = peers.verify(auth.username ?? '', auth.password ?? '');
+    onAuth(auth, session, cb) {
+      const refusal = peers.verify(auth.username ?? '', auth.password ?? '', linkPeers.get(session.id));
       if (refusal) return cb(smtpError(535, '5.7.8', 'peer authentication failed'));
       cb(null, { user: auth.username });
     },

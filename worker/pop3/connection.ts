@@ -5,6 +5,7 @@
  * 10 minutes), the line limit, and handing the socket to the proxy after a login that routes to
  * another node (lines the client pipelined after its login go to the holder).
  */
+import type { ProxyIdentity } from '../routing/backend.ts';
 import { ReadThrottle } from '../limits/read-throttle.ts';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Socket } from 'node:net';
@@ -30,7 +31,7 @@ export interface Pop3ConnectionOptions {
   /** The context for a STARTTLS/STLS upgrade, asked at the upgrade (certificates are reloaded). */
   secureContext?: () => SecureContext;
   /** For backend logins when proxying: this node's name and the cluster secret (none: cannot proxy). */
-  peer?: { node: string; secret: string };
+  peer?: ProxyIdentity;
   log: Logger;
   onProxied: (delta: 1 | -1) => void;
 }
@@ -128,7 +129,7 @@ export class Pop3Connection {
     if (!peer) throw Object.assign(new Error('this server does not proxy sessions'), { code: 'NOT_SERVING' });
     let backend;
     try {
-      backend = await openPop3Backend(route, { account, secret: peer.secret, node: peer.node });
+      backend = await openPop3Backend(route, { account, identity: peer });
     } catch (err) {
       if (err instanceof ProxyError) {
         this.o.log.warn({ account, holder: `${route.host}:${route.port}`, reason: err.message }, 'pop3 proxy login failed');

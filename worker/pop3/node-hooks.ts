@@ -5,6 +5,7 @@
  * IMAP uses: one store per account per process), pins the account open while the session lasts,
  * and tells the account's IMAP sessions what QUIT changed.
  */
+import type { LoginClient } from '../../src/protocol/login-client.ts';
 import type { Pop3Hooks, Pop3Maildrop, Pop3Route } from '../../src/protocol/pop3/hooks.ts';
 import { ClusterLogin, type NodeLoginOptions } from '../routing/login.ts';
 import type { AccountRegistry } from '../imap/account-registry.ts';
@@ -21,10 +22,10 @@ export class NodePop3Hooks implements Pop3Hooks {
   private readonly sizes = new WireSizes();
 
   constructor(private readonly o: NodePop3HooksOptions) {
-    this.login = new ClusterLogin({ ...o, protocol: 'POP3', port: 'pop3' });
+    this.login = new ClusterLogin({ ...o, protocol: 'POP3' });
   }
 
-  authenticate(user: string, password: string, client?: { address: string }): Promise<string | undefined> {
+  authenticate(user: string, password: string, client?: LoginClient): Promise<string | undefined> {
     return this.login.authenticate(user, password, client);
   }
 

@@ -9,10 +9,11 @@ import type { Socket } from 'node:net';
 import { encodePlain } from '../../src/protocol/sasl/plain.ts';
 import { SIGN_OFF } from '../../src/protocol/pop3/response.ts';
 import { peerPassword } from '../routing/peer-login.ts';
-import { backendDialogue, type BackendTarget } from '../routing/backend.ts';
+import { backendDialogue, peerLinkOptions, type BackendTarget, type ProxyIdentity } from '../routing/backend.ts';
 import type { SpliceProtocol } from '../routing/splice.ts';
 
-export function openPop3Backend(target: BackendTarget, opts: { account: string; secret: string; node: string; timeoutMs?: number }): Promise<{ socket: Socket; reply: Buffer }> {
+export function openPop3Backend(target: BackendTarget, opts: { account: string; identity: ProxyIdentity; timeoutMs?: number }): Promise<{ socket: Socket; reply: Buffer }> {
+  const { secret, node } = opts.identity;
   let step: 'greeting' | 'challenge' | 'result' = 'greeting';
   return backendDialogue(target, opts.timeoutMs ?? 5000, (line, write) => {
     const text = line.toString('latin1');
@@ -23,13 +24,13 @@ export function openPop3Backend(target: BackendTarget, opts: { account: string; 
     } else if (step === 'challenge') {
       if (!text.startsWith('+ ') && text !== '+\r\n') return { kind: 'fail', why: `holder refused AUTH PLAIN: ${text.trim().slice(0, 160)}` };
       step = 'result';
-      write(`${encodePlain(opts.account, peerPassword(opts.secret, opts.node, target, opts.account, 'POP3'))}\r\n`);
+      write(`${encodePlain(opts.account, peerPassword(secret, node, target, opts.account, 'POP3'))}\r\n`);
     } else {
       if (!text.startsWith('+OK')) return { kind: 'fail', why: `holder refused the peer login: ${text.trim().slice(0, 160)}` };
       return { kind: 'done', reply: line };
     }
     return { kind: 'continue' };
-  });
+  }, peerLinkOptions(opts.identity, target, 'pop3'));
 }
 
 /**

@@ -14,6 +14,7 @@ import type { Logger } from '../../src/log/logger.ts';
 import type { Pop3Hooks } from '../../src/protocol/pop3/hooks.ts';
 import { err, SIGN_OFF } from '../../src/protocol/pop3/response.ts';
 import { isPeerPassword } from '../routing/peer-login.ts';
+import type { ProxyIdentity } from '../routing/backend.ts';
 import { bindClientListener } from '../client-listener.ts';
 import { asTlsProvider, type TlsPair, type TlsProvider } from '../tls.ts';
 import { clientAddress } from '../net/client-address.ts';
@@ -35,7 +36,7 @@ export interface Pop3ServerOptions {
   /** Per-connection limits; missing ones take DEFAULT_POP3_LIMITS. */
   limits?: Partial<Pop3Limits>;
   /** This node's name and the cluster secret, needed to proxy logins to a holder. */
-  peer?: { node: string; secret: string };
+  peer?: ProxyIdentity;
   log: Logger;
   /** Connections beyond this are refused with `-ERR [SYS/TEMP]` (counted by onRefused). */
   maxConnections?: number;
@@ -72,73 +73,79 @@ export class Pop3Server {
 
   /** Listens on port (0 = any); `implicitTls` for 995 (needs `tls`). Resolves with the bound port. */
   async listen(port: number, host: string, implicitTls = false): Promise<number> {
-    const onSocket = (socket: Socket, secure: boolean): void => {
-      if (this.connections.size >= (this.o.maxConnections ?? Infinity)) {
-        this.o.onRefused?.('too many connections');
-        socket.end(err(`too many connections on this server; try again later; ${SIGN_OFF}`, 'SYS/TEMP'));
-        setTimeout(() => socket.destroy(), 1000).unref();
-        return;
-      }
-      const address = clientAddress(socket);
-      const release = this.perAddress.acquire(address);
-      if (!release) {
-        this.o.onRefused?.('too many connections from address');
-        // RFC 2449 §8.1.1 IN-USE is about the maildrop; RFC 3206 SYS/TEMP says "try again later"
-        socket.end(err(`${TOO_MANY_FROM_ADDRESS}; ${SIGN_OFF}`, 'SYS/TEMP'));
-        setTimeout(() => socket.destroy(), 1000).unref();
-        return;
-      }
-      const refund = this.loginLess.take(address);
-      if (!refund) {
-        release();
-        this.o.onRefused?.('too many connections without login from address');
-        socket.end(err(`${TOO_MANY_WITHOUT_LOGIN}; ${SIGN_OFF}`, 'SYS/TEMP'));
-        setTimeout(() => socket.destroy(), 1000).unref();
-        return;
-      }
-      this.sockets.add(socket);
-      socket.setNoDelay(true);
-      const log = this.o.log.child({ id: `pop3-${++this.nextId}`, address: clientAddress(socket) });
-      log.debug({ peer: socket.remoteAddress, port: socket.localPort }, 'pop3 session opened');
-      const conn = new Pop3Connection(
-        socket,
-        secure,
-        {
-          session: {
-            // a cluster peer's proxied session stops counting once its peer login succeeded: every
-            // session a frontend proxies here comes from that node's one address
-            hooks: onLogin(this.o.hooks, release, refund),
-            allowPlaintextAuth: this.o.allowPlaintextAuth ?? false,
-            isPeerPassword,
-            clientAddress: address,
-            ...(this.o.maxLoginFailures ? { maxLoginFailures: this.o.maxLoginFailures } : {}),
-          },
-          limits: this.limits,
-          ...(this.tls ? { secureContext: this.tls.context.bind(this.tls) } : {}),
-          ...(this.o.peer ? { peer: this.o.peer } : {}),
-          log,
-          onProxied: (d) => (this.proxiedCount += d),
-        },
-        () => {
-          clearTimeout(preLogin);
-          release();
-          this.connections.delete(conn);
-          this.sockets.delete(socket);
-        },
-      );
-      this.connections.add(conn);
-      // Absolute, not reset by traffic: a client dribbling bytes cannot hold a pre-login slot.
-      const preLogin = setTimeout(() => {
-        if (!conn.proxied && conn.session.state.kind === 'authorization') conn.session.terminate('login timeout: log in sooner after connecting', 'AUTH');
-      }, this.o.preLoginTimeoutMs ?? 2 ** 31 - 1);
-      preLogin.unref();
-    };
+    const onSocket = (socket: Socket, secure: boolean): void => this.accept(socket, secure);
     const name = implicitTls ? 'pop3s' : 'pop3';
     const proxy = this.o.proxy?.listeners.includes(name) ? this.o.proxy.gate : undefined;
     const server = await bindClientListener({ port, host, implicitTls, tls: this.tls, onSocket, log: this.o.log, protocol: 'pop3', proxy });
     this.servers.push(server);
     return (server.address() as AddressInfo).port;
   }
+
+  /**
+   * Serves one accepted connection. `linkPeer`: it came over the internal peer port from that
+   * node (its certificate verified): a proxied session, exempt from the per-address limits (every
+   * session a node proxies here comes from its one address), and only a peer login is accepted.
+   */
+  accept(socket: Socket, secure: boolean, linkPeer?: string): void {
+    if (this.connections.size >= (this.o.maxConnections ?? Infinity)) {
+      this.o.onRefused?.('too many connections');
+      socket.end(err(`too many connections on this server; try again later; ${SIGN_OFF}`, 'SYS/TEMP'));
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
+    const address = clientAddress(socket);
+    const release = linkPeer !== undefined ? (): void => undefined : this.perAddress.acquire(address);
+    if (!release) {
+      this.o.onRefused?.('too many connections from address');
+      // RFC 2449 §8.1.1 IN-USE is about the maildrop; RFC 3206 SYS/TEMP says "try again later"
+      socket.end(err(`${TOO_MANY_FROM_ADDRESS}; ${SIGN_OFF}`, 'SYS/TEMP'));
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
+    const refund = linkPeer !== undefined ? (): void => undefined : this.loginLess.take(address);
+    if (!refund) {
+      release();
+      this.o.onRefused?.('too many connections without login from address');
+      socket.end(err(`${TOO_MANY_WITHOUT_LOGIN}; ${SIGN_OFF}`, 'SYS/TEMP'));
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
+    this.sockets.add(socket);
+    socket.setNoDelay(true);
+    const log = this.o.log.child({ id: `pop3-${++this.nextId}`, address: clientAddress(socket) });
+    log.debug({ peer: socket.remoteAddress, port: socket.localPort }, 'pop3 session opened');
+    const conn = new Pop3Connection(
+      socket,
+      secure,
+      {
+        session: {
+          hooks: onLogin(this.o.hooks, refund),
+          allowPlaintextAuth: this.o.allowPlaintextAuth ?? false,
+          isPeerPassword,
+          clientAddress: address,
+          ...(linkPeer !== undefined ? { linkPeer } : {}),
+          ...(this.o.maxLoginFailures ? { maxLoginFailures: this.o.maxLoginFailures } : {}),
+        },
+        limits: this.limits,
+        ...(this.tls ? { secureContext: this.tls.context.bind(this.tls) } : {}),
+        ...(this.o.peer ? { peer: this.o.peer } : {}),
+        log,
+        onProxied: (d) => (this.proxiedCount += d),
+      },
+      () => {
+        clearTimeout(preLogin);
+        release();
+        this.connections.delete(conn);
+        this.sockets.delete(socket);
+      },
+    );
+    this.connections.add(conn);
+    // Absolute, not reset by traffic: a client dribbling bytes cannot hold a pre-login slot.
+    const preLogin = setTimeout(() => {
+      if (!conn.proxied && conn.session.state.kind === 'authorization') conn.session.terminate('login timeout: log in sooner after connecting', 'AUTH');
+    }, this.o.preLoginTimeoutMs ?? 2 ** 31 - 1);
+    preLogin.unref();
+}
 
   /** Ends every local session of `account` with `-ERR [SYS/TEMP] reason`; returns how many. */
   closeAccount(account: string, reason: string): number {
@@ -173,13 +180,12 @@ export class Pop3Server {
   }
 }
 
-/** Logged in: the token goes back to LoginLessRate; a cluster peer's session also stops counting per address. */
-function onLogin(hooks: Pop3Hooks, release: () => void, refund: () => void): Pop3Hooks {
+/** Logged in: the token goes back to LoginLessRate. */
+function onLogin(hooks: Pop3Hooks, refund: () => void): Pop3Hooks {
   const wrapped = Object.create(hooks) as Pop3Hooks;
   wrapped.authenticate = async (user, password, client) => {
     const account = await hooks.authenticate(user, password, client);
     if (account !== undefined) refund();
-    if (account !== undefined && isPeerPassword(password)) release();
     return account;
   };
   return wrapped;

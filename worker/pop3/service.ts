@@ -8,6 +8,8 @@
  */
 import type { Config } from '../../src/config/schema.ts';
 import type { Logger } from '../../src/log/logger.ts';
+import type { NodeTls } from '../../src/cluster/pki/node-tls.ts';
+import type { TLSSocket } from 'node:tls';
 import type { AccountDirectory } from '../../src/accounts/directory.ts';
 import type { LockClient } from '../../src/cluster/lock-client.ts';
 import type { ClusterView } from '../../src/cluster/view.ts';
@@ -32,6 +34,8 @@ export interface Pop3ServiceDeps {
   registry: AccountRegistry;
   bus: ChangeBus;
   log: Logger;
+  /** This node's certificate: proxied sessions go to holders over mutual TLS. */
+  nodeTls: NodeTls;
   onRefused?: (protocol: string, reason: string) => void;
   /** The node's authentication penalties, shared by IMAP, POP3 and submission. */
   penalty?: AuthPenalty;
@@ -59,7 +63,7 @@ export class Pop3Service {
       tls,
       allowPlaintextAuth: config.pop3.allowPlaintextAuth,
       limits: { maxLineLength: config.pop3.maxLineBytes, maxBadCommands: config.pop3.maxBadCommands, idleTimeoutMs: config.pop3.idleTimeoutSeconds * 1000 },
-      peer: { node: config.node.name, secret: config.cluster.secret },
+      peer: { node: config.node.name, secret: config.cluster.secret, tls: this.d.nodeTls },
       log: log.child({ component: 'pop3' }),
       maxConnections: config.pop3.maxConnections,
       maxConnectionsPerAddress: config.limits.pop3ConnectionsPerAddress,
@@ -72,6 +76,12 @@ export class Pop3Service {
     const pop3 = await this.server.listen(config.ports.pop3, host);
     const pop3s = await this.server.listen(config.ports.pop3s, host, true);
     return { pop3, pop3s };
+  }
+
+  /** A session another node proxies here over the peer port (`node`: its verified certificate's name). */
+  acceptPeer(socket: TLSSocket, node: string): void {
+    if (!this.server) return void socket.destroy();
+    this.server.accept(socket, true, node);
   }
 
   sessions(): { pop3: number; proxied: number } {

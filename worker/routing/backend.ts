@@ -9,6 +9,8 @@
  * is destroyed and nothing was spliced.
  */
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
+import type { NodeTls } from '../../src/cluster/pki/node-tls.ts';
 
 export class ProxyError extends Error {
   constructor(message: string) {
@@ -17,14 +19,26 @@ export class ProxyError extends Error {
   }
 }
 
-/** The holder: where to connect, and who it is (the backend login is addressed to it). */
+/** The holder: where to connect (its `peer` port), and who it is (the backend login is addressed to it). */
 export interface BackendTarget { host: string; port: number; node: string; lease: string }
+
+/**
+ * What a node needs to proxy a session to a holder: its name and the cluster secret (the peer
+ * login's credential) and its certificate (the link is mutual TLS, the protocol chosen by ALPN).
+ */
+export interface ProxyIdentity { node: string; secret: string; tls: NodeTls }
+
+/** TLS options for the holder's peer port, speaking `protocol` (ALPN). */
+export function peerLinkOptions(identity: ProxyIdentity, target: BackendTarget, protocol: 'imap' | 'pop3'): ConnectionOptions {
+  return { ...identity.tls.clientOptions(target.node), ALPNProtocols: [protocol] };
+}
 
 /** What to do after one line (CRLF included) from the holder; `write` sends to the holder. */
 export type DialogueStep = { kind: 'continue' } | { kind: 'done'; reply: Buffer } | { kind: 'fail'; why: string };
 
-export async function backendDialogue(target: BackendTarget, timeoutMs: number, step: (line: Buffer, write: (data: string) => void) => DialogueStep): Promise<{ socket: Socket; reply: Buffer }> {
-  const socket = connect({ host: target.host, port: target.port, noDelay: true });
+export async function backendDialogue(target: BackendTarget, timeoutMs: number, step: (line: Buffer, write: (data: string) => void) => DialogueStep, tls?: ConnectionOptions): Promise<{ socket: Socket; reply: Buffer }> {
+  const socket = tls ? connectTls({ ...tls, host: target.host, port: target.port }) : connect({ host: target.host, port: target.port, noDelay: true });
+  socket.setNoDelay(true);
   try {
     return await new Promise<{ socket: Socket; reply: Buffer }>((resolve, reject) => {
       let buffer = Buffer.alloc(0);

@@ -16,6 +16,7 @@ import { accountOf } from '../../src/util/account.ts';
 import type { AccountHolds } from '../holds.ts';
 import { peerEndpoint, selfAudience } from '../../src/cluster/trust/endpoints.ts';
 import { PeerLoginVerifier, type PeerProtocol } from './peer-login.ts';
+import type { LoginClient } from '../../src/protocol/login-client.ts';
 
 export type LoginRoute = { kind: 'local' } | { kind: 'proxy'; host: string; port: number; node: string; lease: string } | { kind: 'unavailable'; reason: string };
 
@@ -31,13 +32,12 @@ export interface ClusterLoginOptions {
   holdTimeoutMs: number;
   /** Authentication penalties and the password-hash gate, shared by every protocol of the node (none: unlimited). */
   penalty?: AuthPenalty;
-  /** Which peer tokens are accepted, and which of the holder's registered ports a proxy uses. */
+  /** Which peer tokens are accepted. */
   protocol: PeerProtocol;
-  port: 'imap' | 'pop3';
 }
 
 /** The node-wide part of ClusterLoginOptions, from the config and the node's cluster services. */
-export type NodeLoginOptions = Omit<ClusterLoginOptions, 'protocol' | 'port'>;
+export type NodeLoginOptions = Omit<ClusterLoginOptions, 'protocol'>;
 
 export function nodeLoginOptions(config: Readonly<Config>, d: Pick<NodeLoginOptions, 'directory' | 'locks' | 'view' | 'holds' | 'penalty'>): NodeLoginOptions {
   return {
@@ -69,11 +69,13 @@ export class ClusterLogin {
   /**
    * The normalised account name when the credentials are right, else undefined. User passwords
    * from a known `client` go through the node's AuthPenalty (which may reject with AuthRefused).
+   * A peer login is accepted only on the internal peer port (`client.linkPeer`), from the node
+   * whose certificate the link presented; that port accepts nothing else.
    */
-  async authenticate(user: string, password: string, client?: { address: string }): Promise<string | undefined> {
+  async authenticate(user: string, password: string, client?: LoginClient): Promise<string | undefined> {
     const account = accountOf(user);
     if (account === undefined) return undefined;
-    if (this.peers.verify(account, password) !== undefined) return account;
+    if (client?.linkPeer !== undefined) return this.peers.verify(account, password) === client.linkPeer ? account : undefined;
     if (password.startsWith('peer:')) return undefined;
     const penalty = this.o.penalty;
     if (penalty && client) return penalty.check(client.address, account, (hashing) => this.checkPassword(account, password, hashing));
@@ -104,7 +106,7 @@ export class ClusterLogin {
         return { kind: 'unavailable', reason: err instanceof RpcError ? `mailbox not available now (${err.code}); please retry` : 'mailbox not available now; please retry' };
       }
       if (grant.holder !== this.o.nodeName || this.o.frontend) {
-        const holder = peerEndpoint(this.o.view, grant.holder, this.o.port);
+        const holder = peerEndpoint(this.o.view, grant.holder, 'peer');
         if (!holder) return { kind: 'unavailable', reason: 'the server holding this mailbox is not reachable; please retry' };
         return { kind: 'proxy', ...holder };
       }

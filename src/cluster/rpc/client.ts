@@ -1,9 +1,12 @@
 /**
  * RPC client: signs (a one-time credential addressed to the target node under its registration,
- * src/cluster/trust/credentials.ts), sends and validates one call. Fails with RpcError: the remote's error, or
- * UNREACHABLE / TIMEOUT (both retryable) when the peer cannot answer within `timeoutMs`.
+ * src/cluster/trust/credentials.ts), sends over mutual TLS (this node's certificate; the server's
+ * must be the cluster CA's for the target node's name, node-tls.ts) and validates one call. Fails
+ * with RpcError: the remote's error, or UNREACHABLE / TIMEOUT (both retryable) when the peer
+ * cannot answer within `timeoutMs` — a TLS handshake refused either way is UNREACHABLE too.
  */
-import { Agent, request } from 'node:http';
+import { Agent, request } from 'node:https';
+import type { NodeTls } from '../pki/node-tls.ts';
 import { bodyDigest, mintCredential } from '../trust/credentials.ts';
 import type { PeerEndpoint } from '../trust/endpoints.ts';
 import { methods, RpcError, rpcErrorSchema, type MethodName, type RequestOf, type ResponseOf } from './methods.ts';
@@ -16,8 +19,8 @@ export type Endpoint = PeerEndpoint;
 export class RpcClient {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
-  /** `issuer`: this node's name, which every credential it sends names. */
-  constructor(private readonly secret: string, private readonly issuer: string) {}
+  /** `issuer`: this node's name, which every credential it sends names (and its certificate's). */
+  constructor(private readonly secret: string, private readonly issuer: string, private readonly tls: NodeTls) {}
 
   call<M extends MethodName>(to: Endpoint, method: M, req: RequestOf<M>, timeoutMs: number): Promise<ResponseOf<M>> {
     const path = `/rpc/${method}`;
@@ -30,6 +33,7 @@ export class RpcClient {
           method: 'POST',
           path,
           agent: this.agent,
+          ...this.tls.clientOptions(to.node),
           headers: {
             'content-type': 'application/json',
             'content-length': Buffer.byteLength(body),

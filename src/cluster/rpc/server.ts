@@ -1,11 +1,16 @@
 /**
- * The RPC listener: POST /rpc/<method> with a JSON body, authenticated (a one-time credential for
- * this node, this method and this body: src/cluster/trust/credentials.ts) and validated
- * (methods.ts). Replies 200 {result} or an error status with {error: {code, message, retryable}}.
+ * The RPC listener: HTTPS with mutual TLS (a client needs a node certificate of the cluster CA,
+ * src/cluster/pki/node-tls.ts), POST /rpc/<method> with a JSON body, authenticated (a one-time
+ * credential for this node, this method and this body, issued by the node whose certificate the
+ * connection presented: src/cluster/trust/credentials.ts) and validated (methods.ts). Replies
+ * 200 {result} or an error status with {error: {code, message, retryable}}.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import { peerNodeName, type NodeTls } from '../pki/node-tls.ts';
 import type { Logger } from '../../log/logger.ts';
-import { CredentialVerifier, bodyDigest, isTransientRefusal, type Audience } from '../trust/credentials.ts';
+import { CredentialVerifier, bodyDigest, isTransientRefusal, onLink, type Audience } from '../trust/credentials.ts';
 import { AUTH_HEADER } from './client.ts';
 import { methods, RpcError, type MethodName, type RequestOf, type ResponseOf } from './methods.ts';
 import { BodyTooLargeError, closeHttp, listenHttp, readBody } from '../../util/http.ts';
@@ -19,9 +24,10 @@ export class RpcServer {
   private readonly verifier: CredentialVerifier;
 
   /** `self`: this node's name and current registration, which a credential must name. */
-  constructor(secret: string, self: () => Audience, private readonly handlers: Handlers, private readonly log: Logger) {
+  constructor(secret: string, self: () => Audience, tls: NodeTls, private readonly handlers: Handlers, private readonly log: Logger) {
     this.verifier = new CredentialVerifier(secret, self);
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server = createServer(tls.serverOptions(), (req, res) => void this.handle(req, res));
+    this.server.on('tlsClientError', (err) => this.log.debug({ err }, 'rpc TLS handshake refused'));
     this.server.keepAliveTimeout = 60_000;
   }
 
@@ -43,7 +49,7 @@ export class RpcServer {
         throw err instanceof BodyTooLargeError ? new RpcError('BAD_REQUEST', 'body too large', false) : err;
       });
       const method = name as MethodName;
-      const verdict = this.verifier.verify(req.headers[AUTH_HEADER] as string | undefined, `rpc:${method}`, bodyDigest(body));
+      const verdict = onLink(this.verifier.verify(req.headers[AUTH_HEADER] as string | undefined, `rpc:${method}`, bodyDigest(body)), peerNodeName(req.socket as TLSSocket));
       if (!verdict.ok) {
         this.log.warn({ method, reason: verdict.reason }, 'rpc credential refused');
         throw new RpcError('UNAUTHENTICATED', verdict.reason, isTransientRefusal(verdict.reason));

@@ -97,6 +97,15 @@ export function isTransientRefusal(reason: string): boolean {
   return TRANSIENT.has(reason);
 }
 
+/**
+ * A verdict for a credential that arrived on a mutually authenticated link: valid only when the
+ * node named by the link's certificate (`linkPeer`, peerNodeName) issued it.
+ */
+export function onLink(verdict: Verdict, linkPeer: string | undefined): Verdict {
+  if (!verdict.ok) return verdict;
+  return verdict.issuer === linkPeer ? verdict : { ok: false, reason: 'issued by another node than the one on this link' };
+}
+
 export class CredentialVerifier {
   private readonly key: Buffer;
   /** nonce → until when it must be remembered; insertion order is roughly expiry order. */

@@ -4,6 +4,8 @@
  * MailStore and the cluster; protocol tests over the memory store. Every method may reject; a
  * rejection carrying `code` (errors.ts) maps to a precise `-ERR`.
  */
+import type { LoginClient } from '../login-client.ts';
+
 export interface Pop3Message {
   /** Unique-id listing (RFC 1939 §7 UIDL): stable across sessions, nodes and restarts. */
   readonly uidl: string;
@@ -37,9 +39,10 @@ export interface Pop3Hooks {
    * cannot be checked now (the account directory is unreachable): a temporary failure, never a
    * wrong password. `client.address` (the clientAddress of the connection) keys authentication
    * penalties; a rejection with code `AUTH_THROTTLED` means too many recent failures: a
-   * temporary refusal, no password was checked.
+   * temporary refusal, no password was checked. `client.linkPeer`: the connection is a cluster
+   * node's proxied session (see the session's `linkPeer`).
    */
-  authenticate(user: string, password: string, client?: { address: string }): Promise<string | undefined>;
+  authenticate(user: string, password: string, client?: LoginClient): Promise<string | undefined>;
   /** Where the session for `account` runs: here, proxied to the holder, or not now. */
   route(account: string): Promise<Pop3Route>;
   /** Takes the maildrop snapshot (TRANSACTION state begins). */

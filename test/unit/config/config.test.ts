@@ -3,7 +3,13 @@ import { ConfigError, loadConfig, redactConfig } from '../../../src/config/loade
 import { envKeys } from '../../../src/config/env.ts';
 
 const secret = 'k'.repeat(40);
-const base = { MAILCLUSTER_CLUSTER_SECRET: secret, MAILCLUSTER_NODE_NAME: 'mail-0' };
+const base = {
+  MAILCLUSTER_CLUSTER_SECRET: secret,
+  MAILCLUSTER_NODE_NAME: 'mail-0',
+  MAILCLUSTER_CLUSTER_CA_FILE: '/pki/ca.crt',
+  MAILCLUSTER_CLUSTER_CERT_FILE: '/pki/mail-0.crt',
+  MAILCLUSTER_CLUSTER_KEY_FILE: '/pki/mail-0.key',
+};
 
 function problems(env: Record<string, string>, purpose: 'node' | 'client' = 'node'): string[] {
   try {
@@ -16,6 +22,12 @@ function problems(env: Record<string, string>, purpose: 'node' | 'client' = 'nod
 }
 
 describe('config', () => {
+  it('refuses to run a node without the cluster CA and its certificate, naming what is missing', () => {
+    const { MAILCLUSTER_CLUSTER_CERT_FILE: _cert, ...withoutCert } = base;
+    expect(problems(withoutCert)).toEqual([expect.stringMatching(/^cluster\.caFile, cluster\.certFile and cluster\.keyFile: .*mailcluster init --tls-dir/)]);
+    expect(problems(withoutCert, 'client')).toEqual([]);
+  });
+
   it('loads defaults and MAILCLUSTER_* variables, typed and frozen', () => {
     const c = loadConfig({ env: { ...base, MAILCLUSTER_LEASE_TTL_SECONDS: '20', MAILCLUSTER_ETCD_ENDPOINTS: 'http://a:2379, http://b:2379', MAILCLUSTER_NODE_ROLE: 'backend' } });
     expect(c.lease.ttlSeconds).toBe(20);

@@ -4,6 +4,8 @@
  * the account directory and the cluster; protocol tests implement it over the memory store.
  * Every method may reject; a rejection carrying `code` (see errors.ts) maps to a precise reply.
  */
+import type { LoginClient } from '../../login-client.ts';
+
 export type FlagMode = 'add' | 'remove' | 'replace';
 
 export interface ImapMessage {
@@ -80,9 +82,10 @@ export interface ImapHooks {
    * cannot be checked now (the account directory is unreachable): a temporary failure, never a
    * wrong password. `client.address` (the clientAddress of the connection) keys authentication
    * penalties; a rejection with code `AUTH_THROTTLED` means too many recent failures: a
-   * temporary refusal, no password was checked.
+   * temporary refusal, no password was checked. `client.linkPeer`: the connection is a cluster
+   * node's proxied session (see the session's `linkPeer`).
    */
-  authenticate(user: string, password: string, client?: { address: string }): Promise<string | undefined>;
+  authenticate(user: string, password: string, client?: LoginClient): Promise<string | undefined>;
   /** Where the session for `account` runs: here, proxied to the holder, or not now. */
   route(account: string): Promise<LoginRoute>;
   openAccount(account: string): Promise<ImapAccount>;

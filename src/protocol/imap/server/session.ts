@@ -46,6 +46,11 @@ export interface SessionOptions {
   serverName: string;
   /** The client's address (clientAddress), handed to hooks.authenticate for its penalties. */
   clientAddress?: string;
+  /**
+   * The cluster node this connection came from over the internal peer port (its certificate
+   * verified), handed to hooks.authenticate: only a peer login from that node is accepted then.
+   */
+  linkPeer?: string;
   /** Failed logins after which the session is ended with `* BYE` (default: unlimited). */
   maxLoginFailures?: number;
 }

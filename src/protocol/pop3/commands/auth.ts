@@ -28,7 +28,7 @@ const PLAINTEXT_REFUSED = 'plaintext authentication disallowed on non-secure con
 async function login(s: Pop3Session, user: string, password: string): Promise<Buffer | undefined> {
   const peer = s.o.isPeerPassword?.(password) ?? false;
   if (!passwordsAllowed(s) && !peer) throw refuse(PLAINTEXT_REFUSED, 'AUTH');
-  const client = s.o.clientAddress !== undefined ? { address: s.o.clientAddress } : undefined;
+  const client = s.o.clientAddress !== undefined ? { address: s.o.clientAddress, ...(s.o.linkPeer !== undefined ? { linkPeer: s.o.linkPeer } : {}) } : undefined;
   const account = await s.o.hooks.authenticate(user, password, client).catch((err: unknown) => {
     if ((err as { code?: string }).code === 'AUTH_THROTTLED') {
       s.state = { kind: 'authorization' };

@@ -26,7 +26,7 @@ async function login(s: ImapSession, tag: string, user: string, password: string
     setImmediate(() => s.bye('too many failed logins'));
     throw no('too many failed logins', 'AUTHENTICATIONFAILED');
   }
-  const client = s.o.clientAddress !== undefined ? { address: s.o.clientAddress } : undefined;
+  const client = s.o.clientAddress !== undefined ? { address: s.o.clientAddress, ...(s.o.linkPeer !== undefined ? { linkPeer: s.o.linkPeer } : {}) } : undefined;
   const account = await s.o.hooks.authenticate(user, password, client).catch((err: unknown) => {
     if ((err as { code?: string }).code === 'AUTH_THROTTLED') {
       loginFailed(s);
