@@ -159,7 +159,7 @@ export class LocalCluster {
       try {
         return await n.start();
       } catch (err) {
-        if (attempt >= 3 || n.running) throw err;
+        if (attempt >= 3 || n.running || n.stopping) throw err;
         const ports = await freePorts(PORTS.length);
         PORTS.forEach((p, i) => (n.env[`MAILCLUSTER_PORTS_${p.toUpperCase()}`] = String(ports[i])));
       }

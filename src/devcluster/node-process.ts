@@ -53,7 +53,10 @@ export class NodeProcess extends EventEmitter<{ exit: [{ code: number | null; si
   get pid(): number | undefined { return this.child?.pid; }
   get running(): boolean { return !!this.child && this.child.exitCode === null && this.child.signalCode === null; }
 
-  /** Spawns the process; resolves when its /readyz answers 200 (rejects if it exits first). */
+  /**
+   * Spawns the process; resolves when its /readyz answers 200 (rejects if it exits first). A
+   * start that fails (not ready in time) kills the process: no failed start leaves one behind.
+   */
   async start(timeoutMs = 30_000): Promise<void> {
     this.exitCode = undefined;
     this.stopRequested = false;
@@ -91,7 +94,12 @@ export class NodeProcess extends EventEmitter<{ exit: [{ code: number | null; si
       this.logFile = undefined;
       this.emit('exit', { code, signal });
     });
-    await Promise.race([this.waitReady(timeoutMs), exited]);
+    try {
+      await Promise.race([this.waitReady(timeoutMs), exited]);
+    } catch (err) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      throw err;
+    }
   }
 
   private async waitReady(timeoutMs: number): Promise<void> {

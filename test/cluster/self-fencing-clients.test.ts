@@ -4,6 +4,8 @@
  * the account and serves it. When the old holder resumes, it refuses all three and writes nothing
  * to the maildir, though the commands were already in its sockets when it woke.
  */
+import { NodeTls } from '../../src/cluster/pki/node-tls.ts';
+import { nodePkiFiles } from '../../src/cluster/pki/node-pki.ts';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
@@ -61,7 +63,7 @@ describe('a paused holder, seen by its clients', () => {
     holder.pause();
     const append = settle(appender.append('INBOX', 'Subject: appended while paused\r\n\r\nx\r\n'));
     const store = settle(storer.messageFlagsAdd('1:*', ['\\Flagged']));
-    const lmtp = nodemailer.createTransport({ host: '127.0.0.1', port: Number(holder.env.MAILCLUSTER_PORTS_LMTP), lmtp: true, ignoreTLS: true, auth: peerCredentials(c.local.secret, other.name, to), greetingTimeout: 60_000, socketTimeout: 60_000 });
+    const lmtp = nodemailer.createTransport({ host: '127.0.0.1', port: Number(holder.env.MAILCLUSTER_PORTS_LMTP), lmtp: true, secure: true, tls: NodeTls.load(other.name, nodePkiFiles(c.local.nodePkiDir, other.name)).clientOptions(holder.name), auth: peerCredentials(c.local.secret, other.name, to), greetingTimeout: 60_000, socketTimeout: 60_000 });
     const delivery = settle(lmtp.sendMail({ envelope: { from: 'a@remote.test', to: [victim] }, raw: 'Subject: lmtp while paused\r\n\r\nx\r\n' }));
 
     // Another node is granted the account and serves it while the holder sleeps.
