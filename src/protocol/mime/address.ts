@@ -22,6 +22,8 @@ const MAX_ADDRESSES = 1000;
 type Token = { kind: 'atom' | 'quoted' | 'comment' | 'literal'; text: string } | { kind: 'special'; text: string };
 
 const SPECIALS = '<>@,;:.[]';
+/** Characters that end an atom. */
+const ATOM_END = ` \t\r\n"()${SPECIALS}`;
 
 function tokenize(s: string): Token[] {
   const out: Token[] = [];
@@ -58,7 +60,7 @@ function tokenize(s: string): Token[] {
       i++; // a `)` that closes no comment: dropped (it used to make an empty atom without moving on)
     } else {
       let j = i;
-      while (j < s.length && !` \t\r\n"()${SPECIALS}`.includes(s[j]!)) j++;
+      while (j < s.length && !ATOM_END.includes(s[j]!)) j++;
       out.push({ kind: 'atom', text: s.slice(i, j) });
       i = j;
     }

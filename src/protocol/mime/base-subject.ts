@@ -20,7 +20,6 @@ export interface BaseSubject {
   isReply: boolean;
 }
 
-const TRAILER = /(?:\s*\(fwd\)|\s)$/i;
 const REFWD = /^\s*(?:re|fwd?)\s*(?:\[[^[\]]*\]\s*)?:/i;
 const BLOB = /^\[[^[\]]*\]\s*/;
 
@@ -28,20 +27,26 @@ export function baseSubject(raw: string | undefined): BaseSubject {
   let s = raw === undefined ? '' : decodeHeaderValue(raw).replace(/\s+/g, ' ');
   let isReply = false;
   for (;;) {
-    // (2) trailers
-    for (let m = TRAILER.exec(s); m; m = TRAILER.exec(s)) {
-      if (/\(fwd\)$/i.test(m[0])) isReply = true;
-      s = s.slice(0, s.length - m[0].length);
+    // (2) trailers, one at a time from the end (an unanchored /…$/ would rescan s for each)
+    for (;;) {
+      if (/\s/.test(s.charAt(s.length - 1))) s = s.slice(0, -1);
+      else if (s.slice(-5).toLowerCase() === '(fwd)') {
+        s = s.slice(0, -5);
+        isReply = true;
+      } else break;
     }
-    // (3)–(5) leaders and blobs
+    // (3)–(5) leaders and blobs. Once no leader starts at any blob boundary, removing the first
+    // blob cannot make one: the boundaries after it are the same ones, so they are not scanned
+    // again (rescanning made a subject of thousands of [blobs] quadratic).
+    let leaderFree = false;
     for (let changed = true; changed; ) {
       changed = false;
-      const leader = leaderLength(s);
+      const leader = leaderFree ? { length: 0, refwd: false } : leaderLength(s);
       if (leader.length > 0) {
         if (leader.refwd) isReply = true;
         s = s.slice(leader.length);
         changed = true;
-      }
+      } else leaderFree = true;
       const blob = BLOB.exec(s);
       if (blob && blob[0].length < s.length) {
         s = s.slice(blob[0].length);
@@ -52,7 +57,7 @@ export function baseSubject(raw: string | undefined): BaseSubject {
     if (/^\[fwd:/i.test(s) && s.endsWith(']')) {
       s = s.slice(5, -1);
       isReply = true;
-      continue;
+      continue; // leaders are looked for afresh in the unwrapped subject
     }
     break;
   }

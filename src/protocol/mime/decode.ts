@@ -10,6 +10,7 @@ import { decode as decodeCharset } from 'libmime/lib/charset.js';
 import { binaryToText } from './header.ts';
 import type { HeaderField, MimePart } from './types.ts';
 import { utf8OrLatin1 } from './utf8-or-latin1.ts';
+import { removeSoftBreaks } from './scan.ts';
 
 /** A header value as Unicode text. */
 export function decodeHeaderValue(value: string): string {
@@ -29,7 +30,7 @@ export function decodedHeader(fields: readonly HeaderField[]): string {
 
 /** RFC 2045 §6.7 quoted-printable (tolerant: a bad `=` sequence stays as written). */
 export function decodeQuotedPrintable(body: Buffer): Buffer {
-  const s = body.toString('latin1').replace(/[ \t]*=\r?\n/g, '');
+  const s = removeSoftBreaks(body.toString('latin1'));
   return Buffer.from(s.replace(/=([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1');
 }
 

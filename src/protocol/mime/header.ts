@@ -4,6 +4,7 @@
  */
 import type { HeaderField } from './types.ts';
 import { utf8OrLatin1 } from './utf8-or-latin1.ts';
+import { trimEndWsp, trimFieldValue } from './scan.ts';
 
 /** Fields kept per header block; the rest of a larger block is still header, just not indexed. */
 export const MAX_FIELDS = 2000;
@@ -44,8 +45,8 @@ export function parseFields(raw: Buffer, start: number, end: number): HeaderFiel
     const colon = text.indexOf(':');
     const firstBreak = text.indexOf('\n');
     if (colon > 0 && (firstBreak < 0 || colon < firstBreak) && !isWsp(raw[pos])) {
-      const name = text.slice(0, colon).replace(/[ \t]+$/, '');
-      const value = text.slice(colon + 1).replace(/\r?\n(?=[ \t])/g, '').replace(/^[ \t]+|[ \t\r\n]+$/g, '');
+      const name = trimEndWsp(text.slice(0, colon));
+      const value = trimFieldValue(text.slice(colon + 1).replace(/\r?\n(?=[ \t])/g, ''));
       if (name && !/[\x00-\x20\x7f]/.test(name)) out.push({ name, value, start: pos, end: fieldEnd });
     }
     pos = fieldEnd;

@@ -6,6 +6,7 @@
  */
 import { decode as decodeCharset } from 'libmime/lib/charset.js';
 import type { MimeParam } from './types.ts';
+import { replaceComments, spaceForComments } from './scan.ts';
 
 /** Parameters kept per header; a hostile header with thousands of them is cut here. */
 const MAX_PARAMS = 256;
@@ -60,7 +61,7 @@ export function splitStructured(value: string): { head: string; params: RawParam
     i = skipCfws(value, i + 1); // past ';'
     let name = '';
     while (i < value.length && !'=;'.includes(value[i]!)) name += value[i++];
-    name = name.replace(/\([^)]*\)/g, '').trim().toLowerCase();
+    name = replaceComments(name, '').trim().toLowerCase();
     if (value[i] !== '=') continue; // `; junk ;` — no value
     i = skipCfws(value, i + 1);
     let v = '';
@@ -69,7 +70,7 @@ export function splitStructured(value: string): { head: string; params: RawParam
       while (i < value.length && value[i] !== ';') i++;
     } else {
       while (i < value.length && value[i] !== ';') v += value[i++];
-      v = v.replace(/\s*\((?:[^()\\]|\\.)*\)\s*/g, ' ').trim();
+      v = spaceForComments(v).trim();
     }
     if (name && !/[\s"]/.test(name)) params.push({ name, value: v });
   }

@@ -64,7 +64,8 @@ const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', '
 /** The calendar day written in a Date: header (RFC 5322 §3.3, obs-year §4.3), or undefined. */
 export function sentDay(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const m = /(\d{1,2})\s*[- ]\s*([A-Za-z]{3})[A-Za-z]*\.?\s*[- ]\s*(\d{2,4})\b/.exec(value);
+  // white space runs are one space first: `\s*[- ]\s*` splits a long run every way before failing
+  const m = /(\d{1,2})\s*[- ]\s*([A-Za-z]{3})[A-Za-z]*\.?\s*[- ]\s*(\d{2,4})\b/.exec(value.replace(/\s+/g, ' '));
   if (m) {
     const month = MONTHS.indexOf(m[2]!.toLowerCase());
     let year = Number(m[3]);

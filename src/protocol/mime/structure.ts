@@ -14,6 +14,7 @@
 import { fieldValue, findBodyStart, parseFields } from './header.ts';
 import { parseContentType, parseDisposition } from './params.ts';
 import type { MimeMessage, MimeParam, MimePart } from './types.ts';
+import { replaceComments } from './scan.ts';
 
 export const MAX_DEPTH = 50;
 export const MAX_PARTS = 10_000;
@@ -74,9 +75,9 @@ function parseEntity(raw: Buffer, start: number, end: number, defaultType: 'plai
     params,
     ...opt('contentId', fieldValue(fields, 'content-id')),
     ...opt('description', fieldValue(fields, 'content-description')),
-    ...opt('encoding', encoding?.replace(/\([^)]*\)/g, '').trim().toLowerCase() || undefined),
+    ...opt('encoding', encoding === undefined ? undefined : replaceComments(encoding, '').trim().toLowerCase() || undefined),
     ...opt('disposition', disposition === undefined ? undefined : parseDisposition(disposition)),
-    ...opt('language', language === undefined ? undefined : language.replace(/\([^)]*\)/g, '').split(',').map((s) => s.trim()).filter(Boolean)),
+    ...opt('language', language === undefined ? undefined : replaceComments(language, '').split(',').map((s) => s.trim()).filter(Boolean)),
     ...opt('location', fieldValue(fields, 'content-location')),
     ...opt('md5', fieldValue(fields, 'content-md5')),
     lines: countLines(raw, bodyStart, end),
