@@ -95,7 +95,7 @@ export class MembershipReconciler {
   private async change(term: Leadership, value: MemberValue, seenModRevision: string, type: 'node-joined' | 'node-left', message: string): Promise<void> {
     const { etcd, keys } = this.o;
     const key = keys.member(value.name);
-    const event = newEventRecord({ type, node: value.name, message, at: value.since }, this.o.nodeName);
+    const event = newEventRecord({ type, node: value.name, message, at: value.since }, this.o.nodeName, this.clock);
     const txn = guard(etcd, term);
     const res = await (seenModRevision === '0' ? txn.and(key, 'Create', '==', 0) : txn.and(key, 'Mod', '==', seenModRevision))
       .then(etcd.put(key).value(JSON.stringify(value)), etcd.put(keys.event(event.id)).value(JSON.stringify(event)))
