@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { Etcd3 } from 'etcd3';
 import type { Logger } from '../src/log/logger.ts';
 import type { Keys } from '../src/cluster/keys.ts';
-import type { ClusterView } from '../src/cluster/view.ts';
+import type { ClusterView, ViewEvents } from '../src/cluster/view.ts';
 import type { QueueValue } from '../src/cluster/values.ts';
 import type { EventLog } from '../src/cluster/events.ts';
 import { systemClock, type Clock } from '../src/util/clock.ts';
@@ -47,7 +47,7 @@ export class QueueReconciler {
   /** Reconciles for term `term` until `signal` aborts: at once, when a node leaves, and every interval. */
   async run(term: Leadership, signal: AbortSignal): Promise<void> {
     const wake = new Wake();
-    const onNode = ({ entry }: { entry?: unknown }): void => {
+    const onNode = ({ entry }: ViewEvents['node'][0]): void => {
       if (!entry) wake.kick();
     };
     this.o.view.on('node', onNode);
