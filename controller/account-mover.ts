@@ -17,6 +17,7 @@ import type { RpcClient } from '../src/cluster/rpc/client.ts';
 import { RpcError, type GrantReply } from '../src/cluster/rpc/methods.ts';
 import type { EventLog } from '../src/cluster/events.ts';
 import type { LockService } from './lock-service.ts';
+import type { Leadership } from './election.ts';
 import { peerEndpoint } from '../src/cluster/trust/endpoints.ts';
 
 export interface AccountMoverOptions {
@@ -55,13 +56,16 @@ export class AccountMover {
     });
   }
 
-  /** Steps 1–2 only: the account ends up closed and not open anywhere (drain uses this). */
-  async closeAndRelease(g: Grant, reason: string): Promise<void> {
+  /**
+   * Steps 1–2 only: the account ends up closed and not open anywhere (drain uses this). The
+   * release is guarded by `term` (a reconciler's own term) or else by the current one.
+   */
+  async closeAndRelease(g: Grant, reason: string, term?: Leadership): Promise<void> {
     const holder = peerEndpoint(this.o.view, g.holder, 'rpc');
     if (holder) {
       await this.o.rpc.call(holder, 'closeAccount', { account: g.account, token: g.token, reason }, this.o.rpcTimeoutMs);
     }
-    await this.o.locks.release(g.account, g.token);
+    await this.o.locks.release(g.account, g.token, term);
     // placement reads the view: let it see the grant gone before anything re-grants the account
     await this.o.view.waitFor(() => this.o.view.grant(g.account)?.token !== g.token, 5000).catch(() => undefined);
   }

@@ -1,7 +1,9 @@
 /**
  * Everything a node runs to be (and campaign to be) the Cluster Controller, in one place: the
  * candidacy, the lock service, the account mover and the reconcilers (queues, drains,
- * membership). Frontend nodes construct none of it. Each part checks leadership itself; this
+ * membership). Frontend nodes construct none of it. The reconcilers run in the leader scope
+ * (leader-scope.ts): started with each won term, aborted when it ends, each writing only under
+ * its own term; the lock service guards each request by the term current when it arrives. This
  * class only wires them and reports controller changes to the event log.
  */
 import type { Etcd3 } from 'etcd3';
@@ -18,6 +20,8 @@ import { DrainReconciler } from './drain-reconciler.ts';
 import { MembershipReconciler } from './membership-reconciler.ts';
 import { AccountMover } from './account-mover.ts';
 import { LossClock } from './loss-clock.ts';
+import { LeaderScope } from './leader-scope.ts';
+import { systemClock, type Clock } from '../src/util/clock.ts';
 
 export interface ControllerRoleOptions {
   etcd: Etcd3;
@@ -35,30 +39,37 @@ export interface ControllerRoleOptions {
   onGrant: (ms: number) => void;
   /** Called when this node becomes controller, with the gap since the last one was lost (ms), if seen. */
   onElected: (gapMs: number | undefined) => void;
+  /** Every time that decides something here (terms, grants, records, the failover gap); the system clock by default. */
+  clock?: Clock;
 }
 
 export class ControllerRole {
   readonly candidate: Candidate;
   readonly locks: LockService;
   readonly mover: AccountMover;
-  private readonly queues: QueueReconciler;
-  private readonly drains: DrainReconciler;
-  private readonly membership: MembershipReconciler;
+  /** The leader-only loops: queues, drains, membership. */
+  readonly scope: LeaderScope;
   private lostAt: number | undefined;
-  private readonly clock: LossClock;
+  private readonly lossClock: LossClock;
+  private readonly clock: Clock;
 
   constructor(private readonly o: ControllerRoleOptions) {
     const { etcd, keys, view, log, nodeName, events } = o;
-    this.candidate = new Candidate(etcd, keys, o.session, view, nodeName, log.child({ component: 'election' }));
-    this.locks = new LockService({ etcd, keys, view, candidate: this.candidate, log: log.child({ component: 'locks' }), nodeName, maxAccountsPerNode: 0, onGrant: o.onGrant });
+    const clock = (this.clock = o.clock ?? systemClock);
+    this.candidate = new Candidate(etcd, keys, o.session, view, nodeName, log.child({ component: 'election' }), clock);
+    this.locks = new LockService({ etcd, keys, view, candidate: this.candidate, log: log.child({ component: 'locks' }), nodeName, maxAccountsPerNode: 0, onGrant: o.onGrant, clock });
     this.mover = new AccountMover({ view, locks: this.locks, rpc: o.rpc, events, log: log.child({ component: 'mover' }), rpcTimeoutMs: o.rpcTimeoutMs });
-    this.queues = new QueueReconciler({ etcd, keys, view, candidate: this.candidate, locks: this.locks, root: o.storageRoot, nodeName, log: log.child({ component: 'queue-reconciler' }), intervalMs: 2000, events });
-    this.drains = new DrainReconciler({ view, candidate: this.candidate, mover: this.mover, events, log: log.child({ component: 'drain' }) });
-    this.membership = new MembershipReconciler({ etcd, keys, view, candidate: this.candidate, nodeName, log: log.child({ component: 'membership' }) });
-    this.clock = new LossClock(o.leaseTtlMs);
-    o.session.on('contact', ({ at }) => this.clock.contact(at));
-    o.session.on('fenced', () => this.clock.fenced([...view.candidates.values()].map((c) => c.key)));
-    o.session.on('registered', () => this.clock.registered());
+    const queues = new QueueReconciler({ etcd, keys, view, locks: this.locks, root: o.storageRoot, nodeName, log: log.child({ component: 'queue-reconciler' }), intervalMs: 2000, events, clock });
+    const drains = new DrainReconciler({ view, mover: this.mover, events, log: log.child({ component: 'drain' }) });
+    const membership = new MembershipReconciler({ etcd, keys, view, nodeName, log: log.child({ component: 'membership' }), clock });
+    this.scope = new LeaderScope(this.candidate, log.child({ component: 'leader-scope' }));
+    this.scope.register('queues', (term, signal) => queues.run(term, signal));
+    this.scope.register('drains', (term, signal) => drains.run(term, signal));
+    this.scope.register('membership', (term, signal) => membership.run(term, signal));
+    this.lossClock = new LossClock(o.leaseTtlMs, () => clock.now());
+    o.session.on('contact', ({ at }) => this.lossClock.contact(at));
+    o.session.on('fenced', () => this.lossClock.fenced([...view.candidates.values()].map((c) => c.key)));
+    o.session.on('registered', () => this.lossClock.registered());
     view.on('controller', () => this.controllerChanged());
     this.candidate.on('elected', () => this.reportElected());
   }
@@ -66,17 +77,13 @@ export class ControllerRole {
   get leading(): boolean { return this.candidate.leadership !== undefined; }
 
   start(): void {
-    this.queues.start();
-    this.drains.start();
-    this.membership.start();
+    this.scope.start();
     this.candidate.start();
   }
 
   async stop(): Promise<void> {
-    this.queues.stop();
-    this.drains.stop();
-    this.membership.stop();
-    await this.candidate.stop();
+    await this.candidate.stop(); // deposes: the scope aborts the reconcilers
+    await this.scope.stop();
   }
 
   /** Planned failover: resigns and records it. Resolves to whether this node was leading. */
@@ -94,7 +101,7 @@ export class ControllerRole {
    */
   private controllerChanged(): void {
     const next = this.o.view.controller();
-    const loss = this.clock.changed(next && { node: next.node, key: next.key, lease: next.lease }, (n) => this.o.view.nodes.get(n)?.lease);
+    const loss = this.lossClock.changed(next && { node: next.node, key: next.key, lease: next.lease }, (n) => this.o.view.nodes.get(n)?.lease);
     if (loss) this.o.log.debug({ previous: loss.node, lostAt: loss.lostAt, next: next?.node }, 'controller loss dated');
     if (next !== undefined && next.node !== this.o.nodeName) {
       this.lostAt = this.lostController = undefined;
@@ -108,7 +115,7 @@ export class ControllerRole {
   private lostController: string | undefined;
 
   private reportElected(): void {
-    const now = Date.now();
+    const now = this.clock.now();
     const previous = this.lostController;
     this.lostController = undefined;
     const lostAt = this.lostAt;

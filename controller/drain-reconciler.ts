@@ -5,16 +5,17 @@
  * next operation on the account opens it on another node (placement never picks a draining node).
  * A holder that cannot be reached keeps its grants until it answers or its lease ends.
  * Reconcile, don't react: each pass reads the view and converges; running it twice is harmless.
+ * It runs in the leader scope (leader-scope.ts): `run` for one term, every release guarded by it.
  */
 import type { Logger } from '../src/log/logger.ts';
 import type { ClusterView } from '../src/cluster/view.ts';
 import type { EventLog } from '../src/cluster/events.ts';
-import type { Candidate } from './election.ts';
+import type { Leadership } from './election.ts';
 import type { AccountMover } from './account-mover.ts';
+import { reconcileUntilAborted } from './leader-scope.ts';
 
 export interface DrainReconcilerOptions {
   view: ClusterView;
-  candidate: Candidate;
   mover: AccountMover;
   events?: EventLog;
   log: Logger;
@@ -22,19 +23,15 @@ export interface DrainReconcilerOptions {
 }
 
 export class DrainReconciler {
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-  /** Draining nodes already reported as empty (one node-drained event per drain). */
+  /** Draining nodes already reported as empty (one node-drained event per drain, across terms). */
   private readonly drained = new Set<string>();
 
   constructor(private readonly o: DrainReconcilerOptions) {}
 
-  start(): void {
-    this.timer = setInterval(() => void this.pass(), this.o.intervalMs ?? 500);
-    this.timer.unref();
+  /** Reconciles for term `term` until `signal` aborts, every interval. */
+  async run(term: Leadership, signal: AbortSignal): Promise<void> {
+    await reconcileUntilAborted({ signal, intervalMs: this.o.intervalMs ?? 500, pass: () => this.pass(term, signal), log: this.o.log, what: 'drain reconcile' });
   }
-
-  stop(): void { clearInterval(this.timer); }
 
   private announceDrained(): void {
     const holders = new Set([...this.o.view.grants.values()].map((g) => g.holder));
@@ -46,24 +43,21 @@ export class DrainReconciler {
     for (const node of this.drained) if (!this.o.view.drains.has(node)) this.drained.delete(node);
   }
 
-  async pass(): Promise<void> {
+  /** One pass for `term`: its releases commit only while `term` leads; none start once `signal` aborts. */
+  async pass(term: Leadership, signal?: AbortSignal): Promise<void> {
     if (this.o.view.drains.size === 0) this.drained.clear();
-    if (this.running || !this.o.candidate.leadership || this.o.view.drains.size === 0) return;
-    this.running = true;
-    try {
-      const moving = [...this.o.view.grants.values()].filter((g) => this.o.view.drains.has(g.holder));
-      for (const g of moving.slice(0, 64)) {
-        if (!this.o.view.nodes.has(g.holder)) continue;
-        try {
-          await this.o.mover.closeAndRelease(g, 'node draining');
-          this.o.log.info({ account: g.account, holder: g.holder, token: g.token }, 'account moved off draining node');
-        } catch (err) {
-          this.o.log.warn({ err, account: g.account, holder: g.holder }, 'drain step failed, will retry');
-        }
+    if (this.o.view.drains.size === 0) return;
+    const moving = [...this.o.view.grants.values()].filter((g) => this.o.view.drains.has(g.holder));
+    for (const g of moving.slice(0, 64)) {
+      if (signal?.aborted) return;
+      if (!this.o.view.nodes.has(g.holder)) continue;
+      try {
+        await this.o.mover.closeAndRelease(g, 'node draining', term);
+        this.o.log.info({ account: g.account, holder: g.holder, token: g.token }, 'account moved off draining node');
+      } catch (err) {
+        this.o.log.warn({ err, account: g.account, holder: g.holder }, 'drain step failed, will retry');
       }
-      this.announceDrained();
-    } finally {
-      this.running = false;
     }
+    this.announceDrained();
   }
 }

@@ -18,7 +18,8 @@ import type { ClusterView } from '../src/cluster/view.ts';
 import { RpcError } from '../src/cluster/rpc/methods.ts';
 import { backoffMs, sleep, systemClock, type Clock } from '../src/util/clock.ts';
 
-export interface Leadership { key: string; leaderRev: string; since: number }
+/** One term: the election key (bound to `lease`), its create revision, and when it was won. */
+export interface Leadership { key: string; leaderRev: string; lease: string; since: number }
 
 /**
  * Starts a transaction that commits only while term `l` is the current leadership: its election
@@ -145,7 +146,7 @@ export class Candidate extends EventEmitter<CandidateEvents> {
 
   private confirming = false;
 
-  private async confirm(c: { key: string; rev: string }, epoch: number): Promise<void> {
+  private async confirm(c: { key: string; rev: string; lease: string }, epoch: number): Promise<void> {
     if (this.confirming) return;
     this.confirming = true;
     try {
@@ -154,7 +155,7 @@ export class Candidate extends EventEmitter<CandidateEvents> {
       const older = all.kvs.filter((kv) => BigInt(kv.create_revision) < BigInt(c.rev)).length;
       const stillMine = all.kvs.some((kv) => kv.key.toString() === c.key && kv.create_revision === c.rev);
       if (older === 0 && stillMine && epoch === this.epoch && this.campaigning === c && !this.term && this.session.isServing()) {
-        this.term = { key: c.key, leaderRev: c.rev, since: this.clock.now() };
+        this.term = { key: c.key, leaderRev: c.rev, lease: c.lease, since: this.clock.now() };
         this.log.info({ leaderRev: c.rev }, 'elected controller');
         this.emit('elected', this.term);
       }

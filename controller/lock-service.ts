@@ -14,7 +14,7 @@ import type { Keys } from '../src/cluster/keys.ts';
 import type { ClusterView } from '../src/cluster/view.ts';
 import { RpcError, type GrantReply } from '../src/cluster/rpc/methods.ts';
 import { openValueSchema, parseJson, type OpenValue } from '../src/cluster/values.ts';
-import { guard, stillLeads, type Candidate } from './election.ts';
+import { guard, stillLeads, type Candidate, type Leadership } from './election.ts';
 import { decideOpen, decideRelease, type NodeInfo } from './lock-table.ts';
 
 export interface LockServiceOptions {
@@ -115,8 +115,13 @@ export class LockService {
     throw new RpcError('HOLDER_GONE', 'holder re-registered; retry', true);
   }
 
-  async release(account: string, token: string): Promise<{ released: boolean }> {
-    const l = this.o.candidate.leadership;
+  /**
+   * Deletes the grant of `account` if its token is `token`, guarded by `term` (a leader-scoped
+   * reconciler passes the term it runs in, so it can never release under a later term) or, by
+   * default, the current one.
+   */
+  async release(account: string, token: string, term?: Leadership): Promise<{ released: boolean }> {
+    const l = term ?? this.o.candidate.leadership;
     if (!l) throw notLeader();
     const openKey = this.o.keys.open(account);
     const { etcd } = this.o;

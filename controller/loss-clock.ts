@@ -16,6 +16,8 @@
  *
  * Pure: the caller feeds it contacts, fences, registrations and controller changes.
  */
+import { systemClock } from '../src/util/clock.ts';
+
 export interface CandidacySeen { node: string; key: string; lease: string }
 
 export interface ControllerLoss { node: string; lostAt: number }
@@ -28,7 +30,7 @@ export class LossClock {
   private suspects = new Set<string>();
   private lastLoss: ControllerLoss | undefined;
 
-  constructor(private readonly ttlMs: number, private readonly now: () => number = Date.now) {}
+  constructor(private readonly ttlMs: number, private readonly now: () => number = () => systemClock.now()) {}
 
   /** A keep-alive sent at `at` was acknowledged: etcd (and our view of it) was reachable then. */
   contact(at: number): void {

@@ -14,6 +14,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { systemClock } from '../util/clock.ts';
 
 export const SESSION_COOKIE = 'mailcluster_session';
 export const SESSION_TTL_MS = 12 * 3600_000;
@@ -33,13 +34,13 @@ function sign(adminToken: string, p: SignedValue): string {
 }
 
 /** A new session value and when it expires (epoch ms). */
-export function signSession(adminToken: string, now = Date.now()): { value: string; expires: number } {
+export function signSession(adminToken: string, now = systemClock.now()): { value: string; expires: number } {
   const expires = now + SESSION_TTL_MS;
   return { value: sign(adminToken, { k: 'session', e: expires, r: randomBytes(18).toString('base64url') }), expires };
 }
 
 /** A one-time login link value for `node`'s `/dashboard?login=`. */
-export function signLoginLink(adminToken: string, node: string, now = Date.now()): string {
+export function signLoginLink(adminToken: string, node: string, now = systemClock.now()): string {
   return sign(adminToken, { k: 'login', n: node, e: now + LOGIN_LINK_TTL_MS, r: randomBytes(18).toString('base64url') });
 }
 
@@ -47,7 +48,7 @@ export function signLoginLink(adminToken: string, node: string, now = Date.now()
  * The payload of `value` when it is a well-formed, correctly signed, unexpired value of `kind`
  * (and, for a login link, addressed to `node`); undefined otherwise. Does not consume nonces.
  */
-export function verifySigned(adminToken: string, kind: Kind, value: string | undefined, now = Date.now(), node?: string): SignedValue | undefined {
+export function verifySigned(adminToken: string, kind: Kind, value: string | undefined, now = systemClock.now(), node?: string): SignedValue | undefined {
   if (!value || value.length > 1024) return undefined;
   const dot = value.indexOf('.');
   if (dot < 1) return undefined;

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { Etcd3, type IOptions } from 'etcd3';
 import { ConsecutiveBreaker, ExponentialBackoff, handleWhen, retry, circuitBreaker, type IBackoff } from 'cockatiel';
 import { isRecoverableError } from 'etcd3';
+import { systemClock } from '../util/clock.ts';
 
 export interface EtcdOptions {
   endpoints: readonly string[];
@@ -44,7 +45,8 @@ export function createEtcd(opts: EtcdOptions): Etcd3 {
     hosts: [...opts.endpoints],
     ...(credentials ? { credentials } : {}),
     dialTimeout: opts.requestTimeoutMs,
-    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + opts.requestTimeoutMs }),
+    // gRPC compares a deadline with the real time: always the system clock, never a test's.
+    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: systemClock.now() + opts.requestTimeoutMs }),
     faultHandling: {
       host: () =>
         circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 300, breaker: new ConsecutiveBreaker(5) }),

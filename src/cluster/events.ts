@@ -11,6 +11,7 @@
 import { Range, type Etcd3, type IKeyValue, type Watcher } from 'etcd3';
 import { z } from 'zod';
 import type { Keys } from './keys.ts';
+import { systemClock, type Clock } from '../util/clock.ts';
 
 export const EVENT_TYPES = [
   'controller-lost',
@@ -49,9 +50,9 @@ export const EVENT_HISTORY = 500;
 
 let seq = 0;
 
-/** A complete event record with its sortable id (for writers that put it inside a transaction). */
-export function newEventRecord(e: NewEvent, by: string): ClusterEvent {
-  const at = e.at ?? Date.now();
+/** A complete event record with its sortable id (for writers that put it inside a transaction); `at` defaults to `clock`'s now. */
+export function newEventRecord(e: NewEvent, by: string, clock: Clock = systemClock): ClusterEvent {
+  const at = e.at ?? clock.now();
   const id = `${String(at).padStart(13, '0')}-${by}-${String(++seq).padStart(6, '0')}`;
   return { ...e, id, at, by };
 }
@@ -59,11 +60,12 @@ export function newEventRecord(e: NewEvent, by: string): ClusterEvent {
 export class EventLog {
   private appended = 0;
 
-  constructor(private readonly etcd: Etcd3, private readonly keys: Keys, private readonly by: string) {}
+  /** `clock` dates events that carry no `at`; the system clock by default. */
+  constructor(private readonly etcd: Etcd3, private readonly keys: Keys, private readonly by: string, private readonly clock: Clock = systemClock) {}
 
   /** Writes one event; rejects if etcd refused (callers report and go on). */
   async append(e: NewEvent): Promise<ClusterEvent> {
-    const event = newEventRecord(e, this.by);
+    const event = newEventRecord(e, this.by, this.clock);
     await this.etcd.put(this.keys.event(event.id)).value(JSON.stringify(event)).exec();
     if (++this.appended % 50 === 0) await this.trim().catch(() => undefined);
     return event;

@@ -88,9 +88,8 @@ describe('leadership guard', () => {
     // Queue assignment: a spool left by a node that is not registered, both owners live.
     mkdirSync(join(dir, 'shared', 'queue', 'mail-gone', 'env'), { recursive: true });
     writeFileSync(join(dir, 'shared', 'queue', 'mail-gone', 'env', 'q1.json'), '{}');
-    const staleQueues = new QueueReconciler({ etcd: a.etcd, keys: a.keys, view: a.view, candidate: believer, locks: stale, root: join(dir, 'shared'), nodeName: 'mail-a', log: silentLogger, intervalMs: 3_600_000 });
-    await staleQueues.pass();
-    staleQueues.stop();
+    const staleQueues = new QueueReconciler({ etcd: a.etcd, keys: a.keys, view: a.view, locks: stale, root: join(dir, 'shared'), nodeName: 'mail-a', log: silentLogger, intervalMs: 3_600_000 });
+    await staleQueues.pass(staleTerm); // a pass of A's old term, as its leader scope would have started it
     const assigned = await a.etcd.get(a.keys.queue('mail-gone')).string();
     if (assigned !== null) expect(JSON.parse(assigned).controller).toBe('mail-b'); // only the real leader may have assigned it
     // and the real leader does

@@ -19,6 +19,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { generate } from 'selfsigned';
+import { systemClock } from '../../util/clock.ts';
 
 export interface Pem { key: string; cert: string }
 
@@ -35,7 +36,7 @@ export function assertNodeName(name: string): void {
   if (!NODE_NAME.test(name) || name.length > 253) throw new Error(`not a valid node name for a certificate: ${JSON.stringify(name)}`);
 }
 
-function days(n: number, from = new Date()): Date {
+function days(n: number, from = new Date(systemClock.now())): Date {
   return new Date(from.getTime() + n * 86_400_000);
 }
 

@@ -17,6 +17,7 @@
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { systemClock, type Clock } from '../../util/clock.ts';
 
 const VERSION = 'mc1';
 /** Credentials live this long: enough for one connection set-up or one RPC, not for a replay later. */
@@ -73,7 +74,7 @@ export function mintCredential(secret: string, o: MintOptions): string {
     reg: o.audience.lease,
     use: o.purpose,
     sub: o.subject ?? '',
-    exp: (o.now ?? Date.now()) + Math.min(o.ttlMs ?? CREDENTIAL_TTL_MS, CREDENTIAL_TTL_MS),
+    exp: (o.now ?? systemClock.now()) + Math.min(o.ttlMs ?? CREDENTIAL_TTL_MS, CREDENTIAL_TTL_MS),
     n: randomBytes(16).toString('base64url'),
   };
   const signed = `${VERSION}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
@@ -111,13 +112,16 @@ export class CredentialVerifier {
   /** nonce → until when it must be remembered; insertion order is roughly expiry order. */
   private readonly seen = new Map<string, number>();
 
-  /** `self` answers this node's name and current registration (empty lease: not registered, refuse all). */
-  constructor(secret: string, private readonly self: () => Audience) {
+  /**
+   * `self` answers this node's name and current registration (empty lease: not registered, refuse
+   * all); `clock` decides expiry and how long nonces are remembered (the system clock by default).
+   */
+  constructor(secret: string, private readonly self: () => Audience, private readonly clock: Clock = systemClock) {
     this.key = keyOf(secret);
   }
 
   /** Checks one credential for `purpose` and `subject`; a valid one is consumed (accepted once). */
-  verify(credential: string | undefined, purpose: Purpose, subject = '', now = Date.now()): Verdict {
+  verify(credential: string | undefined, purpose: Purpose, subject = '', now = this.clock.now()): Verdict {
     if (!credential) return { ok: false, reason: 'missing credentials' };
     if (!looksLikeCredential(credential)) return { ok: false, reason: 'malformed credentials' };
     const cut = credential.lastIndexOf('.');

@@ -1,7 +1,7 @@
 /**
  * The election on a fake clock against a real etcd: a term is dated by the injected clock; when
  * the node's fencing window closes (the clock moves past it) the candidate is deposed at once, and
- * leads again only on its new lease's candidacy; a resignation etcd does not confirm is an error,
+ * leads again only on its new lease's candidacy, as it does after etcd ends its lease; a resignation etcd does not confirm is an error,
  * not a silent `true`, and the candidate then campaigns and leads again.
  */
 import { once } from 'node:events';
@@ -82,6 +82,24 @@ describe('Candidate (fake clock, real etcd)', () => {
     const second = await again;
     expect(second.key).not.toBe(first.key); // a candidacy on the new lease, never the old one
     expect(BigInt(second.leaderRev)).toBeGreaterThan(BigInt(first.leaderRev));
+  });
+
+  it('is deposed when etcd ends its lease (keep-alive answered TTL 0), and is elected again on a new lease', async () => {
+    const clock = new FakeClock(); // standing still: only etcd's answer can end the term
+    const { candidate: c, session, etcd } = await candidate(clock);
+    const first = c.leadership ?? (await elected(c));
+    const lost = deposed(c);
+    const again = elected(c);
+    await etcd.leaseClient.leaseRevoke({ ID: session.lease });
+    // Whichever it learns first: the view sees the key deleted, or the keep-alive is answered TTL 0.
+    const e = await lost;
+    expect(e.leadership).toEqual(first);
+    expect(['candidacy key gone', 'fenced']).toContain(e.reason);
+    const second = await again;
+    expect(second.lease).not.toBe(first.lease);
+    expect(second.lease).toBe(session.lease);
+    expect(BigInt(second.leaderRev)).toBeGreaterThan(BigInt(first.leaderRev));
+    expect(second.since).toBe(T0);
   });
 
   it('a resignation that etcd does not confirm is an error, and the candidate campaigns and leads again', async () => {
