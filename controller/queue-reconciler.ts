@@ -76,6 +76,9 @@ export class QueueReconciler {
       if (r.succeeded) {
         this.o.log.info({ spoolOf: dead, holder: owner }, 'queue assigned');
         void this.o.events?.append({ type: 'queue-taken-over', node: owner, from: dead, to: owner, message: `${owner} took over the queue of ${dead}` }).catch(() => undefined);
+      } else {
+        // no longer leading, or the spool, its node or the owner changed: the next pass re-reads
+        this.o.log.debug({ spoolOf: dead, holder: owner }, 'queue assignment refused');
       }
     }
   }

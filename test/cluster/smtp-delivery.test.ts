@@ -140,7 +140,7 @@ describe('SMTP intake and routed delivery', () => {
     console.log(`smtp: 250 after ${elapsed} ms with the holder stalled`);
   });
 
-  it('SIGTERM closes idle SMTP and pooled LMTP sessions with 421, exits cleanly and frees its accounts at once', async () => {
+  it('SIGTERM closes an idle SMTP session with 421, exits cleanly and frees its accounts at once (pooled LMTP and the grace: shutdown.test.ts)', async () => {
     const node = c.node('mail-2');
     const idle = connect({ host: '127.0.0.1', port: Number(node.env.MAILCLUSTER_PORTS_SMTP) });
     let said = '';

@@ -83,6 +83,14 @@ async function openNew(dir: string, tmp: string): Promise<FileHandle> {
 }
 
 export class MaildirDelivery implements LocalDelivery {
+  /**
+   * Queued deliveries being written, by account directory and queue id. A retry that arrives while
+   * an earlier attempt of the same message is still writing (this node's disk slow or hung, so the
+   * sender's reply timeout ended first) waits for that attempt to end and then looks for its copy:
+   * otherwise both would store it.
+   */
+  private readonly writing = new Map<string, Promise<void>>();
+
   constructor(private readonly o: MaildirDeliveryOptions) {}
 
   /** A full disk is a temporary `452 4.3.1` (DeliveryError), like every reply this delivery chooses. */
@@ -95,6 +103,19 @@ export class MaildirDelivery implements LocalDelivery {
 
   private async store(account: string, token: string, message: Buffer, queued?: QueuedDelivery): Promise<void> {
     const dir = accountDir(this.o.root, account);
+    if (!queued) return this.storeOnce(dir, account, token, message);
+    const key = `${dir}\0${queued.queueId}`;
+    while (this.writing.has(key)) await this.writing.get(key)!.catch(() => undefined);
+    const p = this.storeOnce(dir, account, token, message, queued);
+    this.writing.set(key, p);
+    try {
+      await p;
+    } finally {
+      this.writing.delete(key);
+    }
+  }
+
+  private async storeOnce(dir: string, account: string, token: string, message: Buffer, queued?: QueuedDelivery): Promise<void> {
     if (queued?.retry && (await storedBefore(dir, queued.queueId))) {
       this.o.onDuplicate?.(account, queued.queueId); // an earlier attempt stored it: success, once
       return;

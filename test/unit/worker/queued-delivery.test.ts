@@ -11,6 +11,7 @@ import { SMTPServer } from 'smtp-server';
 import { MaildirDelivery } from '../../../worker/delivery/maildir-delivery.ts';
 import { LmtpPool } from '../../../worker/delivery/lmtp-pool.ts';
 import { decodeEnvid, encodeEnvid } from '../../../worker/lmtp/envid.ts';
+import { setFsyncGate } from '../../../src/util/fsync.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'mailcluster-queued-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -36,6 +37,33 @@ describe('MaildirDelivery with a queue id', () => {
     expect(inbox('a')).toHaveLength(2);
     await d.deliver('b@x.test', '1', msg, { queueId: 'abc', retry: true });
     expect(inbox('b')).toHaveLength(1);
+  });
+});
+
+describe('MaildirDelivery with a slow disk', () => {
+  it('a retry arriving while the first attempt is still writing waits for it and stores nothing', async () => {
+    const duplicates: string[] = [];
+    const d = new MaildirDelivery({ root, onDuplicate: (_a, id) => duplicates.push(id) });
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let held = 0;
+    setFsyncGate(async (path) => {
+      if (path.includes('/tmp/') && held++ === 0) await released; // the first attempt's file fsync hangs
+    });
+    try {
+      const first = d.deliver('slow@x.test', '1', msg, { queueId: 'hung', retry: false });
+      await expect.poll(() => held).toBe(1);
+      const retry = d.deliver('slow@x.test', '1', msg, { queueId: 'hung', retry: true });
+      const other = d.deliver('slow@x.test', '1', msg, { queueId: 'other', retry: false });
+      await other; // another message is not held up behind it
+      release();
+      await Promise.all([first, retry]);
+    } finally {
+      setFsyncGate();
+    }
+    expect(inbox('slow').filter((n) => n.includes(',Q=hung'))).toHaveLength(1);
+    expect(inbox('slow')).toHaveLength(2);
+    expect(duplicates).toEqual(['hung']);
   });
 });
 
