@@ -23,7 +23,8 @@ export type ResponseCode =
   | { code: 'PERMANENTFLAGS'; flags: string[] } // may include `\*`
   | { code: 'CAPABILITY'; capabilities: string[] }
   | { code: 'BADCHARSET'; charsets?: string[] }
-  | { code: 'APPENDUID'; uidValidity: number; uid: number }
+  /** RFC 4315 §3: one UID, or (MULTIAPPEND, RFC 3502) the uid-set of all, in append order. */
+  | { code: 'APPENDUID'; uidValidity: number; uids: readonly number[] }
   /** `source[i]` was copied to `destination[i]`; any order, the pairing is kept on the wire. */
   | { code: 'COPYUID'; uidValidity: number; source: number[]; destination: number[] };
 
@@ -52,7 +53,8 @@ export function writeResponseCode(w: WireWriter, rc: ResponseCode): void {
       if (rc.charsets !== undefined && rc.charsets.length > 0) w.sp().list(rc.charsets, (c) => w.astring(c));
       break;
     case 'APPENDUID':
-      w.sp().number(rc.uidValidity).sp().raw(formatSequenceSet([{ from: rc.uid, to: rc.uid }]));
+      if (rc.uids.length === 0) throw new RangeError('APPENDUID needs a UID');
+      w.sp().number(rc.uidValidity).sp().raw(formatSequenceSet(rangesInOrder(rc.uids)));
       break;
     case 'COPYUID': {
       const { source, destination } = copyUidSets(rc.source, rc.destination);
