@@ -110,3 +110,72 @@ describe('MULTIAPPEND (RFC 3502)', () => {
     expect(curFiles(user)).toHaveLength(0);
   });
 });
+
+describe('BINARY (RFC 3516)', () => {
+  const bin = Buffer.from([0x00, 0x01, 0xfe, 0xff, 0x0d, 0x0a, 0x00]);
+  /** A message whose second part is binary content (CTE binary, NULs included). */
+  const binaryMail = Buffer.concat([
+    Buffer.from('Subject: bin\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nGr=C3=BC=C3=9Fe\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n'),
+    bin,
+    Buffer.from('\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n' + bin.toString('base64') + '\r\n--b\r\nContent-Type: application/x-thing\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\nbegin 644 x\r\n--b--\r\n'),
+  ]);
+  const sendBytes = (c: RawImap, ...parts: Array<string | Buffer>): void => void c.socket.write(Buffer.concat(parts.map((p) => (Buffer.isBuffer(p) ? p : Buffer.from(p, 'latin1')))));
+
+  it('is advertised', async () => {
+    const { c } = await login();
+    expect(await c.cmd('c', 'CAPABILITY')).toMatch(/^\* CAPABILITY [^\r]* BINARY[ \r]/);
+  });
+
+  it('§4.4: APPEND with a synchronising literal8 stores the octets as sent; BODY[] gives them back', async () => {
+    const { c, user } = await login();
+    c.send(`a1 APPEND INBOX ~{${binaryMail.length}}\r\n`);
+    expect(await c.read((b) => b.endsWith('\r\n'))).toBe('+ go ahead\r\n');
+    sendBytes(c, binaryMail, '\r\n');
+    expect(await c.until('a1')).toMatch(/^a1 OK \[APPENDUID \d+ 1\] APPEND completed\r\n$/);
+    expect(curFiles(user)).toHaveLength(1);
+    await c.cmd('s', 'SELECT INBOX');
+    expect(await c.cmd('a2', 'FETCH 1 (RFC822.SIZE BODY.PEEK[])')).toBe(`* 1 FETCH (RFC822.SIZE ${binaryMail.length} BODY[] {${binaryMail.length}}\r\n${binaryMail.toString('latin1')})\r\na2 OK FETCH completed\r\n`);
+  });
+
+  it('§4.2: BINARY.PEEK decodes each part; NUL content comes as literal8, BINARY.SIZE is the decoded size', async () => {
+    const { c } = await login();
+    sendBytes(c, `a0 APPEND INBOX ~{${binaryMail.length}+}\r\n`, binaryMail, '\r\n');
+    await c.until('a0');
+    await c.cmd('s', 'SELECT INBOX');
+    expect(await c.cmd('b1', 'FETCH 1 (BINARY.PEEK[1] BINARY.SIZE[1])')).toBe('* 1 FETCH (BINARY[1] {7}\r\nGrüße BINARY.SIZE[1] 7)\r\nb1 OK FETCH completed\r\n'.replace('Grüße', Buffer.from('Grüße').toString('latin1')));
+    expect(await c.cmd('b2', 'FETCH 1 (BINARY.PEEK[2] BINARY.SIZE[2] BINARY.PEEK[3] BINARY.SIZE[3])')).toBe(
+      `* 1 FETCH (BINARY[2] ~{7}\r\n${bin.toString('latin1')} BINARY.SIZE[2] 7 BINARY[3] ~{7}\r\n${bin.toString('latin1')} BINARY.SIZE[3] 7)\r\nb2 OK FETCH completed\r\n`,
+    );
+    // <partial> counts decoded octets; the origin is echoed
+    expect(await c.cmd('b3', 'FETCH 1 BINARY.PEEK[3]<2.3>')).toBe(`* 1 FETCH (BINARY[3]<2> {3}\r\n${bin.subarray(2, 5).toString('latin1')})\r\nb3 OK FETCH completed\r\n`);
+    expect(await c.cmd('b4', 'FETCH 1 FLAGS')).toBe('* 1 FETCH (FLAGS (\\Recent))\r\nb4 OK FETCH completed\r\n');
+  });
+
+  it('BINARY without PEEK sets \\Seen; a missing part is NIL; BINARY.SIZE of one is NO', async () => {
+    const { c } = await login();
+    sendBytes(c, `a0 APPEND INBOX ~{${binaryMail.length}+}\r\n`, binaryMail, '\r\n');
+    await c.until('a0');
+    await c.cmd('s', 'SELECT INBOX');
+    expect(await c.cmd('d1', 'FETCH 1 BINARY[9]')).toBe('* 1 FETCH (BINARY[9] NIL FLAGS (\\Seen \\Recent))\r\nd1 OK FETCH completed\r\n');
+    expect(await c.cmd('d2', 'FETCH 1 BINARY.SIZE[9]')).toBe('d2 NO message 1 has no part 9\r\n');
+  });
+
+  it('§4.3: an encoding the server cannot decode is NO [UNKNOWN-CTE]', async () => {
+    const { c } = await login();
+    sendBytes(c, `a0 APPEND INBOX ~{${binaryMail.length}+}\r\n`, binaryMail, '\r\n');
+    await c.until('a0');
+    await c.cmd('s', 'SELECT INBOX');
+    expect(await c.cmd('e1', 'FETCH 1 BINARY.PEEK[4]')).toBe('e1 NO [UNKNOWN-CTE] cannot decode content-transfer-encoding x-uuencode\r\n');
+    expect(await c.cmd('e2', 'FETCH 1 BINARY.SIZE[4]')).toMatch(/^e2 NO \[UNKNOWN-CTE\]/);
+    expect(await c.cmd('e3', 'FETCH 1 BODY.PEEK[4]')).toBe('* 1 FETCH (BODY[4] {11}\r\nbegin 644 x)\r\ne3 OK FETCH completed\r\n');
+  });
+
+  it('MULTIAPPEND mixes literal8 and literal messages in one command', async () => {
+    const { c } = await login();
+    const m = msg('plain');
+    sendBytes(c, `f1 APPEND INBOX ~{${binaryMail.length}+}\r\n`, binaryMail, ` {${m.length}+}\r\n${m}\r\n`);
+    expect(await c.until('f1')).toMatch(/^f1 OK \[APPENDUID \d+ 1:2\]/);
+    await c.cmd('s', 'SELECT INBOX');
+    expect(await c.cmd('f2', 'FETCH 1:2 (BINARY.SIZE[1] BINARY.SIZE[])')).toBe(`* 1 FETCH (BINARY.SIZE[1] 7 BINARY.SIZE[] ${binaryMail.length})\r\n* 2 FETCH (BINARY.SIZE[1] 7 BINARY.SIZE[] ${m.length})\r\nf2 OK FETCH completed\r\n`);
+  });
+});

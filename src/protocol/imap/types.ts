@@ -184,8 +184,14 @@ export interface BodySectionAtt {
   section: Section;
   partial?: ByteRange;
 }
+/**
+ * RFC 3516 §4.2: `BINARY[part]<partial>` / `BINARY.PEEK[part]<partial>` (`peek`) and
+ * `BINARY.SIZE[part]`; `part` is the section-part (empty = the whole message).
+ */
+export type BinaryAtt = { kind: 'BINARY[]'; peek: boolean; part: number[]; partial?: ByteRange } | { kind: 'BINARY.SIZE'; part: number[] };
+
 /** The macros ALL / FAST / FULL are expanded by the parser into their simple attributes. */
-export type FetchAtt = { kind: SimpleFetchAttName } | BodySectionAtt;
+export type FetchAtt = { kind: SimpleFetchAttName } | BodySectionAtt | BinaryAtt;
 
 export interface FetchCommand extends Tagged {
   name: 'FETCH';

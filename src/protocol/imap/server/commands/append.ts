@@ -10,8 +10,8 @@
 import { asDestination, bad, no } from '../errors.ts';
 import { AUTHED, type CommandOf, type CommandSpec } from './spec.ts';
 
-/** What this APPEND implements (advertised by general.ts). */
-export const APPEND_CAPABILITIES = ['MULTIAPPEND'] as const;
+/** What APPEND implements (advertised by general.ts); BINARY's FETCH side is fetch.ts's. */
+export const APPEND_CAPABILITIES = ['MULTIAPPEND', 'BINARY'] as const;
 
 export const APPEND: CommandSpec<CommandOf<'APPEND'>> = {
   states: AUTHED,

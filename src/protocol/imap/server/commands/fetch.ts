@@ -4,9 +4,13 @@
  * BODY[section]<partial>, RFC822, RFC822.HEADER and RFC822.TEXT read the message once per message.
  * BODY[…] (not .PEEK), RFC822 and RFC822.TEXT set \Seen in a read-write mailbox, and the new
  * FLAGS are included in the same response. MODSEQ and the CHANGEDSINCE / VANISHED modifiers
- * (RFC 7162 §3.1.4, §3.2.6) are condstore.ts's.
+ * (RFC 7162 §3.1.4, §3.2.6) are condstore.ts's. BINARY[part]<partial>, BINARY.PEEK and
+ * BINARY.SIZE (RFC 3516 §4.2) decode the part's transfer encoding (mime/binary.ts); an encoding
+ * that cannot be decoded fails the FETCH with `NO [UNKNOWN-CTE]` (responses already sent for
+ * earlier messages stand), BINARY.SIZE of a part that does not exist with `NO`.
  */
-import { bodyStructureValue, envelopeValue, parseMime, sectionBytes, type MimePart } from '../../../mime/index.ts';
+import { binaryContent, bodyStructureValue, envelopeValue, parseMime, sectionBytes, type MimePart } from '../../../mime/index.ts';
+import { no } from '../errors.ts';
 import { fetchData, type FetchResponseItem } from '../../response-data.ts';
 import type { FetchAtt } from '../../types.ts';
 import { flagList } from '../mailbox-view.ts';
@@ -14,10 +18,18 @@ import { resolveTargets } from './messages.ts';
 import { SELECTED, type CommandOf, type CommandSpec } from './spec.ts';
 import { fetchPreamble } from './condstore.ts';
 
-const NEEDS_MESSAGE = new Set(['ENVELOPE', 'BODYSTRUCTURE', 'BODY', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT', 'BODY[]']);
+const NEEDS_MESSAGE = new Set(['ENVELOPE', 'BODYSTRUCTURE', 'BODY', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT', 'BODY[]', 'BINARY[]', 'BINARY.SIZE']);
 /** The whole message (BODY[], RFC822) needs no MIME parse. */
-const WHOLE = (a: FetchAtt): boolean => a.kind === 'RFC822' || (a.kind === 'BODY[]' && a.section.part.length === 0 && !a.section.text);
-const SETS_SEEN = (a: FetchAtt): boolean => (a.kind === 'BODY[]' && !a.peek) || a.kind === 'RFC822' || a.kind === 'RFC822.TEXT';
+const WHOLE = (a: FetchAtt): boolean => a.kind === 'RFC822' || (a.kind === 'BODY[]' && a.section.part.length === 0 && !a.section.text) || ((a.kind === 'BINARY[]' || a.kind === 'BINARY.SIZE') && a.part.length === 0);
+const SETS_SEEN = (a: FetchAtt): boolean => ((a.kind === 'BODY[]' || a.kind === 'BINARY[]') && !a.peek) || a.kind === 'RFC822' || a.kind === 'RFC822.TEXT';
+
+/** The decoded content of `part` (mime/binary.ts); NO [UNKNOWN-CTE] when it cannot be decoded. */
+function binary(raw: Buffer, mime: MimePart | undefined, part: readonly number[]): Buffer | null {
+  if (part.length === 0) return raw;
+  const got = binaryContent(raw, mime!, part);
+  if (got !== null && !Buffer.isBuffer(got)) throw no(`cannot decode content-transfer-encoding ${got.unknownCte.slice(0, 40).replace(/[^\x21-\x7e]/g, '?')}`, 'UNKNOWN-CTE');
+  return got;
+}
 
 function partialOf(raw: Buffer, p: { offset: number; length: number } | undefined): Buffer {
   return p ? raw.subarray(Math.min(p.offset, raw.length), Math.min(raw.length, p.offset + p.length)) : raw;
@@ -76,6 +88,17 @@ export const FETCH: CommandSpec<CommandOf<'FETCH'>> = {
           case 'BODY[]':
             items.push({ item: 'BODY[]', section: a.section, ...(a.partial ? { origin: a.partial.offset } : {}), data: mime ? sectionBytes(raw!, mime, a.section, a.partial) : partialOf(raw!, a.partial) });
             break;
+          case 'BINARY[]': {
+            const data = binary(raw!, mime, a.part);
+            items.push({ item: 'BINARY[]', part: a.part, ...(a.partial ? { origin: a.partial.offset } : {}), data: data && partialOf(data, a.partial) });
+            break;
+          }
+          case 'BINARY.SIZE': {
+            const data = binary(raw!, mime, a.part);
+            if (data === null) throw no(`message ${t.seq} has no part ${a.part.join('.')}`);
+            items.push({ item: 'BINARY.SIZE', part: a.part, value: data.length });
+            break;
+          }
         }
       }
       if (flagsChanged && !atts.some((a) => a.kind === 'FLAGS')) items.push({ item: 'FLAGS', flags: flagList({ flags, recent: info.recent }) });
