@@ -179,3 +179,74 @@ describe('BINARY (RFC 3516)', () => {
     expect(await c.cmd('f2', 'FETCH 1:2 (BINARY.SIZE[1] BINARY.SIZE[])')).toBe(`* 1 FETCH (BINARY.SIZE[1] 7 BINARY.SIZE[] ${binaryMail.length})\r\n* 2 FETCH (BINARY.SIZE[1] 7 BINARY.SIZE[] ${m.length})\r\nf2 OK FETCH completed\r\n`);
   });
 });
+
+describe('CATENATE (RFC 4469)', () => {
+  const source = 'Subject: source\r\nContent-Type: multipart/mixed; boundary=q\r\n\r\n--q\r\nContent-Type: text/plain\r\n\r\nfirst part\r\n--q\r\nContent-Type: text/plain\r\n\r\nsecond part\r\n--q--\r\n';
+  /** A fresh account with `source` in INBOX as UID 1; returns its UIDVALIDITY. */
+  async function withSource(): Promise<{ c: RawImap; user: string; v: string }> {
+    const { c, user } = await login();
+    const ok = await c.cmd('s0', `APPEND INBOX {${source.length}+}\r\n${source}`);
+    const v = /APPENDUID (\d+) 1\]/.exec(ok)?.[1];
+    if (!v) throw new Error(ok);
+    return { c, user, v };
+  }
+  const fetchWhole = async (c: RawImap, box: string, uid: number): Promise<string> => {
+    await c.cmd('x1', `EXAMINE ${box}`);
+    const r = await c.cmd('x2', `UID FETCH ${uid} BODY.PEEK[]`);
+    const m = /BODY\[\] \{(\d+)\}\r\n/.exec(r);
+    if (!m) throw new Error(r);
+    return r.slice(m.index + m[0].length, m.index + m[0].length + Number(m[1]));
+  };
+
+  it('is advertised', async () => {
+    const { c } = await login();
+    expect(await c.cmd('c', 'CAPABILITY')).toMatch(/^\* CAPABILITY [^\r]* CATENATE[ \r]/);
+  });
+
+  it('§5: TEXT literals and URLs (a section, a partial, the whole message) make one new message', async () => {
+    const { c, v } = await withSource();
+    const head = 'Subject: forwarded\r\nContent-Type: multipart/mixed; boundary=z\r\n\r\n--z\r\n';
+    const mid = '\r\n--z\r\nContent-Type: message/rfc822\r\n\r\n';
+    const end = '\r\n--z--\r\n';
+    c.send(`a1 APPEND Drafts (\\Draft) CATENATE (TEXT {${head.length}}\r\n`);
+    expect(await c.read((b) => b.endsWith('\r\n'))).toBe('+ go ahead\r\n');
+    c.send(`${head} URL "/INBOX;UIDVALIDITY=${v}/;UID=1/;SECTION=2.MIME" URL /INBOX;UIDVALIDITY=${v}/;UID=1/;SECTION=2/;PARTIAL=0.6 TEXT {${mid.length}+}\r\n${mid} URL /inbox/;UID=1 TEXT {${end.length}+}\r\n${end})\r\n`);
+    expect(await c.until('a1')).toMatch(/^a1 NO \[TRYCREATE\]/); // resolved, then the destination is missing
+    await c.cmd('a2', 'CREATE Drafts');
+    c.send(`a3 APPEND Drafts (\\Draft) CATENATE (TEXT {${head.length}+}\r\n${head} URL "/INBOX;UIDVALIDITY=${v}/;UID=1/;SECTION=2.MIME" URL /INBOX;UIDVALIDITY=${v}/;UID=1/;SECTION=2/;PARTIAL=0.6 TEXT {${mid.length}+}\r\n${mid} URL /inbox/;UID=1 TEXT {${end.length}+}\r\n${end})\r\n`);
+    expect(await c.until('a3')).toMatch(/^a3 OK \[APPENDUID \d+ 1\] APPEND completed\r\n$/);
+    expect(await fetchWhole(c, 'Drafts', 1)).toBe(`${head}Content-Type: text/plain\r\n\r\nsecond${mid}${source}${end}`);
+    expect(await c.cmd('a4', 'UID FETCH 1 FLAGS')).toMatch(/FLAGS \(\\Draft \\Recent\)/);
+    await c.cmd('a5', 'EXAMINE INBOX');
+    expect(await c.cmd('a6', 'FETCH 1 FLAGS')).toBe('* 1 FETCH (FLAGS (\\Recent))\r\na6 OK FETCH completed\r\n'); // the source was not marked \Seen
+  });
+
+  it('[BADURL url]: a wrong UIDVALIDITY, a missing message, mailbox or section, an absolute URL; nothing stored', async () => {
+    const { c, user, v } = await withSource();
+    const bad = async (url: string): Promise<string> => c.cmd('b', `APPEND INBOX CATENATE (TEXT {2+}\r\nhi URL "${url}")`);
+    expect(await bad(`/INBOX;UIDVALIDITY=${Number(v) + 1}/;UID=1`)).toBe(`b NO [BADURL /INBOX;UIDVALIDITY=${Number(v) + 1}/;UID=1] the URL names no message of yours\r\n`);
+    expect(await bad('/INBOX/;UID=99')).toBe('b NO [BADURL /INBOX/;UID=99] the URL names no message of yours\r\n');
+    expect(await bad('/Nope/;UID=1')).toBe('b NO [BADURL /Nope/;UID=1] the URL names no message of yours\r\n');
+    expect(await bad('/INBOX/;UID=1/;SECTION=7')).toBe('b NO [BADURL /INBOX/;UID=1/;SECTION=7] the message has no such section\r\n');
+    expect(await bad('imap://u@other.example/INBOX/;UID=1')).toBe('b NO [BADURL imap://u@other.example/INBOX/;UID=1] not a relative IMAP URL of a message on this server\r\n');
+    expect(await bad('/INBOX/;UID=1/;SECTION=]')).toBe('b NO [BADURL /INBOX/;UID=1/;SECTION=%5D] not a relative IMAP URL of a message on this server\r\n');
+    expect(curFiles(user)).toHaveLength(1);
+  });
+
+  it('with MULTIAPPEND: a BADURL in the second message stores neither', async () => {
+    const { c, user, v } = await withSource();
+    const m = msg('plain');
+    expect(await c.cmd('m1', `APPEND INBOX {${m.length}+}\r\n${m} CATENATE (URL /INBOX;UIDVALIDITY=${v}/;UID=7)`)).toMatch(/^m1 NO \[BADURL /);
+    expect(curFiles(user)).toHaveLength(1);
+    expect(await c.cmd('m2', `APPEND INBOX {${m.length}+}\r\n${m} CATENATE (URL /INBOX;UIDVALIDITY=${v}/;UID=1/;SECTION=1 TEXT {2+}\r\n!!)`)).toMatch(/^m2 OK \[APPENDUID \d+ 2:3\]/);
+    expect(await fetchWhole(c, 'INBOX', 3)).toBe('first part!!');
+  });
+
+  it('[TOOBIG]: a catenated message over the literal limit is refused; an empty one is CANNOT', async () => {
+    const { c, user } = await withSource();
+    const urls = Array.from({ length: Math.ceil(MAX_LITERAL / source.length) + 1 }, () => 'URL /INBOX/;UID=1').join(' ');
+    expect(await c.cmd('t1', `APPEND INBOX CATENATE (${urls})`)).toBe(`t1 NO [TOOBIG] the catenated message is larger than ${MAX_LITERAL} bytes\r\n`);
+    expect(await c.cmd('t2', 'APPEND INBOX CATENATE (URL /INBOX/;UID=1/;PARTIAL=100000)')).toBe('t2 NO [CANNOT] empty message\r\n');
+    expect(curFiles(user)).toHaveLength(1);
+  });
+});

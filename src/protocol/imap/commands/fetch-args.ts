@@ -19,7 +19,8 @@
  * Not supported: PREVIEW (RFC 8970).
  */
 import { isAtomChar } from '../chars.ts';
-import type { Scanner } from '../lexer.ts';
+import { ImapParseError } from '../errors.ts';
+import { Scanner } from '../lexer.ts';
 import { SIMPLE_FETCH_ATTS, type BinaryAtt, type BodySectionAtt, type ByteRange, type FetchAtt, type FetchCommand, type Section, type SimpleFetchAttName } from '../types.ts';
 import type { WireWriter } from '../wire-writer.ts';
 import { parseSequence, writeSequence, type ParseContext } from './common.ts';
@@ -120,6 +121,21 @@ function parseSection(s: Scanner): Section {
   } else return s.fail('Invalid section');
   s.expect(0x5d, ']');
   return section;
+}
+
+/**
+ * A section-spec given as text (an IMAP URL's `;SECTION=`, RFC 5092 §4: `1.2.MIME`,
+ * `HEADER.FIELDS (FROM)`), or undefined when it is not one.
+ */
+export function parseSectionText(text: string): Section | undefined {
+  const s = new Scanner({ lines: [Buffer.from(`[${text}]`, 'latin1')], literals: [] });
+  try {
+    const section = parseSection(s);
+    return s.atEnd() ? section : undefined;
+  } catch (err) {
+    if (err instanceof ImapParseError) return undefined;
+    throw err;
+  }
 }
 
 /** `[section]` as in requests and in FETCH responses (`BODY[1.HEADER.FIELDS (To)]`). */

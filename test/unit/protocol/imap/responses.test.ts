@@ -16,6 +16,7 @@ describe('status responses', () => {
     ['NO with TRYCREATE', taggedResponse('a2', 'NO', 'no mailbox', { code: 'TRYCREATE' }), 'a2 NO [TRYCREATE] no mailbox\r\n'],
     ['BADCHARSET with the list', taggedResponse('a3', 'NO', 'x', { code: 'BADCHARSET', charsets: ['UTF-8', 'US-ASCII'] }), 'a3 NO [BADCHARSET (UTF-8 US-ASCII)] x\r\n'],
     ['APPENDUID', taggedResponse('a4', 'OK', 'done', { code: 'APPENDUID', uidValidity: 38505, uids: [3955] }), 'a4 OK [APPENDUID 38505 3955] done\r\n'],
+    ['BADURL is the bare URL with ] escaped (RFC 4469 §5, errata 4046)', taggedResponse('a4', 'NO', 'bad', { code: 'BADURL', url: '/INBOX;UIDVALIDITY=5/;UID=1/;SECTION=]' }), 'a4 NO [BADURL /INBOX;UIDVALIDITY=5/;UID=1/;SECTION=%5D] bad\r\n'],
     ['APPENDUID of a MULTIAPPEND (RFC 3502 §6.3.11)', taggedResponse('a4', 'OK', 'done', { code: 'APPENDUID', uidValidity: 38505, uids: [3955, 3956, 3957] }), 'a4 OK [APPENDUID 38505 3955:3957] done\r\n'],
     ['COPYUID pairs kept', taggedResponse('a5', 'OK', 'done', { code: 'COPYUID', uidValidity: 9, source: [3, 1, 2], destination: [13, 11, 12] }), 'a5 OK [COPYUID 9 1:3 11:13] done\r\n'],
     ['PERMANENTFLAGS with \\*', untaggedStatus('OK', 'flags', { code: 'PERMANENTFLAGS', flags: ['\\Seen', '$Fwd', '\\*'] }), '* OK [PERMANENTFLAGS (\\Seen $Fwd \\*)] flags\r\n'],
