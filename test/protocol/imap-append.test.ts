@@ -160,7 +160,7 @@ describe('BINARY (RFC 3516)', () => {
     expect(await c.cmd('d2', 'FETCH 1 BINARY.SIZE[9]')).toBe('d2 NO message 1 has no part 9\r\n');
   });
 
-  it('§4.3: an encoding the server cannot decode is NO [UNKNOWN-CTE]', async () => {
+  it('§4.3: an encoding the server cannot decode is NO [UNKNOWN-CTE], and a refused BINARY sets no \\Seen', async () => {
     const { c } = await login();
     sendBytes(c, `a0 APPEND INBOX ~{${binaryMail.length}+}\r\n`, binaryMail, '\r\n');
     await c.until('a0');
@@ -168,6 +168,8 @@ describe('BINARY (RFC 3516)', () => {
     expect(await c.cmd('e1', 'FETCH 1 BINARY.PEEK[4]')).toBe('e1 NO [UNKNOWN-CTE] cannot decode content-transfer-encoding x-uuencode\r\n');
     expect(await c.cmd('e2', 'FETCH 1 BINARY.SIZE[4]')).toMatch(/^e2 NO \[UNKNOWN-CTE\]/);
     expect(await c.cmd('e3', 'FETCH 1 BODY.PEEK[4]')).toBe('* 1 FETCH (BODY[4] {11}\r\nbegin 644 x)\r\ne3 OK FETCH completed\r\n');
+    expect(await c.cmd('e4', 'FETCH 1 (BINARY[1] BINARY[4])')).toMatch(/^e4 NO \[UNKNOWN-CTE\]/);
+    expect(await c.cmd('e5', 'FETCH 1 FLAGS')).toBe('* 1 FETCH (FLAGS (\\Recent))\r\ne5 OK FETCH completed\r\n'); // refused before \Seen was set
   });
 
   it('MULTIAPPEND mixes literal8 and literal messages in one command', async () => {

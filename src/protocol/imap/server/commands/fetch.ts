@@ -48,12 +48,27 @@ export const FETCH: CommandSpec<CommandOf<'FETCH'>> = {
     const needsMime = atts.some((a) => NEEDS_MESSAGE.has(a.kind) && !WHOLE(a));
     const marksSeen = !mb.readOnly && atts.some(SETS_SEEN);
     const seenUpdates: Array<{ uid: number; flags: ReadonlySet<string> }> = [];
-    for (const t of targets) {
+    const fetchOne = async (t: { seq: number; uid: number }): Promise<void> => {
       const info = mb.info.get(t.uid);
-      if (!info) continue;
+      if (!info) return;
       let flags = mb.flags.get(t.uid) ?? info.flags;
       let modseq = info.modseq;
       let flagsChanged = false;
+      let raw: Buffer | undefined;
+      let mime: MimePart | undefined;
+      if (needsMessage) {
+        raw = await mb.account.readMessage(mb.name, t.uid).catch(() => undefined);
+        if (!raw) return; // expunged by another session meanwhile: say nothing about it (§7.4.1)
+        if (needsMime) mime = parseMime(raw);
+      }
+      // decoded before \Seen is set: a part that cannot be decoded fails the FETCH with no change
+      const decoded = new Map<FetchAtt, Buffer | null>();
+      for (const a of atts) {
+        if (a.kind !== 'BINARY[]' && a.kind !== 'BINARY.SIZE') continue;
+        const data = binary(raw!, mime, a.part);
+        if (data === null && a.kind === 'BINARY.SIZE') throw no(`message ${t.seq} has no part ${a.part.join('.')}`);
+        decoded.set(a, data);
+      }
       if (marksSeen && !flags.has('\\Seen')) {
         const [u] = await mb.account.setFlags(mb.name, [t.uid], ['\\Seen'], 'add');
         if (u) {
@@ -63,13 +78,6 @@ export const FETCH: CommandSpec<CommandOf<'FETCH'>> = {
           seenUpdates.push(u);
           flagsChanged = true;
         }
-      }
-      let raw: Buffer | undefined;
-      let mime: MimePart | undefined;
-      if (needsMessage) {
-        raw = await mb.account.readMessage(mb.name, t.uid).catch(() => undefined);
-        if (!raw) continue; // expunged by another session meanwhile: say nothing about it (§7.4.1)
-        if (needsMime) mime = parseMime(raw);
       }
       const items: FetchResponseItem[] = [];
       for (const a of atts) {
@@ -89,23 +97,24 @@ export const FETCH: CommandSpec<CommandOf<'FETCH'>> = {
             items.push({ item: 'BODY[]', section: a.section, ...(a.partial ? { origin: a.partial.offset } : {}), data: mime ? sectionBytes(raw!, mime, a.section, a.partial) : partialOf(raw!, a.partial) });
             break;
           case 'BINARY[]': {
-            const data = binary(raw!, mime, a.part);
+            const data = decoded.get(a)!;
             items.push({ item: 'BINARY[]', part: a.part, ...(a.partial ? { origin: a.partial.offset } : {}), data: data && partialOf(data, a.partial) });
             break;
           }
-          case 'BINARY.SIZE': {
-            const data = binary(raw!, mime, a.part);
-            if (data === null) throw no(`message ${t.seq} has no part ${a.part.join('.')}`);
-            items.push({ item: 'BINARY.SIZE', part: a.part, value: data.length });
+          case 'BINARY.SIZE':
+            items.push({ item: 'BINARY.SIZE', part: a.part, value: decoded.get(a)!.length });
             break;
-          }
         }
       }
       if (flagsChanged && !atts.some((a) => a.kind === 'FLAGS')) items.push({ item: 'FLAGS', flags: flagList({ flags, recent: info.recent }) });
       if (flagsChanged && mb.condstore && !atts.some((a) => a.kind === 'MODSEQ')) items.push({ item: 'MODSEQ', value: modseq });
       s.send(fetchData(t.seq, items));
+    };
+    try {
+      for (const t of targets) await fetchOne(t);
+    } finally {
+      if (seenUpdates.length) mb.account.changed({ folder: mb.name, flags: seenUpdates });
     }
-    if (seenUpdates.length) mb.account.changed({ folder: mb.name, flags: seenUpdates });
     return {};
   },
 };
