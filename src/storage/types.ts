@@ -62,6 +62,19 @@ export interface AppendResult {
   readonly uidValidity: number;
 }
 
+/** One message of appendMessages: its bytes, flags and INTERNALDATE (default: now). */
+export interface AppendInput {
+  readonly data: Buffer;
+  readonly flags?: Iterable<string>;
+  readonly internalDate?: Date;
+}
+
+/** The UIDs appendMessages gave, in input order (ascending). */
+export interface AppendManyResult {
+  readonly uidValidity: number;
+  readonly uids: readonly number[];
+}
+
 /** For COPYUID / MOVE: destination UIDVALIDITY and source UID → destination UID, in source UID order. */
 export interface CopyResult {
   readonly uidValidity: number;
@@ -111,6 +124,14 @@ export interface AccountStore {
   readMessage(folder: string, uid: number): Promise<Buffer>;
   /** Resolves once the message and its UID are durable on disk. */
   appendMessage(folder: string, data: Buffer, flags?: Iterable<string>, internalDate?: Date): Promise<AppendResult>;
+  /**
+   * Stores several messages as one commit (MULTIAPPEND, RFC 3502): consecutive UIDs and one
+   * modseq, all durable when it resolves; a rejection (bad flag, fence, I/O, full disk) leaves
+   * none of them visible, now or after a reload. Not proof against a crash in mid-commit: a
+   * crash between publishing the first and the last file may leave a prefix of them, as for
+   * COPY (no reply was sent for them).
+   */
+  appendMessages(folder: string, messages: readonly AppendInput[]): Promise<AppendManyResult>;
   /**
    * Changes flags of the UIDs that exist (others are ignored); returns their new flags and modseqs
    * in UID order. Messages whose flags end up unchanged keep their modseq; the changed ones share

@@ -2,7 +2,8 @@
  * "Never 250 / OK / +OK before fsync", checked on real node processes with every fsync held
  * (test/harness/fsync-gate.ts): the reply arrives only after the fsync of the data it vouches for
  * was released, and it does arrive once released. Port 25 into the holder's maildir, into the
- * spool, and through LMTP to another holder; IMAP APPEND; POP3 DELE + QUIT.
+ * spool, and through LMTP to another holder; IMAP APPEND, and MULTIAPPEND through a proxying
+ * node; POP3 DELE + QUIT.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { startTestCluster, type TestCluster } from '../harness/cluster.ts';
 import { FsyncGateDir, type Stepped } from '../harness/fsync-gate.ts';
 import { addAccounts, inbox, maildir, send, subjectOf } from '../harness/mail.ts';
 import { Pop3Client } from '../harness/pop3.ts';
+import { RawImap } from '../harness/imap.ts';
 
 const gate = new FsyncGateDir();
 let c: TestCluster;
@@ -101,5 +103,34 @@ describe('no reply before the fsync of its data', () => {
     expect(synced).toContain('dovecot-uidlist.mailcluster.tmp');
     expect(readdirSync(join(maildir(c, local), 'cur'))).toHaveLength(before - 1);
     expect(existsSync(join(maildir(c, local), 'dovecot-uidlist.mailcluster.tmp'))).toBe(false);
+  });
+
+  it('IMAP MULTIAPPEND through a proxying node (literal8 and CATENATE among the messages): OK only after all are fsynced on the holder', async () => {
+    const r = await RawImap.open(Number(c.node('mail-1').env.MAILCLUSTER_PORTS_IMAP)); // mail-0 holds the account
+    try {
+      expect(await r.cmd('l', `LOGIN ${local} password-1`)).toMatch(/^l OK \[CAPABILITY [^\]]*MULTIAPPEND BINARY CATENATE/);
+      expect(await r.cmd('e', 'EXAMINE INBOX')).toMatch(/e OK/);
+      const [, uid] = /\* SEARCH (\d+)/.exec(await r.cmd('s', 'UID SEARCH ALL')) ?? [];
+      expect(uid).toBeDefined();
+      const plain = 'Subject: multi 1\r\n\r\none\r\n';
+      const binary = Buffer.from('Subject: multi 2\r\nContent-Transfer-Encoding: binary\r\n\r\n\0\x01\xfe\r\n', 'latin1');
+      const wire = Buffer.concat([Buffer.from(`m APPEND INBOX {${plain.length}+}\r\n${plain} ~{${binary.length}+}\r\n`), binary, Buffer.from(` CATENATE (TEXT {18+}\r\nSubject: multi 3\r\n URL "/INBOX/;UID=${uid}/;SECTION=TEXT")\r\n`)]);
+      const s = await gate.step(() => {
+        r.socket.write(wire);
+        return r.until('m');
+      });
+      expect(fulfilled(s)).toMatch(/^\* 4 EXISTS\r\n\* 3 RECENT\r\nm OK \[APPENDUID \d+ (\d+):(\d+)\] APPEND completed\r\n$/); // EXAMINEd: told at once
+      const synced = syncedBefore(s, maildir(c, local));
+      expect(synced.filter((p) => p.startsWith('tmp/'))).toHaveLength(3);
+      expect(synced).toContain('cur');
+      expect(synced).toContain('dovecot-uidlist.mailcluster.tmp');
+      const [, first, last] = /(\d+):(\d+)\]/.exec(fulfilled(s))!;
+      expect(Number(last) - Number(first)).toBe(2);
+      expect(inbox(c, local).map(subjectOf)).toEqual(expect.arrayContaining(['multi 1', 'multi 2', 'multi 3']));
+      await r.cmd('x', 'EXAMINE INBOX');
+      expect(await r.cmd('b', `UID FETCH ${Number(first) + 1} BINARY.PEEK[1]`)).toContain(`BINARY[1] ~{5}\r\n\0\x01\xfe\r\n)`);
+    } finally {
+      r.close();
+    }
   });
 });

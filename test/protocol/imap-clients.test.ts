@@ -169,6 +169,31 @@ describe('imapflow', () => {
       lock.release();
     }
   });
+
+  it('BINARY: a message with NUL octets goes up as literal8 and its parts come back decoded by FETCH BINARY', async () => {
+    const f = await flow();
+    expect(f.capabilities.has('BINARY')).toBe(true);
+    await f.mailboxCreate('Binary');
+    const octets = Buffer.from([0x00, 0x10, 0x00, 0xff, 0x0d, 0x0a]);
+    const message = Buffer.concat([
+      Buffer.from('Subject: octets\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=z\r\n\r\n--z\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n'),
+      octets,
+      Buffer.from(`\r\n--z\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n${octets.toString('base64')}\r\n--z--\r\n`),
+    ]);
+    const appended = await f.append('Binary', message);
+    expect(appended && appended.uid).toBe(1);
+    const lock = await f.getMailboxLock('Binary');
+    try {
+      const m = await f.fetchOne('1', { source: true, bodyParts: ['1', '2'] }, { uid: true, binary: true });
+      if (!m) throw new Error('no FETCH answer');
+      expect(m.source).toEqual(message); // stored octet for octet
+      expect(m.binaryParts).toEqual(new Set(['1', '2'])); // answered as BINARY[…], already decoded
+      expect(m.bodyParts?.get('1')).toEqual(octets);
+      expect(m.bodyParts?.get('2')).toEqual(octets);
+    } finally {
+      lock.release();
+    }
+  });
 });
 
 describe('node-imap', () => {

@@ -83,6 +83,9 @@ export class SessionAccount implements ImapAccount {
     return data;
   }
   appendMessage(folder: string, data: Buffer, flags: string[], date?: Date) { return this.s.appendMessage(folder, data, flags, date); }
+  appendMessages(folder: string, messages: ReadonlyArray<{ data: Buffer; flags: string[]; date?: Date }>) {
+    return this.s.appendMessages(folder, messages.map((m) => ({ data: m.data, flags: m.flags, ...(m.date ? { internalDate: m.date } : {}) })));
+  }
   setFlags(folder: string, uids: number[], flags: string[], mode: 'add' | 'remove' | 'replace', unchangedSince?: number) { return this.s.setFlags(folder, uids, flags, mode, unchangedSince); }
   vanished(folder: string, since: number) { return this.s.vanished(folder, since); }
   expunge(folder: string, uids?: number[]): Promise<number[]> { return this.s.expunge(folder, uids); }

@@ -70,7 +70,7 @@ export class ImapConnection {
         close: () => this.end(),
         log: (level, fields, msg) => o.log[level](fields, msg),
       },
-      { ...o.session, maxBadCommands: o.limits.maxBadCommands },
+      { ...o.session, maxBadCommands: o.limits.maxBadCommands, maxMessageSize: o.limits.maxLiteralSize },
     );
     socket.on('data', this.onData);
     socket.on('error', () => undefined);

@@ -40,7 +40,7 @@ export class Scanner {
     return this.pos < this.line.length ? this.line[this.pos]! : -1;
   }
 
-  /** At a quoted string, a literal or a literal8 (`~{`, refused by literal()). */
+  /** At a quoted string, a literal or a literal8 (`~{`: refused by literal(), messageLiteral() takes it). */
   atString(): boolean {
     const c = this.peek();
     return c === DQUOTE || c === 0x7b || (c === 0x7e && this.line[this.pos + 1] === 0x7b);
@@ -143,7 +143,21 @@ export class Scanner {
 
   /** `literal = "{" number ["+"] "}" CRLF *CHAR8`; returns the raw bytes (NUL not checked here). */
   literal(): Buffer {
-    if (this.peek() === 0x7e) this.fail('literal8 is not supported', 'UNSUPPORTED');
+    if (this.peek() === 0x7e) this.fail('literal8 is only allowed for message data', 'UNSUPPORTED');
+    return this.literalBody();
+  }
+
+  /**
+   * `literal / literal8` where message data may be binary (RFC 3516 §4.4 APPEND, RFC 4469 TEXT):
+   * `literal8 = "~{" number ["+"] "}" CRLF *OCTET` (`+`: RFC 7888 §4). `binary`: it was literal8.
+   */
+  messageLiteral(): { bytes: Buffer; binary: boolean } {
+    const binary = this.accept(0x7e);
+    if (binary && this.peek() !== 0x7b) this.fail('Expected { after ~');
+    return { bytes: this.literalBody(), binary };
+  }
+
+  private literalBody(): Buffer {
     this.expect(0x7b, 'literal');
     const digits = this.takeWhile(isDigit);
     this.accept(0x2b);

@@ -1,7 +1,7 @@
 /**
  * Response codes: the bracketed part of a status response, `* OK [UIDVALIDITY 3857529045] UIDs valid`
  * (RFC 3501 §7.1, RFC 9051 §7.1; RFC 5530 codes; UIDPLUS APPENDUID/COPYUID RFC 4315 §3;
- * TOOBIG RFC 4469 §4 / RFC 7888; HIGHESTMODSEQ, NOMODSEQ, MODIFIED RFC 7162 §3.1.2.1, §3.1.2.2, §3.1.3). Pure: writes into a WireWriter, throws RangeError for values
+ * TOOBIG RFC 4469 §4 / RFC 7888; BADURL RFC 4469 §5; HIGHESTMODSEQ, NOMODSEQ, MODIFIED RFC 7162 §3.1.2.1, §3.1.2.2, §3.1.3). Pure: writes into a WireWriter, throws RangeError for values
  * with no wire form (a non-atom flag, mismatched COPYUID lists, a UID outside 1..2^32-1).
  */
 import { formatSequenceSet, rangesInOrder } from './sequence-set.ts';
@@ -23,7 +23,10 @@ export type ResponseCode =
   | { code: 'PERMANENTFLAGS'; flags: string[] } // may include `\*`
   | { code: 'CAPABILITY'; capabilities: string[] }
   | { code: 'BADCHARSET'; charsets?: string[] }
-  | { code: 'APPENDUID'; uidValidity: number; uid: number }
+  /** RFC 4469 §5: the URL as sent, bare (`url-resp-text`: `]`, CR, LF and NUL are escaped). */
+  | { code: 'BADURL'; url: string }
+  /** RFC 4315 §3: one UID, or (MULTIAPPEND, RFC 3502) the uid-set of all, in append order. */
+  | { code: 'APPENDUID'; uidValidity: number; uids: readonly number[] }
   /** `source[i]` was copied to `destination[i]`; any order, the pairing is kept on the wire. */
   | { code: 'COPYUID'; uidValidity: number; source: number[]; destination: number[] };
 
@@ -51,8 +54,12 @@ export function writeResponseCode(w: WireWriter, rc: ResponseCode): void {
     case 'BADCHARSET':
       if (rc.charsets !== undefined && rc.charsets.length > 0) w.sp().list(rc.charsets, (c) => w.astring(c));
       break;
+    case 'BADURL':
+      w.sp().raw(rc.url.replace(/[\]\r\n\0]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`) || '/');
+      break;
     case 'APPENDUID':
-      w.sp().number(rc.uidValidity).sp().raw(formatSequenceSet([{ from: rc.uid, to: rc.uid }]));
+      if (rc.uids.length === 0) throw new RangeError('APPENDUID needs a UID');
+      w.sp().number(rc.uidValidity).sp().raw(formatSequenceSet(rangesInOrder(rc.uids)));
       break;
     case 'COPYUID': {
       const { source, destination } = copyUidSets(rc.source, rc.destination);

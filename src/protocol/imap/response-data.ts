@@ -149,7 +149,10 @@ export type FetchResponseItem =
   | { item: 'ENVELOPE' | 'BODYSTRUCTURE' | 'BODY'; value: WireValue }
   | { item: 'RFC822' | 'RFC822.HEADER' | 'RFC822.TEXT'; data: Buffer | null }
   /** `BODY[section]<origin>`: origin is the partial's offset when the request had one. */
-  | { item: 'BODY[]'; section: Section; origin?: number; data: Buffer | null };
+  | { item: 'BODY[]'; section: Section; origin?: number; data: Buffer | null }
+  /** RFC 3516 §4.2: `BINARY[part]<origin>` as literal8 when the data holds NUL, else a literal. */
+  | { item: 'BINARY[]'; part: readonly number[]; origin?: number; data: Buffer | null }
+  | { item: 'BINARY.SIZE'; part: readonly number[]; value: number };
 
 function writeFetchItem(w: WireWriter, it: FetchResponseItem): void {
   switch (it.item) {
@@ -182,6 +185,15 @@ function writeFetchItem(w: WireWriter, it: FetchResponseItem): void {
       if (it.origin !== undefined) w.raw('<').number(it.origin).raw('>');
       w.sp();
       return writeValue(w, it.data);
+    case 'BINARY[]':
+      w.raw(`BINARY[${it.part.join('.')}]`);
+      if (it.origin !== undefined) w.raw('<').number(it.origin).raw('>');
+      w.sp();
+      if (it.data !== null && it.data.includes(0)) w.raw('~');
+      return writeValue(w, it.data);
+    case 'BINARY.SIZE':
+      w.raw(`BINARY.SIZE[${it.part.join('.')}] `).number(it.value);
+      return;
   }
 }
 

@@ -116,13 +116,30 @@ export interface StatusCommand extends Tagged {
   items: StatusItem[];
 }
 
-/** `flags` undefined = no flag list sent; `date` undefined = no date-time sent. */
+/**
+ * One message of an APPEND (RFC 3502 `append-message`): `flags` undefined = no flag list sent;
+ * `date` undefined = no date-time sent.
+ */
+export interface AppendMessage {
+  flags?: string[];
+  date?: Date;
+  data: AppendData;
+}
+
+/**
+ * A message's content: a literal (`binary`: sent as literal8 `~{n}`, RFC 3516 §4.4), or RFC 4469
+ * CATENATE parts, concatenated by the server.
+ */
+export type AppendData = { kind: 'literal'; bytes: Buffer; binary: boolean } | { kind: 'catenate'; parts: CatenatePart[] };
+
+/** `TEXT literal` (or literal8) or `URL astring` (an IMAP URL, RFC 5092, as sent). */
+export type CatenatePart = { kind: 'text'; bytes: Buffer; binary: boolean } | { kind: 'url'; url: string };
+
+/** APPEND with one or, MULTIAPPEND (RFC 3502), several messages, stored all or none. */
 export interface AppendCommand extends Tagged {
   name: 'APPEND';
   mailbox: string;
-  flags?: string[];
-  date?: Date;
-  message: Buffer;
+  messages: AppendMessage[];
 }
 
 export type ExpungeCommand = (Tagged & { name: 'EXPUNGE'; uid: false }) | (Tagged & { name: 'EXPUNGE'; uid: true; sequence: SequenceSet });
@@ -167,8 +184,14 @@ export interface BodySectionAtt {
   section: Section;
   partial?: ByteRange;
 }
+/**
+ * RFC 3516 §4.2: `BINARY[part]<partial>` / `BINARY.PEEK[part]<partial>` (`peek`) and
+ * `BINARY.SIZE[part]`; `part` is the section-part (empty = the whole message).
+ */
+export type BinaryAtt = { kind: 'BINARY[]'; peek: boolean; part: number[]; partial?: ByteRange } | { kind: 'BINARY.SIZE'; part: number[] };
+
 /** The macros ALL / FAST / FULL are expanded by the parser into their simple attributes. */
-export type FetchAtt = { kind: SimpleFetchAttName } | BodySectionAtt;
+export type FetchAtt = { kind: SimpleFetchAttName } | BodySectionAtt | BinaryAtt;
 
 export interface FetchCommand extends Tagged {
   name: 'FETCH';

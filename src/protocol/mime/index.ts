@@ -6,5 +6,6 @@ export { parseMime } from './structure.ts';
 export { envelopeValue } from './envelope.ts';
 export { bodyStructureValue } from './bodystructure.ts';
 export { sectionBytes } from './section.ts';
+export { binaryContent, type BinaryContent } from './binary.ts';
 export { matchesSearch, type SearchContext } from './search.ts';
 export type { HeaderField, MimeDisposition, MimeMessage, MimeParam, MimePart } from './types.ts';

@@ -25,7 +25,7 @@ import type { MimeMessage, MimePart } from './types.ts';
  * first part of its message). Part 1 of an entity that is not multipart is its body, the entity
  * itself; that holds for the top-level message too, message/rfc822 or not.
  */
-function resolvePart(root: MimeMessage, path: readonly number[]): MimePart | undefined {
+export function resolvePart(root: MimeMessage, path: readonly number[]): MimePart | undefined {
   let cur: MimePart = root;
   for (let i = 0; i < path.length; i++) {
     let container: MimePart = cur;

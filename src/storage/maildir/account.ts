@@ -19,6 +19,8 @@ import { SerialQueue } from '../serial.ts';
 import {
   INBOX,
   type AccountStore,
+  type AppendInput,
+  type AppendManyResult,
   type AppendResult,
   type CopyResult,
   type FlagMode,
@@ -126,6 +128,10 @@ export class MaildirAccount implements AccountStore {
 
   appendMessage(folder: string, data: Buffer, flags: Iterable<string> = [], internalDate?: Date): Promise<AppendResult> {
     return this.withFolder(folder, async (f) => ({ uid: await f.append(data, flags, internalDate), uidValidity: f.uidValidity }));
+  }
+
+  appendMessages(folder: string, messages: readonly AppendInput[]): Promise<AppendManyResult> {
+    return this.withFolder(folder, async (f) => ({ uids: await f.appendMany(messages), uidValidity: f.uidValidity }));
   }
 
   setFlags(folder: string, uids: readonly number[], flags: Iterable<string>, mode: FlagMode, unchangedSince?: number): Promise<FlagUpdate[]> {

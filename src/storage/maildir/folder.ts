@@ -12,7 +12,7 @@ import { readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir } from '../../util/fsync.ts';
 import { applyFlags, normaliseFlags, wholeSeconds } from '../names.ts';
-import type { FlagMode, FlagUpdate } from '../types.ts';
+import type { AppendInput, FlagMode, FlagUpdate } from '../types.ts';
 import { buildName, parseName, uniqueBase } from './filename.ts';
 import { isWireClean } from '../../util/crlf.ts';
 import { FolderIndex, type Rec } from './folder-index.ts';
@@ -38,28 +38,54 @@ export class MaildirFolder extends FolderIndex {
   }
 
   /** Stores a message; resolves with its UID once file and uidlist are durable. BAD_FLAG first. */
-  async append(data: Buffer, flags: Iterable<string> = [], date = new Date(this.ctx.now())): Promise<number> {
-    const wanted = normaliseFlags(flags);
+  async append(data: Buffer, flags: Iterable<string> = [], date?: Date): Promise<number> {
+    const [uid] = await this.appendMany([{ data, flags, ...(date ? { internalDate: date } : {}) }]);
+    return uid!;
+  }
+
+  /**
+   * Stores messages as one commit; resolves with their UIDs (consecutive, in order) once files and
+   * uidlist are durable. BAD_FLAG for any of them before anything is written. Every file is
+   * written and fsynced in tmp/ before the first is renamed into cur/; if anything fails after
+   * that, the files already published are unlinked again, so a rejection leaves none of them.
+   */
+  async appendMany(items: readonly AppendInput[]): Promise<number[]> {
+    const wanted = items.map((it) => normaliseFlags(it.flags ?? []));
     await this.sync();
-    const base = uniqueBase(data.length, this.ctx.now(), isWireClean(data) ? data.length : undefined);
-    const name = buildName(base, this.lettersFor(wanted));
-    const tmp = join(this.dir, 'tmp', base);
-    const mtimeMs = wholeSeconds(date.getTime());
+    const staged: Array<{ tmp: string; base: string; name: string; size: number; mtimeMs: number }> = [];
+    const published: string[] = [];
+    const uids: number[] = [];
     try {
-      await writeMessageFile(tmp, data, new Date(mtimeMs));
+      for (const [i, it] of items.entries()) {
+        const base = uniqueBase(it.data.length, this.ctx.now(), isWireClean(it.data) ? it.data.length : undefined);
+        const mtimeMs = wholeSeconds((it.internalDate ?? new Date(this.ctx.now())).getTime());
+        const st = { tmp: join(this.dir, 'tmp', base), base, name: buildName(base, this.lettersFor(wanted[i]!)), size: it.data.length, mtimeMs };
+        staged.push(st);
+        await writeMessageFile(st.tmp, it.data, new Date(mtimeMs));
+      }
       await this.ctx.beforeCommit();
       await saveKeywords(this.dir, this.keywords);
-      await rename(tmp, join(this.cur, name));
+      for (const st of staged) {
+        await rename(st.tmp, join(this.cur, st.name));
+        published.push(st.name);
+      }
+      await fsyncDir(this.cur);
+      const modseq = this.nextModseq();
+      for (const st of staged) {
+        const uid = this.nextUidValue++;
+        this.put({ uid, base: st.base, name: st.name, ext: '', size: st.size, mtimeMs: st.mtimeMs, recent: true, modseq });
+        uids.push(uid);
+      }
+      await this.writeList();
     } catch (err) {
-      await unlinkIfExists(tmp);
+      // Best effort: the error that matters is the first; the caller drops this index (see top).
+      for (const st of staged) await unlinkIfExists(st.tmp).catch(() => undefined);
+      for (const name of published) await unlinkIfExists(join(this.cur, name)).catch(() => undefined);
+      if (published.length > 0) await fsyncDir(this.cur).catch(() => undefined);
       throw err;
     }
-    await fsyncDir(this.cur);
-    const uid = this.nextUidValue++;
-    this.put({ uid, base, name, ext: '', size: data.length, mtimeMs, recent: true, modseq: this.nextModseq() });
-    await this.writeList();
     await this.markCur();
-    return uid;
+    return uids;
   }
 
   /**

@@ -17,6 +17,8 @@ import { missingUids, Tombstones, type UidRange } from '../modseq.ts';
 import {
   INBOX,
   type AccountStore,
+  type AppendInput,
+  type AppendManyResult,
   type AppendResult,
   type CopyResult,
   type FlagMode,
@@ -158,6 +160,20 @@ class MemoryAccount implements AccountStore {
     const uid = f.nextUid++;
     f.msgs.set(uid, { data: Buffer.from(data), flags: wanted, internalDate: new Date(wholeSeconds(internalDate.getTime())), recent: true, modseq: nextModseq(f) });
     return { uid, uidValidity: f.uidValidity };
+  }
+
+  async appendMessages(folder: string, messages: readonly AppendInput[]): Promise<AppendManyResult> {
+    const f = this.folder(this.name(folder));
+    const wanted = messages.map((m) => normaliseFlags(m.flags ?? []));
+    await this.commit();
+    const modseq = nextModseq(f);
+    const uids = messages.map((m, i) => {
+      const uid = f.nextUid++;
+      const date = wholeSeconds((m.internalDate ?? new Date(this.now())).getTime());
+      f.msgs.set(uid, { data: Buffer.from(m.data), flags: wanted[i]!, internalDate: new Date(date), recent: true, modseq });
+      return uid;
+    });
+    return { uids, uidValidity: f.uidValidity };
   }
 
   async setFlags(folder: string, uids: readonly number[], flags: Iterable<string>, mode: FlagMode, unchangedSince?: number): Promise<FlagUpdate[]> {

@@ -15,6 +15,37 @@ export function storeContract(label: string, makeStore: () => MailStore): void {
   const open = async (o?: OpenAccountOptions): Promise<AccountStore> => makeStore().openAccount(parseAccount(`user${++n}@example.test`), o);
 
   describe(`${label}: AccountStore contract`, () => {
+    it('appendMessages: consecutive UIDs, one modseq, each message with its flags and date', async () => {
+      const a = await open();
+      await a.appendMessage('INBOX', msg('before'));
+      const date = new Date('2024-03-01T10:20:30Z');
+      const r = await a.appendMessages('INBOX', [{ data: msg('m1'), flags: ['\\Seen'], internalDate: date }, { data: msg('m2') }, { data: msg('m3'), flags: ['$Work'] }]);
+      expect(r.uids).toEqual([2, 3, 4]);
+      expect(r.uidValidity).toBe((await a.status('INBOX')).uidValidity);
+      const list = (await a.listMessages('INBOX')).slice(1);
+      expect(list.map((m) => [m.uid, [...m.flags], m.size])).toEqual([[2, ['\\Seen'], msg('m1').length], [3, [], msg('m2').length], [4, ['$Work'], msg('m3').length]]);
+      expect(list[0]!.internalDate.getTime()).toBe(date.getTime());
+      expect(new Set(list.map((m) => m.modseq)).size).toBe(1);
+      expect((await a.readMessage('INBOX', 4)).toString()).toBe(msg('m3').toString());
+    });
+
+    it('appendMessages is all or nothing: a bad flag or a refused commit stores none', async () => {
+      const a = await open();
+      await a.appendMessage('INBOX', msg('before'));
+      const before = await a.status('INBOX');
+      expect(await code(a.appendMessages('INBOX', [{ data: msg('ok') }, { data: msg('bad'), flags: ['\\Bogus'] }]))).toBe('BAD_FLAG');
+      expect(await code(a.appendMessages('Nope', [{ data: msg('x') }]))).toBe('NO_SUCH_MAILBOX');
+      let refuse = false;
+      const b = await open({ beforeCommit: async () => { if (refuse) throw Object.assign(new Error('refused'), { code: 'NOT_SERVING' }); } });
+      await b.appendMessage('INBOX', msg('before'));
+      refuse = true;
+      expect(await code(b.appendMessages('INBOX', [{ data: msg('x') }, { data: msg('y') }]))).toBe('NOT_SERVING');
+      refuse = false;
+      expect(await a.status('INBOX')).toEqual(before);
+      expect((await b.listMessages('INBOX')).map((m) => m.uid)).toEqual([1]);
+      expect((await b.appendMessages('INBOX', [{ data: msg('z') }])).uids).toEqual([2]);
+    });
+
     it('has an INBOX; appends, lists and reads with ascending UIDs', async () => {
       const a = await open();
       expect(await a.listFolders()).toEqual(['INBOX']);

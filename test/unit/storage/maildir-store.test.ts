@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -155,6 +155,26 @@ describe('MaildirStore on disk', () => {
     const forged = { address: '../x@example.test', local: '..', domain: 'example.test' } as AccountName;
     await expect(store.openAccount(forged)).rejects.toThrow();
     expect(tree(root)).toEqual(before);
+  });
+
+  it('appendMessages that fails after publishing its files takes them back: no file, no UID, also after reopening', async () => {
+    const name = fresh();
+    const a = await store.openAccount(name);
+    const dir = store.accountDir(name);
+    await a.appendMessage('INBOX', msg('kept'));
+    const before = readdirSync(join(dir, 'cur'));
+    // The uidlist's staging path is a directory: the commit fails after the renames into cur/.
+    const staging = join(dir, 'dovecot-uidlist.mailcluster.tmp');
+    mkdirSync(join(staging, 'x'), { recursive: true });
+    await expect(a.appendMessages('INBOX', [{ data: msg('one') }, { data: msg('two') }, { data: msg('three') }])).rejects.toMatchObject({ code: 'EISDIR' });
+    expect(readdirSync(join(dir, 'cur'))).toEqual(before);
+    expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
+    rmSync(staging, { recursive: true });
+    expect((await a.listMessages('INBOX')).map((m) => m.uid)).toEqual([1]);
+    const again = await new MaildirStore({ root }).openAccount(name);
+    expect((await again.listMessages('INBOX')).map((m) => m.uid)).toEqual([1]);
+    expect((await again.appendMessages('INBOX', [{ data: msg('a') }, { data: msg('b') }])).uids.length).toBe(2);
+    expect((await again.listMessages('INBOX')).map((m) => m.size)).toEqual([msg('kept').length, msg('a').length, msg('b').length]);
   });
 
   it('removes staging and stale tmp files a crash left behind', async () => {

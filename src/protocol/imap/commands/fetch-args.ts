@@ -11,14 +11,17 @@
  *   section-text = section-msgtext / "MIME"          section-part = nz-number *("." nz-number)
  *   header-list = "(" header-fld-name *(SP header-fld-name) ")"   ; header-fld-name = astring
  *   partial   = "<" number "." nz-number ">"
+ *   fetch-att =/ "BINARY" [".PEEK"] section-binary [partial] / "BINARY.SIZE" section-binary
+ *   section-binary = "[" [section-part] "]"                       ; RFC 3516 §4.2
  *
  * Macros expand here: FAST = FLAGS INTERNALDATE RFC822.SIZE; ALL = FAST + ENVELOPE; FULL = ALL + BODY.
  * MODSEQ and the modifiers `(CHANGEDSINCE n [VANISHED])` are RFC 7162's (condstore-args.ts).
- * Not supported: BINARY[…] (RFC 3516), PREVIEW (RFC 8970).
+ * Not supported: PREVIEW (RFC 8970).
  */
 import { isAtomChar } from '../chars.ts';
-import type { Scanner } from '../lexer.ts';
-import { SIMPLE_FETCH_ATTS, type BodySectionAtt, type FetchAtt, type FetchCommand, type Section, type SimpleFetchAttName } from '../types.ts';
+import { ImapParseError } from '../errors.ts';
+import { Scanner } from '../lexer.ts';
+import { SIMPLE_FETCH_ATTS, type BinaryAtt, type BodySectionAtt, type ByteRange, type FetchAtt, type FetchCommand, type Section, type SimpleFetchAttName } from '../types.ts';
 import type { WireWriter } from '../wire-writer.ts';
 import { parseSequence, writeSequence, type ParseContext } from './common.ts';
 import { parseFetchModifiers, writeFetchModifiers } from './condstore-args.ts';
@@ -55,18 +58,43 @@ function attNamed(s: Scanner, name: string): FetchAtt {
   if (name === 'BODY' || name === 'BODY.PEEK') {
     if (s.peek() === 0x5b) {
       const att: BodySectionAtt = { kind: 'BODY[]', peek: name === 'BODY.PEEK', section: parseSection(s) };
-      if (s.accept(0x3c)) {
-        const offset = s.number();
-        s.expect(0x2e, '.');
-        att.partial = { offset, length: s.nzNumber() };
-        s.expect(0x3e, '>');
-      }
+      const partial = parsePartial(s);
+      if (partial) att.partial = partial;
       return att;
     }
     if (name === 'BODY.PEEK') s.fail('Expected [ after BODY.PEEK');
   }
+  if (name === 'BINARY' || name === 'BINARY.PEEK') {
+    const att: BinaryAtt = { kind: 'BINARY[]', peek: name === 'BINARY.PEEK', part: parseSectionBinary(s) };
+    const partial = parsePartial(s);
+    if (partial) att.partial = partial;
+    return att;
+  }
+  if (name === 'BINARY.SIZE') return { kind: 'BINARY.SIZE', part: parseSectionBinary(s) };
   if (!(SIMPLE_FETCH_ATTS as readonly string[]).includes(name)) s.fail('Unknown FETCH attribute');
   return { kind: name as SimpleFetchAttName };
+}
+
+/** `partial = "<" number "." nz-number ">"`, if next. */
+function parsePartial(s: Scanner): ByteRange | undefined {
+  if (!s.accept(0x3c)) return undefined;
+  const offset = s.number();
+  s.expect(0x2e, '.');
+  const length = s.nzNumber();
+  s.expect(0x3e, '>');
+  return { offset, length };
+}
+
+/** `section-binary = "[" [section-part] "]"` */
+function parseSectionBinary(s: Scanner): number[] {
+  s.expect(0x5b, '[');
+  const part: number[] = [];
+  if (!s.accept(0x5d)) {
+    do part.push(s.nzNumber());
+    while (s.accept(0x2e));
+    s.expect(0x5d, ']');
+  }
+  return part;
 }
 
 function parseSection(s: Scanner): Section {
@@ -95,6 +123,21 @@ function parseSection(s: Scanner): Section {
   return section;
 }
 
+/**
+ * A section-spec given as text (an IMAP URL's `;SECTION=`, RFC 5092 §4: `1.2.MIME`,
+ * `HEADER.FIELDS (FROM)`), or undefined when it is not one.
+ */
+export function parseSectionText(text: string): Section | undefined {
+  const s = new Scanner({ lines: [Buffer.from(`[${text}]`, 'latin1')], literals: [] });
+  try {
+    const section = parseSection(s);
+    return s.atEnd() ? section : undefined;
+  } catch (err) {
+    if (err instanceof ImapParseError) return undefined;
+    throw err;
+  }
+}
+
 /** `[section]` as in requests and in FETCH responses (`BODY[1.HEADER.FIELDS (To)]`). */
 export function writeSection(w: WireWriter, sec: Section): void {
   w.raw('[' + sec.part.join('.'));
@@ -110,6 +153,11 @@ export function writeSection(w: WireWriter, sec: Section): void {
 }
 
 export function writeFetchAtt(w: WireWriter, att: FetchAtt): void {
+  if (att.kind === 'BINARY[]' || att.kind === 'BINARY.SIZE') {
+    w.raw(att.kind === 'BINARY.SIZE' ? 'BINARY.SIZE' : att.peek ? 'BINARY.PEEK' : 'BINARY').raw(`[${att.part.join('.')}]`);
+    if (att.kind === 'BINARY[]' && att.partial !== undefined) w.raw(`<${att.partial.offset}.${att.partial.length}>`);
+    return;
+  }
   if (att.kind !== 'BODY[]') {
     w.raw(att.kind);
     return;

@@ -5,15 +5,24 @@
  * operator must act). Anything else is an internal failure: `NO [SERVERBUG]` without details
  * (details go to the log).
  */
-import type { AtomResponseCode } from '../response-codes.ts';
+import type { AtomResponseCode, ResponseCode } from '../response-codes.ts';
 import { isDiskFull } from '../../../util/errno.ts';
 
 export class ImapError extends Error {
-  constructor(readonly status: 'NO' | 'BAD', message: string, readonly code?: AtomResponseCode | 'BADCHARSET') {
+  constructor(
+    readonly status: 'NO' | 'BAD',
+    message: string,
+    readonly code?: AtomResponseCode | 'BADCHARSET' | 'BADURL',
+    /** The whole response code when it carries data beyond its name (BADURL's URL). */
+    readonly detail?: ResponseCode,
+  ) {
     super(message);
     this.name = 'ImapError';
   }
 }
+
+/** `NO [BADURL url]` (RFC 4469 §5): a CATENATE URL that names nothing this user can read. */
+export const badUrl = (url: string, message: string): ImapError => new ImapError('NO', message, 'BADURL', { code: 'BADURL', url });
 
 export const no = (message: string, code?: AtomResponseCode | 'BADCHARSET'): ImapError => new ImapError('NO', message, code);
 export const bad = (message: string, code?: AtomResponseCode): ImapError => new ImapError('BAD', message, code);

@@ -50,6 +50,8 @@ export interface ImapAccount {
   listMessages(folder: string): Promise<ImapMessage[]>;
   readMessage(folder: string, uid: number): Promise<Buffer>;
   appendMessage(folder: string, data: Buffer, flags: string[], date?: Date): Promise<{ uid: number; uidValidity: number }>;
+  /** Several messages in one commit: all durable, consecutive UIDs, or (rejected) none stored. */
+  appendMessages(folder: string, messages: ReadonlyArray<{ data: Buffer; flags: string[]; date?: Date }>): Promise<{ uids: readonly number[]; uidValidity: number }>;
   /** `unchangedSince`: RFC 7162 §3.1.3, checked by the store atomically with the change. */
   setFlags(folder: string, uids: number[], flags: string[], mode: FlagMode, unchangedSince?: number): Promise<ImapFlagUpdate[]>;
   /** UIDs expunged after modseq `since` (ascending ranges; possibly a superset, RFC 7162 §3.2.5.1). */

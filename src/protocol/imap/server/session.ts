@@ -53,6 +53,8 @@ export interface SessionOptions {
   linkPeer?: string;
   /** Failed logins after which the session is ended with `* BYE` (default: unlimited). */
   maxLoginFailures?: number;
+  /** Largest message APPEND may build from CATENATE parts (RFC 4469 TOOBIG); default: unlimited. */
+  maxMessageSize?: number;
 }
 
 /** What a command handler returns: the tagged OK's text and code. */
@@ -248,7 +250,7 @@ function taggedOrUntagged(tag: string, status: 'BAD', text: string): Buffer {
 }
 
 function replyFor(tag: string, e: ImapError): Buffer {
-  const code: ResponseCode | undefined = e.code === 'BADCHARSET' ? { code: 'BADCHARSET', charsets: ['UTF-8', 'US-ASCII'] } : e.code ? { code: e.code } : undefined;
+  const code: ResponseCode | undefined = e.detail ?? (e.code === 'BADCHARSET' ? { code: 'BADCHARSET', charsets: ['UTF-8', 'US-ASCII'] } : e.code && e.code !== 'BADURL' ? { code: e.code } : undefined);
   return taggedResponse(tag, e.status, e.message, code);
 }
 

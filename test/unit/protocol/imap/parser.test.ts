@@ -79,8 +79,8 @@ describe('parseCommand: command arguments', () => {
     ['LIST with wildcards', 'a LIST "" %/*\r\n', { reference: '', patterns: ['%/*'] }],
     ['STATUS items upper-cased', 'a STATUS INBOX (messages UidNext)\r\n', { items: ['MESSAGES', 'UIDNEXT'] }],
     ['STATUS with RFC 9208 items', 'a STATUS Trash (DELETED deleted-storage)\r\n', { items: ['DELETED', 'DELETED-STORAGE'] }],
-    ['APPEND with flags and date', 'a APPEND INBOX (\\Seen $Fwd) " 7-Feb-2026 10:00:00 +0100" {2+}\r\nhi\r\n', { mailbox: 'INBOX', flags: ['\\Seen', '$Fwd'], date: new Date('2026-02-07T09:00:00Z'), message: Buffer.from('hi') }],
-    ['APPEND bare', 'a APPEND Sent {2+}\r\nhi\r\n', { mailbox: 'Sent', message: Buffer.from('hi') }],
+    ['APPEND with flags and date', 'a APPEND INBOX (\\Seen $Fwd) " 7-Feb-2026 10:00:00 +0100" {2+}\r\nhi\r\n', { mailbox: 'INBOX', messages: [{ flags: ['\\Seen', '$Fwd'], date: new Date('2026-02-07T09:00:00Z'), data: { kind: 'literal', bytes: Buffer.from('hi'), binary: false } }] }],
+    ['APPEND bare', 'a APPEND Sent {2+}\r\nhi\r\n', { mailbox: 'Sent', messages: [{ data: { kind: 'literal', bytes: Buffer.from('hi'), binary: false } }] }],
     ['STORE +FLAGS.SILENT without parens', 'a STORE 1:* +FLAGS.SILENT \\Deleted \\Seen\r\n', { operation: 'add', silent: true, flags: ['\\Deleted', '\\Seen'], sequence: [{ from: 1, to: '*' }] }],
     ['UID STORE -FLAGS', 'a UID STORE 5,7:9 -FLAGS (\\Flagged)\r\n', { uid: true, operation: 'remove', silent: false, sequence: [{ from: 5, to: 5 }, { from: 7, to: 9 }] }],
     ['UID EXPUNGE', 'a UID EXPUNGE 3:4\r\n', { name: 'EXPUNGE', uid: true, sequence: [{ from: 3, to: 4 }] }],
@@ -98,6 +98,8 @@ describe('parseCommand: command arguments', () => {
     ['BODY.PEEK with header fields and partial', 'a FETCH 1 (BODY.PEEK[HEADER.FIELDS (From "To")]<0.100>)\r\n', [{ kind: 'BODY[]', peek: true, section: { part: [], text: 'HEADER.FIELDS', fields: ['From', 'To'] }, partial: { offset: 0, length: 100 } }]],
     ['part path with MIME', 'a FETCH 1 BODY[1.2.MIME]\r\n', [{ kind: 'BODY[]', peek: false, section: { part: [1, 2], text: 'MIME' } }]],
     ['whole message and BODYSTRUCTURE', 'a FETCH 1 (BODY[] BODYSTRUCTURE UID)\r\n', [{ kind: 'BODY[]', peek: false, section: { part: [] } }, { kind: 'BODYSTRUCTURE' }, { kind: 'UID' }]],
+    ['RFC 3516 BINARY, BINARY.PEEK with partial, BINARY.SIZE', 'a FETCH 1 (BINARY[1.2] binary.peek[]<5.10> BINARY.SIZE[3])\r\n', [{ kind: 'BINARY[]', peek: false, part: [1, 2] }, { kind: 'BINARY[]', peek: true, part: [], partial: { offset: 5, length: 10 } }, { kind: 'BINARY.SIZE', part: [3] }]],
+    ['single BINARY.SIZE without parens', 'a FETCH 1 BINARY.SIZE[]\r\n', [{ kind: 'BINARY.SIZE', part: [] }]],
   ])('FETCH %s', (_n, wire, items) => {
     expect(parse(wire)).toMatchObject({ name: 'FETCH', items });
   });
@@ -159,7 +161,10 @@ describe('parseCommand: bad input → BAD with a reason', () => {
     ['unknown STATUS item', 'a1 STATUS INBOX (COLOUR)\r\n', 'a1', /status item/],
     ['impossible date', 'a1 SEARCH ON 31-Feb-2026\r\n', 'a1', /Invalid date/],
     ['unknown search key', 'a1 SEARCH COLOUR red\r\n', 'a1', /search key/],
-    ['literal8 (BINARY) is not supported', 'a1 APPEND INBOX ~{2+}\r\nhi\r\n', 'a1', /literal8/],
+    ['BINARY with a section-text (RFC 3516 §4.2: parts only)', 'a1 FETCH 1 BINARY[1.TEXT]\r\n', 'a1', /Expected number/],
+    ['BINARY.SIZE with a partial', 'a1 FETCH 1 BINARY.SIZE[1]<0.5>\r\n', 'a1', /Expected \)|Unexpected/],
+    ['BINARY without a section', 'a1 FETCH 1 BINARY\r\n', 'a1', /Expected \[/],
+    ['literal8 outside message data', 'a1 LOGIN ~{2+}\r\nhi x\r\n', 'a1', /literal8/],
     ['APPEND with a bad date-time', 'a1 APPEND INBOX "yesterday" {2+}\r\nhi\r\n', 'a1', /date-time/],
     ['LOGIN with invalid base64 AUTHENTICATE IR', 'a1 AUTHENTICATE PLAIN A===\r\n', 'a1', /base64/],
     ['too many ID pairs', `a1 ID (${Array.from({ length: 31 }, (_, i) => `"k${i}" "v"`).join(' ')})\r\n`, 'a1', /Too many ID/],

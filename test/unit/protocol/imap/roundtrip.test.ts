@@ -47,7 +47,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ tag, name: fc.constant('STATUS' as const), mailbox, items: fc.uniqueArray(fc.constantFrom(...STATUS_ITEMS), { minLength: 1 }) }),
   fc.record({ tag, name: fc.constant('STORE' as const), uid: fc.boolean(), sequence: seqSet, operation: fc.constantFrom('add' as const, 'remove' as const, 'replace' as const), silent: fc.boolean(), flags }),
   fc.record({ tag, name: fc.constantFrom('COPY' as const, 'MOVE' as const), uid: fc.boolean(), sequence: seqSet, mailbox }),
-  fc.record({ tag, name: fc.constant('FETCH' as const), uid: fc.boolean(), sequence: seqSet, items: fc.uniqueArray(fc.constantFrom({ kind: 'FLAGS' as const }, { kind: 'UID' as const }, { kind: 'RFC822.SIZE' as const }, { kind: 'ENVELOPE' as const }, { kind: 'BODYSTRUCTURE' as const }), { minLength: 1, selector: (x) => x.kind }) }),
+  fc.record({ tag, name: fc.constant('FETCH' as const), uid: fc.boolean(), sequence: seqSet, items: fc.uniqueArray(fc.constantFrom({ kind: 'FLAGS' as const }, { kind: 'UID' as const }, { kind: 'RFC822.SIZE' as const }, { kind: 'ENVELOPE' as const }, { kind: 'BODYSTRUCTURE' as const }, { kind: 'BINARY[]' as const, peek: true, part: [1, 2], partial: { offset: 3, length: 9 } }, { kind: 'BINARY.SIZE' as const, part: [] }), { minLength: 1, selector: (x) => x.kind }) }),
   fc.record({ tag, name: fc.constant('SEARCH' as const), uid: fc.boolean(), criteria: fc.array(searchKey, { minLength: 1, maxLength: 3 }) }),
   fc.record({
     tag, name: fc.constant('SORT' as const), uid: fc.boolean(),

@@ -4,6 +4,7 @@
  * ENABLE (RFC 5161) is condstore.ts's: CONDSTORE and QRESYNC are what it can turn on.
  */
 import { capabilityData, idData, namespaceData } from '../../response-data.ts';
+import { APPEND_CAPABILITIES } from './append.ts';
 import { CONDSTORE_CAPABILITIES } from './condstore.ts';
 import { untaggedStatus } from '../../response.ts';
 import type { ImapSession } from '../session.ts';
@@ -15,9 +16,10 @@ import { ANY, AUTHED, type CommandOf, type CommandSpec } from './spec.ts';
  * message-count limit, so there is no QUOTA=RES-MESSAGE. LIST-EXTENDED (RFC 5258) and LIST-STATUS
  * (RFC 5819) are list.ts's; SORT, SORT=DISPLAY, ESORT and THREAD= are sort.ts's and thread.ts's
  * (CONTEXT=SEARCH / CONTEXT=SORT are not advertised: no UPDATE / CANCELUPDATE notifications); RFC 6154 §3 has SPECIAL-USE servers support LIST (SPECIAL-USE).
+ * MULTIAPPEND (and later BINARY, CATENATE) are append.ts's.
  */
 export function capabilities(s: ImapSession): string[] {
-  const caps = ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'ESEARCH', 'CHILDREN', 'SPECIAL-USE', 'LIST-EXTENDED', 'LIST-STATUS', 'QUOTA', 'QUOTA=RES-STORAGE', 'SORT', 'SORT=DISPLAY', 'ESORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', ...CONDSTORE_CAPABILITIES];
+  const caps = ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'ESEARCH', 'CHILDREN', 'SPECIAL-USE', 'LIST-EXTENDED', 'LIST-STATUS', 'QUOTA', 'QUOTA=RES-STORAGE', 'SORT', 'SORT=DISPLAY', 'ESORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', ...APPEND_CAPABILITIES, ...CONDSTORE_CAPABILITIES];
   if (s.state.kind === 'not-authenticated') {
     if (!s.io.secure && s.io.startTls) caps.push('STARTTLS');
     if (!s.io.secure && !s.o.allowPlaintextAuth) caps.push('LOGINDISABLED');
