@@ -5,6 +5,8 @@
  * once); a transaction still open when the grace ends gets `421`; then the node exits by itself.
  * Real node processes, raw TCP clients so that every reply is seen with the time it came.
  */
+import { NodeTls } from '../../src/cluster/pki/node-tls.ts';
+import { nodePkiFiles } from '../../src/cluster/pki/node-pki.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCluster, type TestCluster } from '../harness/cluster.ts';
 import { addAccounts, inbox, subjectOf } from '../harness/mail.ts';
@@ -32,7 +34,7 @@ describe('SIGTERM', () => {
     expect((await idle.cmd('EHLO idle.test')).text).toMatch(/^250 /);
 
     // a peer's pooled LMTP session: logged in, between transactions
-    const pooled = await RawSmtp.open(port('mail-2', 'LMTP'));
+    const pooled = await RawSmtp.open(port('mail-2', 'LMTP'), '127.0.0.1', NodeTls.load('mail-0', nodePkiFiles(c.local.nodePkiDir, 'mail-0')).clientOptions('mail-2'));
     expect((await pooled.cmd('LHLO mail-0')).text).toMatch(/^250 /);
     const cred = peerCredentials(c.local.secret, 'mail-0', { node: 'mail-2', lease: await c.registration('mail-2') });
     expect((await pooled.cmd(`AUTH PLAIN ${Buffer.from(`\0${cred.user}\0${cred.pass}`).toString('base64')}`)).text).toMatch(/^235 /);

@@ -4,6 +4,7 @@
  * (the last line of a possibly multi-line answer).
  */
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 
 export interface Heard { text: string; at: number }
 
@@ -33,9 +34,9 @@ export class RawSmtp {
     socket.on('error', () => undefined);
   }
 
-  /** Connects and waits for the greeting. */
-  static async open(port: number, host = '127.0.0.1'): Promise<RawSmtp> {
-    const s = new RawSmtp(connect({ host, port }));
+  /** Connects (over implicit TLS with `tls`: an internal LMTP port) and waits for the greeting. */
+  static async open(port: number, host = '127.0.0.1', tls?: ConnectionOptions): Promise<RawSmtp> {
+    const s = new RawSmtp(tls ? connectTls({ ...tls, host, port }) : connect({ host, port }));
     const greeting = await s.reply();
     if (!greeting.text.startsWith('220')) throw new Error(`unexpected greeting: ${greeting.text}`);
     return s;
