@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MaildirStore } from '../../src/storage/maildir/store.ts';
 import { parseAccount } from '../../src/util/account.ts';
+import { MAX_URL_PARTS } from '../../src/protocol/imap/server/commands/catenate.ts';
 import { RawImap, startImap } from '../harness/imap.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'mailcluster-append-'));
@@ -244,11 +245,14 @@ describe('CATENATE (RFC 4469)', () => {
     expect(await fetchWhole(c, 'INBOX', 3)).toBe('first part!!');
   });
 
-  it('[TOOBIG]: a catenated message over the literal limit is refused; an empty one is CANNOT', async () => {
+  it('[TOOBIG]: a catenated message over the literal limit is refused; an empty one is CANNOT; more than 256 URLs is LIMIT', async () => {
     const { c, user } = await withSource();
     const urls = Array.from({ length: Math.ceil(MAX_LITERAL / source.length) + 1 }, () => 'URL /INBOX/;UID=1').join(' ');
     expect(await c.cmd('t1', `APPEND INBOX CATENATE (${urls})`)).toBe(`t1 NO [TOOBIG] the catenated message is larger than ${MAX_LITERAL} bytes\r\n`);
     expect(await c.cmd('t2', 'APPEND INBOX CATENATE (URL /INBOX/;UID=1/;PARTIAL=100000)')).toBe('t2 NO [CANNOT] empty message\r\n');
+    const oneByte = (n: number): string => Array.from({ length: n }, () => 'URL /INBOX/;UID=1/;PARTIAL=0.1').join(' ');
+    expect(await c.cmd('t3', `APPEND INBOX CATENATE (${oneByte(MAX_URL_PARTS + 1)})`)).toBe(`t3 NO [LIMIT] at most ${MAX_URL_PARTS} URLs in one APPEND\r\n`);
     expect(curFiles(user)).toHaveLength(1);
+    expect(await c.cmd('t4', `APPEND INBOX CATENATE (${oneByte(MAX_URL_PARTS)})`)).toMatch(/^t4 OK \[APPENDUID \d+ 2\]/);
   });
 });
