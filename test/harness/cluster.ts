@@ -64,7 +64,10 @@ export class TestCluster {
     // while etcd is down (outage tests) the node keeps its registration: use the last one seen;
     const fallback = { host: '127.0.0.1', port: Number(this.local.node(node).env.MAILCLUSTER_PORTS_RPC), node, lease: this.leases.get(node) ?? '' };
     // a node whose key is gone (paused past its lease) still holds its last registration until it wakes
-    const to = await Promise.race([this.rpcEndpoint(node), new Promise<never>((_, reject) => setTimeout(reject, 1000))]).then((e) => (e.lease ? e : fallback), () => fallback);
+    // (never a credential for no registration at all: with none seen yet, wait for etcd's answer)
+    const lookup = this.rpcEndpoint(node);
+    const quick = await Promise.race([lookup, new Promise<never>((_, reject) => setTimeout(reject, 1000))]).then((e) => (e.lease ? e : fallback), () => fallback);
+    const to = quick.lease ? quick : await lookup;
     return this.rpcClient.call(to, method, req, timeoutMs).catch((err: unknown) => {
       if (err instanceof Error) err.message = `${node} ${method}: ${err.message}`;
       throw err;
