@@ -22,9 +22,9 @@ import { buildDsn } from '../../../../src/mime/dsn.ts';
 import { isWireClean } from '../../../../src/util/crlf.ts';
 import { wireForm } from '../../../../src/protocol/pop3/response.ts';
 import { parseMime } from '../../../../src/protocol/mime/index.ts';
-import { corpusLines } from '../mutate.ts';
+import { corpusLines, LINE_TOKENS } from '../mutate.ts';
 import { bounded } from '../bounded.ts';
-import type { FuzzTarget } from './target.ts';
+import { lineSeeds, type FuzzTarget } from './target.ts';
 
 const PROXY_BOUND = 16 + MAX_V2_PAYLOAD;
 
@@ -91,7 +91,8 @@ function envelopeArg(line: string): { address: string; params: string } {
 
 export const smtpTarget: FuzzTarget<void> = {
   name: 'smtp',
-  seeds: () => [Buffer.concat(corpusLines('smtp.txt'))],
+  seeds: () => lineSeeds(corpusLines('smtp.txt')),
+  tokens: LINE_TOKENS,
   run(input) {
     checkProxy(input);
     let helo = '';
