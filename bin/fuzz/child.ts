@@ -3,7 +3,7 @@
  * then until the deadline picks a corpus input (sometimes spliced with another), mutates it
  * (test/unit/fuzz/mutate.ts), runs it through the target and keeps it when it reached a block no
  * earlier input did (coverage is taken per batch of inputs, see batch()). Failures are saved as reproducers, once per distinct reason: a SlowInputError
- * as `slow`, an input that took over HANG_MS as `hang`, any other exception as `crash`; over the
+ * as `slow`, an input that used over HANG_MS of CPU as `hang`, any other exception as `crash`; over the
  * RSS bound the input is saved as `memory` and the process exits 3 (the parent starts a new one).
  *
  *   node bin/run-ts.js bin/fuzz/child.ts <target> <deadline epoch ms> <rss MB> <seed>
@@ -62,6 +62,7 @@ async function exec(input: Buffer): Promise<void> {
   beat();
   writeFileSync(corpus.currentPath, input);
   const start = performance.now();
+  const cpu = process.cpuUsage();
   try {
     await target!.run(input);
   } catch (err) {
@@ -71,7 +72,11 @@ async function exec(input: Buffer): Promise<void> {
   const ms = performance.now() - start;
   stats.execs++;
   stats.slowestMs = Math.max(stats.slowestMs, ms);
-  if (ms > HANG_MS) failure('hang', input, `took ${ms.toFixed(0)} ms (watchdog ${HANG_MS} ms)`);
+  // an input that finished: a hang when it used over HANG_MS of CPU (wall time alone may be the
+  // machine's load, or the target's own sleeps); one that never finishes the parent kills
+  const used = process.cpuUsage(cpu);
+  const cpuMs = (used.user + used.system) / 1000;
+  if (cpuMs > HANG_MS) failure('hang', input, `took ${cpuMs.toFixed(0)} ms of CPU, ${ms.toFixed(0)} ms in all (watchdog ${HANG_MS} ms)`);
   const rss = process.memoryUsage.rss();
   stats.peakRssMb = Math.max(stats.peakRssMb, rss / 1048576);
   if (rss > rssLimit) {
