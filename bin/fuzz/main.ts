@@ -2,8 +2,10 @@
  * `npm run fuzz`: a bounded, coverage-guided fuzzing run over the IMAP, POP3 and SMTP input paths
  * and the MIME path (test/unit/fuzz/targets/), one target after the other, each in a child process
  * (child.ts) that keeps the inputs reaching new blocks of src/ and worker/ (V8 precise coverage).
- * This process is the watchdog: a child silent for HANG_MS (plus slack) is stuck on an input, which
- * is saved as a `hang` reproducer, and a new child goes on; a child that dies (out of heap) leaves
+ * This process is the watchdog: a child that spent HANG_MS (plus slack) of CPU since it last said
+ * it was alive, or STALL_MS of wall time, is stuck on an input, which is saved as a `hang`
+ * reproducer, and a new child goes on (CPU, not wall time: on a loaded machine a busy but healthy
+ * child can be silent for seconds); a child that dies (out of heap) leaves
  * its input as a `memory` or `crash` reproducer. Exits 1 when anything was found.
  *
  *   npm run fuzz [-- --time 60] [--targets imap,pop3,smtp,mime] [--rss 1024] [--heap 512] [--seed N]
@@ -60,6 +62,21 @@ async function replay(file: string, name: string | undefined): Promise<number> {
   }
 }
 
+/** Wall time without a word from the child after which it is stuck even if it uses no CPU. */
+const STALL_MS = 20_000;
+const TICK_MS = 1000 / 100; // USER_HZ, 100 on Linux
+
+/** CPU (user + system) a process has used, from /proc/<pid>/stat; undefined when unreadable. */
+function cpuOf(pid: number | undefined): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime, stime (fields 14, 15)
+  } catch {
+    return undefined;
+  }
+}
+
 interface Totals extends Stats { found: Array<{ kind: CrashKind; path: string }> }
 
 /** One child until it finishes, dies or hangs; resolves with its last stats. */
@@ -68,19 +85,22 @@ function runChild(name: string, deadline: number, o: Options, seed: number, tota
   const current = `.fuzz/${name}/.current`;
   let last: Stats | undefined;
   let lastBeat = 0; // 0: still starting (loading modules), no watchdog yet
+  let cpuAtBeat = 0;
   let hung = false;
   const record = (kind: CrashKind, path: string | undefined): void => {
     if (path && !totals.found.some((f) => f.path === path)) totals.found.push({ kind, path });
   };
   child.on('message', (m: ChildMessage) => {
     lastBeat = Date.now();
+    cpuAtBeat = cpuOf(child.pid) ?? 0;
     if (m.type === 'crash') {
       record(m.kind, m.path);
       console.log(`  ${name}: ${m.kind} → ${m.path}\n    ${m.reason.split('\n')[0]}`);
     } else last = m.stats;
   });
   const watchdog = setInterval(() => {
-    if (lastBeat && Date.now() - lastBeat > HANG_MS + 500) {
+    const cpu = cpuOf(child.pid);
+    if (lastBeat && ((cpu !== undefined && cpu - cpuAtBeat > HANG_MS + 500) || Date.now() - lastBeat > STALL_MS)) {
       hung = true;
       child.kill('SIGKILL');
     }
@@ -89,7 +109,7 @@ function runChild(name: string, deadline: number, o: Options, seed: number, tota
     child.on('exit', (code, signal) => {
       clearInterval(watchdog);
       if (hung) {
-        const path = saveCurrent(name, 'hang', current, `no progress for ${HANG_MS + 500} ms: the child was killed on this input`);
+        const path = saveCurrent(name, 'hang', current, `no progress for ${HANG_MS + 500} ms of CPU (or ${STALL_MS} ms): the child was killed on this input`);
         record('hang', path);
         console.log(`  ${name}: hang → ${path}`);
         totals.slowestMs = Math.max(totals.slowestMs, HANG_MS + 500);

@@ -85,7 +85,7 @@ function checkDsn(original: Buffer, replies: string[], rcpts: string[]): void {
 /** The address of `MAIL FROM:<a> params` / `RCPT TO:<a> params`, roughly as smtp-server splits it. */
 function envelopeArg(line: string): { address: string; params: string } {
   const rest = line.slice(line.indexOf(':') + 1).trimStart();
-  const m = /^<([^>]*)>?(.*)$/.exec(rest) ?? /^(\S*)(.*)$/.exec(rest)!;
+  const m = /^<([^>]*)>?(.*)$/s.exec(rest) ?? /^(\S*)(.*)$/s.exec(rest)!; // s: a bare CR may be in the line
   return { address: m[1]!, params: m[2]! };
 }
 
