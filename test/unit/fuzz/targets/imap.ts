@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { CommandReader, ImapParseError, parseAuthenticateResponse, parseCommand, type ReaderEvent } from '../../../../src/protocol/imap/index.ts';
-import { chunked, corpusLines } from '../mutate.ts';
+import { chunked, corpusLines, IMAP_TOKENS } from '../mutate.ts';
 import { bounded } from '../bounded.ts';
-import { cutsOf, type FuzzTarget } from './target.ts';
+import { cutsOf, lineSeeds, type FuzzTarget } from './target.ts';
 
 const LIMITS = { maxLineLength: 8192, maxLiteralSize: 64 * 1024 };
 const MAX_BUFFERED = LIMITS.maxLiteralSize + 5 * LIMITS.maxLineLength + 2;
@@ -28,7 +28,8 @@ function declared<T>(f: () => T): void {
 
 export const imapTarget: FuzzTarget<void> = {
   name: 'imap',
-  seeds: () => [Buffer.concat(corpusLines('imap.txt'))],
+  seeds: () => lineSeeds(corpusLines('imap.txt')),
+  tokens: IMAP_TOKENS,
   run(input, cuts = cutsOf(input)) {
     const expected = bounded('imap framer', () => new CommandReader(LIMITS).feed(input));
     const pieces = new CommandReader(LIMITS);

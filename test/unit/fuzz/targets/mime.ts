@@ -19,6 +19,7 @@ import { messageIds } from '../../../../src/protocol/mime/threading.ts';
 import { serverWriter, writeValue, type WireValue } from '../../../../src/protocol/imap/response.ts';
 import type { Section } from '../../../../src/protocol/imap/types.ts';
 import { bounded } from '../bounded.ts';
+import { MIME_TOKENS } from '../mutate.ts';
 import type { FuzzTarget } from './target.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../../fixtures/', import.meta.url));
@@ -64,6 +65,7 @@ function checkNesting(p: MimePart, lo: number, hi: number, path: number[], paths
 export const mimeTarget: FuzzTarget<void> = {
   name: 'mime',
   seeds: corpusMessages,
+  tokens: MIME_TOKENS,
   run(raw) {
     const msg = bounded('parseMime', () => parseMime(raw));
     const paths: number[][] = [];

@@ -14,9 +14,9 @@ import { MemoryStore } from '../../../../src/storage/memory/store.ts';
 import { INBOX } from '../../../../src/storage/types.ts';
 import { parseAccount } from '../../../../src/util/account.ts';
 import { StorePop3Hooks } from '../../../../worker/pop3/store-hooks.ts';
-import { chunked, corpusLines } from '../mutate.ts';
+import { chunked, corpusLines, LINE_TOKENS } from '../mutate.ts';
 import { bounded } from '../bounded.ts';
-import { cutsOf, type FuzzTarget } from './target.ts';
+import { cutsOf, lineSeeds, type FuzzTarget } from './target.ts';
 
 const MAX_LINE = 255;
 const PASSWORDS = new Set(['pass', 'a pass word with spaces']);
@@ -79,7 +79,8 @@ async function session(lines: LineEvent[]): Promise<void> {
       if (level === 'error') failures.push(`${msg}: ${String((fields as { err?: unknown }).err)}`);
     },
   };
-  const s = new Pop3Session(io, { hooks, allowPlaintextAuth: true, maxBadCommands: 20, maxLineLength: MAX_LINE });
+  // failed logins wait 200 ms each (commands/auth.ts): two per session keep an input under the watchdog
+  const s = new Pop3Session(io, { hooks, allowPlaintextAuth: true, maxBadCommands: 20, maxLineLength: MAX_LINE, maxLoginFailures: 2 });
   try {
     for (const ev of lines) {
       if (closed) break;
@@ -94,7 +95,8 @@ async function session(lines: LineEvent[]): Promise<void> {
 
 export const pop3Target: FuzzTarget<Promise<void>> = {
   name: 'pop3',
-  seeds: () => [Buffer.concat(corpusLines('pop3.txt'))],
+  seeds: () => lineSeeds(corpusLines('pop3.txt')),
+  tokens: LINE_TOKENS,
   async run(input, cuts = cutsOf(input)) {
     const lines = frame(input, cuts);
     for (const ev of lines) if (ev.kind === 'line') checkGrammar(ev.line);

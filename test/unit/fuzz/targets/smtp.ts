@@ -22,9 +22,9 @@ import { buildDsn } from '../../../../src/mime/dsn.ts';
 import { isWireClean } from '../../../../src/util/crlf.ts';
 import { wireForm } from '../../../../src/protocol/pop3/response.ts';
 import { parseMime } from '../../../../src/protocol/mime/index.ts';
-import { corpusLines } from '../mutate.ts';
+import { corpusLines, LINE_TOKENS } from '../mutate.ts';
 import { bounded } from '../bounded.ts';
-import type { FuzzTarget } from './target.ts';
+import { lineSeeds, type FuzzTarget } from './target.ts';
 
 const PROXY_BOUND = 16 + MAX_V2_PAYLOAD;
 
@@ -85,13 +85,14 @@ function checkDsn(original: Buffer, replies: string[], rcpts: string[]): void {
 /** The address of `MAIL FROM:<a> params` / `RCPT TO:<a> params`, roughly as smtp-server splits it. */
 function envelopeArg(line: string): { address: string; params: string } {
   const rest = line.slice(line.indexOf(':') + 1).trimStart();
-  const m = /^<([^>]*)>?(.*)$/.exec(rest) ?? /^(\S*)(.*)$/.exec(rest)!;
+  const m = /^<([^>]*)>?(.*)$/s.exec(rest) ?? /^(\S*)(.*)$/s.exec(rest)!; // s: a bare CR may be in the line
   return { address: m[1]!, params: m[2]! };
 }
 
 export const smtpTarget: FuzzTarget<void> = {
   name: 'smtp',
-  seeds: () => [Buffer.concat(corpusLines('smtp.txt'))],
+  seeds: () => lineSeeds(corpusLines('smtp.txt')),
+  tokens: LINE_TOKENS,
   run(input) {
     checkProxy(input);
     let helo = '';
