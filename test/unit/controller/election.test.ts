@@ -136,6 +136,9 @@ describe('Candidate (fake clock, real etcd)', () => {
     process.kill(etcdProcess.pid!, 'SIGSTOP');
     let err: unknown;
     try {
+      // A stopped etcd can still answer for a few milliseconds (its threads stop when next
+      // scheduled; on a loaded machine some requests got through): resign only once one did not.
+      while (await etcd.get(first.key).exec().then(() => true, () => false));
       err = await c.resign().then(() => undefined, (e: unknown) => e);
     } finally {
       process.kill(etcdProcess.pid!, 'SIGCONT');
