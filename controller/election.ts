@@ -133,8 +133,11 @@ export class Candidate extends EventEmitter<CandidateEvents> {
   private evaluate(): void {
     const c = this.campaigning;
     if (this.term) {
-      // Our key disappeared (lease expired or someone deleted it): we no longer lead.
-      if (!this.view.candidates.has(this.term.key) && this.view.loaded) this.depose('candidacy key gone');
+      // Our key disappeared (lease expired or someone deleted it): we no longer lead. A view that
+      // has not yet caught up with the revision the term was won at (its watch lags the read that
+      // confirmed the win) cannot have seen the key, so its absence there proves nothing.
+      const seen = this.view.loaded && BigInt(this.view.revision) >= BigInt(this.term.leaderRev);
+      if (seen && !this.view.candidates.has(this.term.key)) this.depose('candidacy key gone');
       return;
     }
     if (!c || this.session.state !== 'live') return;

@@ -39,6 +39,7 @@ export class ClusterView extends EventEmitter<ViewEvents> {
   /** The elected candidacy's key at the last batch: `controller` fires when it changes. */
   private lastController: string | undefined;
   private loadedOnce = false;
+  private revisionValue = '0';
 
   constructor(private readonly etcd: Etcd3, private readonly keys: Keys, private readonly log: Logger) {
     super();
@@ -64,6 +65,9 @@ export class ClusterView extends EventEmitter<ViewEvents> {
   }
 
   get loaded(): boolean { return this.loadedOnce; }
+
+  /** The etcd revision the view has applied every change of this prefix up to: its load's, or its latest watched event's ('0' before the first load). */
+  get revision(): string { return this.revisionValue; }
 
   /** The holder of `account` as cached, with its fencing token; undefined when not open. */
   grant(account: string): Grant | undefined { return this.grants.get(account); }
@@ -106,6 +110,7 @@ export class ClusterView extends EventEmitter<ViewEvents> {
     const before = new Map(this.grants);
     this.grants.clear();
     for (const kv of res.kvs) this.apply('put', kv, false);
+    this.revisionValue = res.header.revision;
     for (const [account, g] of before) if (!this.grants.has(account)) this.emit('released', g);
     for (const [account, g] of this.grants) {
       const old = before.get(account);
@@ -124,7 +129,11 @@ export class ClusterView extends EventEmitter<ViewEvents> {
     }
     this.watcher = watcher;
     watcher.on('data', (r) => {
-      for (const ev of r.events) this.apply(ev.type === 'Delete' ? 'delete' : 'put', ev.kv, true);
+      for (const ev of r.events) {
+        this.apply(ev.type === 'Delete' ? 'delete' : 'put', ev.kv, true);
+        // an event's mod revision (a delete's is the delete's): every change up to it is applied
+        if (BigInt(ev.kv.mod_revision) > BigInt(this.revisionValue)) this.revisionValue = ev.kv.mod_revision;
+      }
       this.afterBatch();
     });
     watcher.on('error', (err) => {
