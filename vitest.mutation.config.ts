@@ -13,6 +13,7 @@ export default defineConfig({
       'test/unit/util/fsync.test.ts',
       'test/unit/queue/*.test.ts',
       'test/unit/worker/holds.test.ts',
+      'test/unit/worker/queued-delivery.test.ts',
       'test/unit/worker/direct-delivery.test.ts',
       'test/unit/worker/queue-runner.test.ts',
       'test/cluster/leadership-guard.test.ts',

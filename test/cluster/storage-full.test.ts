@@ -3,6 +3,8 @@
  * temporary refusal that says so — SMTP `452 4.3.1` on the holder and through a hand-over, IMAP
  * `NO [UNAVAILABLE]` — nothing half-written is left in tmp/, new/ or cur/, the UID list and the
  * mailbox stay as they were, and once space is freed mail flows again with no operator action.
+ * POP3 reads and sets \Seen with no byte free; a QUIT whose expunge cannot rewrite the UID list
+ * answers `-ERR [SYS/TEMP]`, leaves the list intact and every other message under its UIDL.
  * Mounting the tmpfs needs root: without it this test fails and says so.
  */
 import { execFileSync } from 'node:child_process';
@@ -89,5 +91,36 @@ describe('a full storage', () => {
     expect(fetched).toContain('Subject: after');
     expect(fetched).not.toContain('Subject: big');
     imap.close();
+
+    // A POP3 QUIT whose update cannot be written says so and changes nothing: with enough
+    // messages the UID list spans several pages, more than expunging one small message frees.
+    for (let i = 0; i < 15; i++) {
+      const batch = Array.from({ length: 10 }, (_, k) => send(c, 'mail-0', { from: 'x@remote.test', to: alice, subject: `bulk ${i * 10 + k}` }));
+      for (const r of await Promise.all(batch)) expect(r.response).toMatch(/^250 /);
+    }
+    const { client: pop2 } = await Pop3Client.open(Number(c.node('mail-0').env.MAILCLUSTER_PORTS_POP3));
+    expect(await pop2.login(alice, 'password-1')).toMatch(/^\+OK /); // the maildrop: UIDs given to all
+    expect(readFileSync(join(dir(), 'dovecot-uidlist'), 'utf8').length).toBeGreaterThan(8192);
+    writeFileSync(join(mount, 'filler3'), Buffer.alloc(free()));
+    expect(free()).toBe(0);
+    const unchanged = { cur: files('cur'), uids: readFileSync(join(dir(), 'dovecot-uidlist'), 'utf8') };
+    const uidls = (text: string): string[] => text.split('\r\n').slice(1).filter((l) => /^\d+ /.test(l)).map((l) => l.split(' ')[1]!);
+    const listed = uidls(await pop2.multi('UIDL'));
+    expect(await pop2.cmd('DELE 1')).toMatch(/^\+OK /);
+    expect(await pop2.cmd('QUIT')).toMatch(/^-ERR \[SYS\/TEMP\] /);
+    // the UID list was not half-written (replaced by rename, or not at all) and nothing is left in
+    // tmp/; of the messages only the one marked may be gone (its unlink precedes the list, as after
+    // a crash: RFC 1939's "some deleted messages not removed")
+    expect(readFileSync(join(dir(), 'dovecot-uidlist'), 'utf8')).toBe(unchanged.uids);
+    expect(files('tmp')).toEqual([]);
+    const lost = unchanged.cur.filter((f) => !files('cur').includes(f));
+    expect(lost.length).toBeLessThanOrEqual(1);
+    rmSync(join(mount, 'filler3'));
+    // once there is space, every other message is still served under its UIDL
+    const { client: pop3 } = await Pop3Client.open(Number(c.node('mail-0').env.MAILCLUSTER_PORTS_POP3));
+    expect(await pop3.login(alice, 'password-1')).toMatch(/^\+OK /);
+    const after = uidls(await pop3.multi('UIDL'));
+    expect(after).toEqual(listed.slice(lost.length));
+    expect(await pop3.cmd('QUIT')).toMatch(/^\+OK /);
   });
 });

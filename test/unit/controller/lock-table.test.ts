@@ -25,6 +25,8 @@ describe('placement', () => {
         for (const limit of [0, 2]) {
           cases++;
           const chosen = place(requester, nodes, limit);
+          // every controller decides the same way, whatever order its view lists the nodes in
+          expect(place(requester, [...nodes].reverse(), limit)).toBe(chosen);
           const eligible = nodes.filter((n) => mayHold(n, limit));
           const self = nodes.find((n) => n.name === requester);
           if (eligible.length === 0) {
