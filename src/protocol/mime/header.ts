@@ -18,6 +18,7 @@ const CR = 0x0d;
  * there is no empty line (then everything is header and the body is empty).
  */
 export function findBodyStart(raw: Buffer, start: number, end: number): number {
+  if (start >= end) return end; // an empty entity (a part between adjacent delimiters): no byte of it to look at
   if (raw[start] === LF) return start + 1;
   if (raw[start] === CR && raw[start + 1] === LF && start + 1 < end) return start + 2;
   for (let i = raw.indexOf(LF, start); i >= 0 && i < end; i = raw.indexOf(LF, i + 1)) {

@@ -45,3 +45,10 @@ export function bounded<T>(label: string, f: () => T): T {
   if (best > SLOW_MS) throw new SlowInputError(label, best);
   return out;
 }
+
+/**
+ * fast-check options every fuzz property adds: a run (shrinking included) stops after this long,
+ * so a failure found late on a loaded machine, shrunk input by input, never outlasts the test
+ * timeout: the counterexample is reported as shrunk so far. Runs cut short by it pass.
+ */
+export const PROPERTY_TIME = { interruptAfterTimeLimit: 20_000 } as const;

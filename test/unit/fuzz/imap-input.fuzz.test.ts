@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { CommandReader, tryParseCommand } from '../../../src/protocol/imap/index.ts';
 import { corpusLines, session } from './mutate.ts';
 import { imapTarget } from './targets/imap.ts';
+import { PROPERTY_TIME } from './bounded.ts';
 
 const LIMITS = { maxLineLength: 8192, maxLiteralSize: 64 * 1024 };
 const MAX_COMMAND = LIMITS.maxLiteralSize + 4 * LIMITS.maxLineLength;
@@ -19,7 +20,7 @@ describe('IMAP input under fuzzing', () => {
   it('frames and parses mutated client input without crashing, within its buffer bound and the time bound, the same for any chunking', () => {
     // the checks live in targets/imap.ts (node:assert, shared with `npm run fuzz`): an expect() per
     // framed command made a 32 KB input of 16 000 empty commands take seconds
-    fc.assert(fc.property(session(lines), fc.array(fc.nat(), { maxLength: 12 }), (bytes, cuts) => imapTarget.run(bytes, cuts)), { numRuns: 300 });
+    fc.assert(fc.property(session(lines), fc.array(fc.nat(), { maxLength: 12 }), (bytes, cuts) => imapTarget.run(bytes, cuts)), { numRuns: 300, ...PROPERTY_TIME });
   });
 
   it('a literal announced at any size never makes the framer hold more than its limits', () => {
@@ -38,7 +39,7 @@ describe('IMAP input under fuzzing', () => {
           expect(events.some((e) => e.kind === 'continue')).toBe(false); // never invited to send it
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 300, ...PROPERTY_TIME },
     );
   });
 });

@@ -7,11 +7,12 @@ import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { MIME_TOKENS, mutated } from './mutate.ts';
 import { corpusMessages, mimeTarget } from './targets/mime.ts';
+import { PROPERTY_TIME } from './bounded.ts';
 
 const messages = corpusMessages();
 
 describe('MIME path under fuzzing', () => {
   it('parses, describes and slices mutated real messages within the time bound', () => {
-    fc.assert(fc.property(mutated(messages, MIME_TOKENS), (raw) => mimeTarget.run(raw)), { numRuns: 300 });
+    fc.assert(fc.property(mutated(messages, MIME_TOKENS), (raw) => mimeTarget.run(raw)), { numRuns: 300, ...PROPERTY_TIME });
   });
 });

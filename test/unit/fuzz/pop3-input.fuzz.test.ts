@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { corpusLines, LINE_TOKENS, session } from './mutate.ts';
 import { pop3Target } from './targets/pop3.ts';
+import { PROPERTY_TIME } from './bounded.ts';
 
 const lines = corpusLines('pop3.txt');
 
@@ -14,7 +15,7 @@ describe('POP3 input under fuzzing', () => {
   it('frames, parses and runs mutated sessions: well-formed replies, no internal failure, chunking-independent', async () => {
     await fc.assert(
       fc.asyncProperty(session(lines, LINE_TOKENS), fc.array(fc.nat(), { maxLength: 12 }), (bytes, cuts) => pop3Target.run(bytes, cuts)),
-      { numRuns: 150 },
+      { numRuns: 150, ...PROPERTY_TIME },
     );
   });
 });

@@ -58,6 +58,14 @@ describe('slow inputs the fuzzing found, now within the bound', () => {
   });
 });
 
+describe('structure the fuzzing found broken', () => {
+  it('an empty part right before a line feed has its body inside it (was bodyStart = end + 1: a size of -1 in BODYSTRUCTURE)', () => {
+    // minimised from the MIME property (seed 439667410): `--b LF` then a blank line, the part between empty
+    const m = parseMime(Buffer.from('Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n--b\n\n--b--\r\n'));
+    expect(m.parts.map((p) => [p.headerStart, p.bodyStart, p.end])).toEqual([[50, 50, 50], [54, 54, 54]]);
+  });
+});
+
 describe('the linear helpers do what the expressions they replaced did', () => {
   const text = fc.string({ unit: fc.constantFrom('(', ')', '\\', ' ', '\t', '\r', '\n', '=', 'a', '"', '\u00a0'), maxLength: 24 });
   it('trims, comment removal and soft line breaks', () => {

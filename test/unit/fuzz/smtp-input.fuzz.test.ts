@@ -7,12 +7,13 @@ import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { corpusLines, LINE_TOKENS, session } from './mutate.ts';
 import { smtpTarget } from './targets/smtp.ts';
+import { PROPERTY_TIME } from './bounded.ts';
 
 const lines = corpusLines('smtp.txt');
 
 describe('SMTP input under fuzzing', () => {
   it('PROXY headers, trace headers, account names, ENVID and bounces hold their properties on mutated sessions', () => {
-    fc.assert(fc.property(session(lines, LINE_TOKENS), (bytes) => smtpTarget.run(bytes)), { numRuns: 200 });
+    fc.assert(fc.property(session(lines, LINE_TOKENS), (bytes) => smtpTarget.run(bytes)), { numRuns: 200, ...PROPERTY_TIME });
   });
 
   it('a session that starts with a PROXY line holds them too', () => {
@@ -23,7 +24,7 @@ describe('SMTP input under fuzzing', () => {
         const bytes = Buffer.concat([head.subarray(0, cut % (head.length + 1)), tail]);
         smtpTarget.run(bytes);
       }),
-      { numRuns: 100 },
+      { numRuns: 100, ...PROPERTY_TIME },
     );
   });
 });
