@@ -14,6 +14,7 @@ import type { ImapSession } from '../session.ts';
 import type { StatusItem } from '../../types.ts';
 import { AUTHED, type CommandOf, type CommandSpec } from './spec.ts';
 import { checkSelectParams, enableCondstore, selectResponses } from './condstore.ts';
+import { isRev2, selectedListData } from './rev2.ts';
 
 export const isInbox = (name: string): boolean => name.toUpperCase() === 'INBOX';
 /** INBOX in any case is INBOX (RFC 3501 §5.1); other names are case-sensitive. */
@@ -38,12 +39,15 @@ export const SELECT: CommandSpec<CommandOf<'SELECT' | 'EXAMINE'>> = {
     const [flagsLine, permanent] = view.flagsResponses();
     s.send(flagsLine!);
     s.send(messageCountData(list.length, 'EXISTS'));
-    s.send(messageCountData(list.filter((m) => m.recent).length, 'RECENT'));
+    const rev2 = isRev2(s); // no RECENT, no UNSEEN code, the LIST response (rev2.ts)
+    if (!rev2) s.send(messageCountData(list.filter((m) => m.recent).length, 'RECENT'));
     const firstUnseen = list.findIndex((m) => !m.flags.has('\\Seen'));
-    if (firstUnseen >= 0) s.send(untaggedStatus('OK', 'first unseen', { code: 'UNSEEN', value: firstUnseen + 1 }));
+    if (firstUnseen >= 0 && !rev2) s.send(untaggedStatus('OK', 'first unseen', { code: 'UNSEEN', value: firstUnseen + 1 }));
     s.send(permanent!);
     s.send(untaggedStatus('OK', 'UIDs valid', { code: 'UIDVALIDITY', value: status.uidValidity }));
     s.send(untaggedStatus('OK', 'predicted next UID', { code: 'UIDNEXT', value: status.uidNext }));
+    const listLine = rev2 ? await selectedListData(account, name) : undefined;
+    if (listLine) s.send(listLine);
     await selectResponses(s, view, cmd.select, status, list);
     s.state = { kind: 'selected', account, mailbox: view };
     s.dirty = false;

@@ -10,6 +10,7 @@
  * them, and `$` anywhere in the criteria — SEARCHRES (RFC 5182) is not implemented (nor advertised).
  * MODSEQ n (RFC 7162 §3.1.5) matches modseqs >= n and adds the highest matched one to the result:
  * `* SEARCH 2 5 (MODSEQ 9)`, or ESEARCH's `MODSEQ 9`; it turns CONDSTORE on.
+ * An IMAP4rev2 session gets ESEARCH without RETURN too, as RETURN (ALL) (RFC 9051 §6.4.4; rev2.ts).
  */
 import { matchesSearch, parseMime, type SearchContext } from '../../../mime/index.ts';
 import { esearchData, searchData, type EsearchResult } from '../../response-data.ts';
@@ -18,6 +19,7 @@ import type { SearchKey } from '../../types.ts';
 import { bad, no } from '../errors.ts';
 import { SELECTED, type CommandOf, type CommandSpec } from './spec.ts';
 import { enableCondstore, usesModseq } from './condstore.ts';
+import { defaultSearchReturn } from './rev2.ts';
 
 const CHARSETS = ['UTF-8', 'US-ASCII'];
 const RETURN_OPTIONS: ReadonlySet<string> = new Set(['MIN', 'MAX', 'ALL', 'COUNT', 'PARTIAL']);
@@ -101,7 +103,7 @@ export function esearchResult(tag: string, uid: boolean, numbers: readonly numbe
 export const SEARCH: CommandSpec<CommandOf<'SEARCH'>> = {
   states: SELECTED,
   async run(s, cmd) {
-    const opts = cmd.returnOptions && returnOptions(cmd.returnOptions);
+    const opts = cmd.returnOptions ? returnOptions(cmd.returnOptions) : defaultSearchReturn(s); // rev2: ESEARCH
     const { hits, byModseq } = await searchMailbox(s, cmd.criteria, cmd.charset);
     const numbers = hits.map((h) => (cmd.uid ? h.uid : h.seq));
     const highest = byModseq ? hits.reduce((m, h) => Math.max(m, h.modseq), 0) : undefined;
