@@ -34,6 +34,11 @@ export class MailboxView {
   /** The session's ENABLEd extensions (shared with the session: ENABLE after SELECT counts). */
   enabled: ReadonlySet<string> = new Set();
   private readonly pendingExpunged = new Set<number>();
+  /**
+   * UIDs of the saved search result `$` (SEARCHRES, searchres.ts): empty at SELECT, replaced by
+   * SEARCH RETURN (SAVE). Expunged UIDs may stay in it; `$` only ever names messages in `uids`.
+   */
+  saved: ReadonlySet<number> = new Set();
 
   private folder: string;
   /** Keywords announced in FLAGS since SELECT. */

@@ -23,9 +23,10 @@ import { ANY, AUTHED, type CommandOf, type CommandSpec } from './spec.ts';
  * already accepts every non-synchronising literal LITERAL- allows (up to 4096 octets) and more.
  * APPENDLIMIT=n (RFC 7889 §3) is the largest message APPEND stores, a literal or a CATENATE result
  * (the connection's maxLiteralSize): one of exactly n octets is accepted, n + 1 gets NO [TOOBIG].
+ * SEARCHRES (RFC 5182, required by rev2) is searchres.ts's.
  */
 export function capabilities(s: ImapSession): string[] {
-  const caps = ['IMAP4rev1', REV2, 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'ESEARCH', 'CHILDREN', 'SPECIAL-USE', 'LIST-EXTENDED', 'LIST-STATUS', 'QUOTA', 'QUOTA=RES-STORAGE', 'SORT', 'SORT=DISPLAY', 'ESORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', ...APPEND_CAPABILITIES, ...CONDSTORE_CAPABILITIES];
+  const caps = ['IMAP4rev1', REV2, 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'ESEARCH', 'SEARCHRES', 'CHILDREN', 'SPECIAL-USE', 'LIST-EXTENDED', 'LIST-STATUS', 'QUOTA', 'QUOTA=RES-STORAGE', 'SORT', 'SORT=DISPLAY', 'ESORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', ...APPEND_CAPABILITIES, ...CONDSTORE_CAPABILITIES];
   if (s.o.maxMessageSize !== undefined && Number.isFinite(s.o.maxMessageSize)) caps.push(`APPENDLIMIT=${s.o.maxMessageSize}`);
   if (s.state.kind === 'not-authenticated') {
     if (!s.io.secure && s.io.startTls) caps.push('STARTTLS');
