@@ -122,7 +122,7 @@ describe('IMAP4rev2 (RFC 9051) beside IMAP4rev1', () => {
     expect(ex1).not.toContain('* LIST');
   });
 
-  it('APPENDLIMIT (RFC 7889): a message of exactly the advertised size is stored, one octet more gets NO [TOOBIG]', async () => {
+  it('APPENDLIMIT (RFC 7889): a message of exactly the advertised size is stored, one octet more gets NO [TOOBIG]; STATUS APPENDLIMIT says the same', async () => {
     const c = await session('a@example.test', true);
     const head = 'Subject: big\r\n\r\n';
     const fit = head + 'x'.repeat(LIMIT - head.length);
@@ -133,6 +133,9 @@ describe('IMAP4rev2 (RFC 9051) beside IMAP4rev1', () => {
     expect(await c.until('t1')).toMatch(/^t1 OK \[APPENDUID \d+ \d+\] APPEND completed\r\n$/);
     expect(await c.cmd('t2', `APPEND INBOX {${LIMIT + 1}}`)).toMatch(/^t2 NO \[TOOBIG\] /);
     expect(await c.cmd('t3', 'NOOP')).toBe('t3 OK NOOP completed\r\n'); // the session goes on
+    // STATUS APPENDLIMIT (RFC 7889 §3) gives the same limit, in STATUS and in LIST RETURN (STATUS)
+    expect(await c.cmd('t4', 'STATUS INBOX (APPENDLIMIT UIDNEXT)')).toMatch(new RegExp(`^\\* STATUS INBOX \\(APPENDLIMIT ${LIMIT} UIDNEXT \\d+\\)\\r\\nt4 OK STATUS completed\\r\\n$`));
+    expect(await c.cmd('t5', 'LIST "" INBOX RETURN (STATUS (APPENDLIMIT))')).toBe(`* LIST (\\HasNoChildren) "/" INBOX\r\n* STATUS INBOX (APPENDLIMIT ${LIMIT})\r\nt5 OK LIST completed\r\n`);
   });
 
   it('extensions rev2 makes mandatory answer a rev2 session as a rev1 one: STATUS SIZE/DELETED, NAMESPACE, MOVE + UIDPLUS, UNSELECT, LIST \\NonExistent, LITERAL+', async () => {

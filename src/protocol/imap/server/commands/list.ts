@@ -141,7 +141,7 @@ async function sendList(s: ImapSession, cmd: ListCommand, tree: FolderTree, matc
   for (const entry of extendedEntries(tree, subscriptions, match, (name) => a.specialUse(name), selection, returnSubscribed)) {
     s.send(listData('LIST', entry));
     if (!statusItems || !tree.folders.has(entry.name)) continue;
-    const status = await statusResponse(a, entry.name, statusItems).catch(() => undefined);
+    const status = await statusResponse(a, entry.name, statusItems, s.o.maxMessageSize).catch(() => undefined);
     if (status) s.send(status);
   }
 }

@@ -120,22 +120,23 @@ export const STATUS: CommandSpec<CommandOf<'STATUS'>> = {
   states: AUTHED,
   async run(s, cmd) {
     if (cmd.items.includes('HIGHESTMODSEQ')) enableCondstore(s); // RFC 7162 §3.1
-    s.send(await statusResponse(s.account!, canonical(cmd.mailbox), cmd.items));
+    s.send(await statusResponse(s.account!, canonical(cmd.mailbox), cmd.items, s.o.maxMessageSize));
     return {};
   },
 };
 
 /**
  * `* STATUS name (…)` for `items` of folder `name` (canonical), as STATUS and LIST RETURN (STATUS)
- * send it. Rejects like the account's status() (NONEXISTENT for a missing folder).
+ * send it; `appendLimit` is the session's largest APPEND (undefined: none, NIL). Rejects like the
+ * account's status() (NONEXISTENT for a missing folder).
  */
-export async function statusResponse(a: ImapAccount, name: string, items: readonly StatusItem[]): Promise<Buffer> {
+export async function statusResponse(a: ImapAccount, name: string, items: readonly StatusItem[], appendLimit: number | undefined): Promise<Buffer> {
   const st = await a.status(name);
   const needList = items.some((i) => i === 'SIZE' || i === 'DELETED' || i === 'DELETED-STORAGE' || i === 'RECENT');
   const list = needList ? await a.listMessages(name) : [];
   const deleted = list.filter((m) => m.flags.has('\\Deleted'));
   const recent = (): number => a.claimRecent(name, list.filter((m) => m.recent).map((m) => m.uid), true).size;
-  const value = (item: StatusItem): number => {
+  const value = (item: StatusItem): number | null => {
     switch (item) {
       case 'MESSAGES': return st.messages;
       // \Recent belongs to the first session told of a message (RFC 3501 §2.3.2): one another
@@ -151,6 +152,8 @@ export async function statusResponse(a: ImapAccount, name: string, items: readon
       // links included), so expunging frees exactly this sum.
       case 'DELETED-STORAGE': return deleted.reduce((n, m) => n + m.size, 0);
       case 'HIGHESTMODSEQ': return st.highestModseq; // RFC 7162 §3.1.6
+      // RFC 7889 §3: the same for every mailbox, as advertised in APPENDLIMIT=n (general.ts)
+      case 'APPENDLIMIT': return appendLimit !== undefined && Number.isFinite(appendLimit) ? appendLimit : null;
     }
   };
   return statusData(name, items.map((item) => ({ item, value: value(item) })));
