@@ -25,7 +25,7 @@ async function append(c: RawImap, box: string, m: string, flags = ''): Promise<v
 }
 
 beforeAll(async () => {
-  srv = await startImap(new MemoryStore(), { 'a@example.test': 'pw', 'b@example.test': 'pw', 'c@example.test': 'pw', 'd@example.test': 'pw', 'e@example.test': 'pw', 'f@example.test': 'pw' }, { maxLiteralSize: LIMIT });
+  srv = await startImap(new MemoryStore(), { 'a@example.test': 'pw', 'b@example.test': 'pw', 'c@example.test': 'pw', 'd@example.test': 'pw', 'e@example.test': 'pw', 'f@example.test': 'pw', 'g@example.test': 'pw' }, { maxLiteralSize: LIMIT });
 });
 afterAll(async () => {
   for (const c of clients) c.close();
@@ -120,6 +120,26 @@ describe('IMAP4rev2 (RFC 9051) beside IMAP4rev1', () => {
     const ex1 = await rev1.cmd('x2', 'EXAMINE Sent');
     expect(ex1).toMatch(/^\* OK \[CLOSED\]/);
     expect(ex1).not.toContain('* LIST');
+  });
+
+  it('E.1 mailbox names: a rev2 session sends and reads UTF-8, a rev1 session modified UTF-7, for the same mailboxes', async () => {
+    const rev2 = await session('g@example.test', true);
+    const rev1 = await session('g@example.test', false);
+    const u = (t: string): string => Buffer.from(t, 'utf8').toString('latin1'); // the transcript reads latin1
+    rev2.send('n1 CREATE "Entwürfe"\r\n');
+    expect(await rev2.until('n1')).toBe('n1 OK CREATE completed\r\n');
+    expect(await rev2.cmd('n2', 'CREATE "R&D"')).toBe('n2 OK CREATE completed\r\n'); // `&` is just a character in rev2
+    expect(await rev1.cmd('n3', 'LIST "" *')).toBe('* LIST (\\HasNoChildren) "/" INBOX\r\n* LIST (\\HasNoChildren) "/" Entw&APw-rfe\r\n* LIST (\\HasNoChildren) "/" R&-D\r\nn3 OK LIST completed\r\n');
+    expect(await rev2.cmd('n4', 'LIST "" *')).toBe(u('* LIST (\\HasNoChildren) "/" INBOX\r\n* LIST (\\HasNoChildren) "/" "Entwürfe"\r\n* LIST (\\HasNoChildren) "/" R&D\r\nn4 OK LIST completed\r\n'));
+    await append(rev1, 'Entw&APw-rfe', msg('draft'));
+    rev2.send('n5 STATUS "Entwürfe" (MESSAGES)\r\n');
+    expect(await rev2.until('n5')).toBe(u('* STATUS "Entwürfe" (MESSAGES 1)\r\nn5 OK STATUS completed\r\n'));
+    rev2.send('n6 SELECT "Entwürfe"\r\n');
+    expect(await rev2.until('n6')).toContain(u('* LIST (\\HasNoChildren) "/" "Entwürfe"\r\n'));
+    expect(await rev2.cmd('n7', 'UID MOVE 1 R&D')).toMatch(/^\* OK \[COPYUID /);
+    expect(await rev1.cmd('n8', 'STATUS R&-D (MESSAGES)')).toBe('* STATUS R&-D (MESSAGES 1)\r\nn8 OK STATUS completed\r\n');
+    // modified UTF-7 sent by a rev2 client is a plain name, not decoded
+    expect(await rev2.cmd('n9', 'STATUS Entw&APw-rfe (MESSAGES)')).toMatch(/^n9 NO \[NONEXISTENT\]/);
   });
 
   it('APPENDLIMIT (RFC 7889): a message of exactly the advertised size is stored, one octet more gets NO [TOOBIG]; STATUS APPENDLIMIT says the same', async () => {

@@ -14,7 +14,7 @@ import type { ImapSession } from '../session.ts';
 import type { StatusItem } from '../../types.ts';
 import { AUTHED, type CommandOf, type CommandSpec } from './spec.ts';
 import { checkSelectParams, enableCondstore, selectResponses } from './condstore.ts';
-import { isRev2, selectedListData } from './rev2.ts';
+import { isRev2, selectedListData, wire } from './rev2.ts';
 
 export const isInbox = (name: string): boolean => name.toUpperCase() === 'INBOX';
 /** INBOX in any case is INBOX (RFC 3501 §5.1); other names are case-sensitive. */
@@ -46,7 +46,7 @@ export const SELECT: CommandSpec<CommandOf<'SELECT' | 'EXAMINE'>> = {
     s.send(permanent!);
     s.send(untaggedStatus('OK', 'UIDs valid', { code: 'UIDVALIDITY', value: status.uidValidity }));
     s.send(untaggedStatus('OK', 'predicted next UID', { code: 'UIDNEXT', value: status.uidNext }));
-    const listLine = rev2 ? await selectedListData(account, name) : undefined;
+    const listLine = rev2 ? await selectedListData(s, name) : undefined;
     if (listLine) s.send(listLine);
     await selectResponses(s, view, cmd.select, status, list);
     s.state = { kind: 'selected', account, mailbox: view };
@@ -120,17 +120,19 @@ export const STATUS: CommandSpec<CommandOf<'STATUS'>> = {
   states: AUTHED,
   async run(s, cmd) {
     if (cmd.items.includes('HIGHESTMODSEQ')) enableCondstore(s); // RFC 7162 §3.1
-    s.send(await statusResponse(s.account!, canonical(cmd.mailbox), cmd.items, s.o.maxMessageSize));
+    s.send(await statusResponse(s, canonical(cmd.mailbox), cmd.items));
     return {};
   },
 };
 
 /**
  * `* STATUS name (…)` for `items` of folder `name` (canonical), as STATUS and LIST RETURN (STATUS)
- * send it; `appendLimit` is the session's largest APPEND (undefined: none, NIL). Rejects like the
- * account's status() (NONEXISTENT for a missing folder).
+ * send it; APPENDLIMIT is the session's largest APPEND (none: NIL). Rejects like the account's
+ * status() (NONEXISTENT for a missing folder).
  */
-export async function statusResponse(a: ImapAccount, name: string, items: readonly StatusItem[], appendLimit: number | undefined): Promise<Buffer> {
+export async function statusResponse(s: ImapSession, name: string, items: readonly StatusItem[]): Promise<Buffer> {
+  const a = s.account!;
+  const appendLimit = s.o.maxMessageSize;
   const st = await a.status(name);
   const needList = items.some((i) => i === 'SIZE' || i === 'DELETED' || i === 'DELETED-STORAGE' || i === 'RECENT');
   const list = needList ? await a.listMessages(name) : [];
@@ -156,7 +158,7 @@ export async function statusResponse(a: ImapAccount, name: string, items: readon
       case 'APPENDLIMIT': return appendLimit !== undefined && Number.isFinite(appendLimit) ? appendLimit : null;
     }
   };
-  return statusData(name, items.map((item) => ({ item, value: value(item) })));
+  return statusData(name, items.map((item) => ({ item, value: value(item) })), wire(s));
 }
 
 /**
@@ -174,7 +176,7 @@ export const GETQUOTAROOT: CommandSpec<CommandOf<'GETQUOTAROOT'>> = {
   states: AUTHED,
   async run(s, cmd) {
     await s.account!.status(canonical(cmd.mailbox)); // NONEXISTENT for a missing mailbox
-    s.send(serverWriter().raw('* QUOTAROOT ').mailbox(canonical(cmd.mailbox)).raw(' ""').crlf().toBuffer());
+    s.send(serverWriter(wire(s)).raw('* QUOTAROOT ').mailbox(canonical(cmd.mailbox)).raw(' ""').crlf().toBuffer());
     s.send(await quotaResponse(s));
     return {};
   },
