@@ -47,6 +47,9 @@ describe('SEARCHRES (RFC 5182)', () => {
     expect(await c.cmd('r8', 'FETCH $ UID')).toMatch(/^\* 1 FETCH \(UID 1\)\r\n\* 2 FETCH \(UID 2\)\r\n\* 3 FETCH \(UID 3\)\r\nr8 OK/);
     expect(await c.cmd('r9', 'SEARCH RETURN (MIN MAX SAVE) ALL')).toBe('* ESEARCH (TAG "r9") MIN 1 MAX 3\r\nr9 OK SEARCH completed\r\n');
     expect(await c.cmd('r10', 'FETCH $ UID')).toBe('* 1 FETCH (UID 1)\r\n* 3 FETCH (UID 3)\r\nr10 OK FETCH completed\r\n');
+    // SORT and THREAD criteria take `$` too (they search through the same code)
+    expect(await c.cmd('r11', 'UID SORT (REVERSE SUBJECT) UTF-8 $')).toBe('* SORT 1 3\r\nr11 OK SORT completed\r\n'); // 2 is not in $
+    expect(await c.cmd('r12', 'THREAD ORDEREDSUBJECT UTF-8 NOT $')).toBe('* THREAD (2)\r\nr12 OK THREAD completed\r\n');
   });
 
   it('STORE, COPY, MOVE and UID EXPUNGE take `$`; an expunged message leaves it; a failed SEARCH (SAVE) empties it; SELECT resets it', async () => {
