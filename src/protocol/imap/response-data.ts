@@ -62,9 +62,10 @@ export function listData(command: 'LIST' | 'LSUB', entry: ListEntry, options?: R
 }
 
 /** `* STATUS name (MESSAGES 2 UIDNEXT 5)`, items in the order given. */
-export function statusData(mailbox: string, items: ReadonlyArray<{ item: StatusItem; value: number }>, options?: ResponseOptions): Buffer {
+export function statusData(mailbox: string, items: ReadonlyArray<{ item: StatusItem; value: number | null }>, options?: ResponseOptions): Buffer {
   const w = serverWriter(options).raw('* STATUS ').mailbox(mailbox).sp();
-  w.list(items, (i) => w.atom(i.item).sp().number(i.value));
+  // null: NIL, which only APPENDLIMIT may be (RFC 7889 §3: no limit)
+  w.list(items, (i) => (i.value === null ? w.atom(i.item).raw(' NIL') : w.atom(i.item).sp().number(i.value)));
   return w.crlf().toBuffer();
 }
 

@@ -108,7 +108,7 @@ export interface ListCommand extends Tagged {
   returnOptions?: ListReturnOption[];
 }
 
-export const STATUS_ITEMS = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'DELETED', 'SIZE', 'DELETED-STORAGE', 'HIGHESTMODSEQ'] as const;
+export const STATUS_ITEMS = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'DELETED', 'SIZE', 'DELETED-STORAGE', 'HIGHESTMODSEQ', 'APPENDLIMIT'] as const;
 export type StatusItem = (typeof STATUS_ITEMS)[number];
 export interface StatusCommand extends Tagged {
   name: 'STATUS';

@@ -4,8 +4,8 @@
  * Laziness: keys on flags, UIDs, sequence numbers, size and internal date never call
  * ctx.message(); AND evaluates those first and stops at the first miss, OR at the first hit.
  * Text keys: case-insensitive substring of the decoded text (decode.ts). HEADER with an empty
- * string matches when the field is present. `$` (SEARCHRES, RFC 5182) is the caller's to resolve:
- * a `$` set matches nothing here.
+ * string matches when the field is present. `$` (SEARCHRES, RFC 5182) matches the UIDs the caller
+ * saved in ctx.saved (none when absent).
  *
  * Dates: BEFORE/ON/SINCE compare the calendar day of the internal date in UTC (RFC 3501 leaves
  * the zone to the server; UTC keeps every node of the cluster alike). SENTBEFORE/SENTON/SENTSINCE
@@ -33,6 +33,8 @@ export interface SearchContext {
   /** RFC822.SIZE. */
   size: number;
   internalDate: Date;
+  /** UIDs of the saved search result `$` (RFC 5182 SEARCHRES); absent = empty. */
+  saved?: ReadonlySet<number>;
   /** RFC 7162 mod-sequence (SEARCH MODSEQ); absent counts as 0, which only `MODSEQ 0` matches. */
   modseq?: number;
   /** Raw bytes and their parse; called at most once per matchesSearch, and only when a key needs them. */
@@ -109,8 +111,8 @@ function matchesCheap(key: SearchKey, ctx: SearchContext): boolean {
     case 'UNKEYWORD': return !hasFlag(ctx.flags, key.flag);
     case 'LARGER': return ctx.size > key.size;
     case 'SMALLER': return ctx.size < key.size;
-    case 'UID': return key.set !== '$' && sequenceSetHas(key.set, ctx.uid, ctx.maxUid);
-    case 'SEQ': return key.set !== '$' && sequenceSetHas(key.set, ctx.seq, ctx.maxSeq);
+    case 'UID': return key.set === '$' ? ctx.saved?.has(ctx.uid) ?? false : sequenceSetHas(key.set, ctx.uid, ctx.maxUid);
+    case 'SEQ': return key.set === '$' ? ctx.saved?.has(ctx.uid) ?? false : sequenceSetHas(key.set, ctx.seq, ctx.maxSeq);
     // RFC 7162 §3.1.5: modseq at or above; one modseq per message, so the entry name changes nothing
     case 'MODSEQ': return (ctx.modseq ?? 0) >= key.modseq;
     case 'BEFORE': case 'ON': case 'SINCE':

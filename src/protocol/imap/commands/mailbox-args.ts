@@ -5,11 +5,12 @@
  *   rename = "RENAME" SP mailbox SP mailbox
  *   status = "STATUS" SP mailbox SP "(" status-att *(SP status-att) ")"
  *   status-att = "MESSAGES" / "RECENT" / "UIDNEXT" / "UIDVALIDITY" / "UNSEEN" / "DELETED" / "SIZE"
- *              / "DELETED-STORAGE"
+ *              / "DELETED-STORAGE" / "APPENDLIMIT"
  *
  * DELETED and SIZE are RFC 9051 additions; RECENT is RFC 3501 only, still accepted. DELETED and
  * DELETED-STORAGE come from RFC 9208 (QUOTA), which makes DELETED-STORAGE mandatory for a server
  * advertising QUOTA=RES-STORAGE (in its definition of the STORAGE resource).
+ * APPENDLIMIT is RFC 7889 §3 (its value is a number, or NIL for no limit).
  * HIGHESTMODSEQ and SELECT / EXAMINE's `(CONDSTORE)` / `(QRESYNC …)` are RFC 7162's (condstore-args.ts).
  * LIST and LSUB are in list-args.ts.
  */

@@ -2,7 +2,8 @@
  * A session's view of its selected mailbox (RFC 3501 §5.2, §7.4.1): the message sequence numbers
  * it has announced, each message's UID and last announced flags. `sync()` compares with the store
  * and produces the untagged updates that bring the client up to date:
- *   `* n EXPUNGE` (highest first, so every number is valid when sent), `* N EXISTS` / `* N RECENT`,
+ *   `* n EXPUNGE` (highest first, so every number is valid when sent), `* N EXISTS` / `* N RECENT`
+ *   (no RECENT once IMAP4rev2 is enabled),
  *   `* n FETCH (UID u FLAGS (…))` for flags another session or delivery changed.
  * Expunges are held back while a command forbids them (FETCH, STORE, SEARCH — §7.4.1): `sync(false)`.
  * Once the session enabled CONDSTORE (RFC 7162 §3.1), flag updates carry `MODSEQ (n)`, and a
@@ -16,6 +17,7 @@
 import { fetchData, flagsData, messageCountData, vanishedData, type FetchResponseItem } from '../response-data.ts';
 import { untaggedStatus } from '../response.ts';
 import { toRanges } from './condstore-ranges.ts';
+import { isRev2 } from './commands/rev2.ts';
 import type { ImapAccount, ImapFlagUpdate, ImapMessage } from './hooks.ts';
 
 export class MailboxView {
@@ -32,6 +34,11 @@ export class MailboxView {
   /** The session's ENABLEd extensions (shared with the session: ENABLE after SELECT counts). */
   enabled: ReadonlySet<string> = new Set();
   private readonly pendingExpunged = new Set<number>();
+  /**
+   * UIDs of the saved search result `$` (SEARCHRES, searchres.ts): empty at SELECT, replaced by
+   * SEARCH RETURN (SAVE). Expunged UIDs may stay in it; `$` only ever names messages in `uids`.
+   */
+  saved: ReadonlySet<number> = new Set();
 
   private folder: string;
   /** Keywords announced in FLAGS since SELECT. */
@@ -55,6 +62,8 @@ export class MailboxView {
   get exists(): number { return this.uids.length; }
   get condstore(): boolean { return this.enabled.has('CONDSTORE'); }
   get qresync(): boolean { return this.enabled.has('QRESYNC'); }
+  /** IMAP4rev2 enabled (rev2.ts): no \Recent, no `* n RECENT`. */
+  get rev2(): boolean { return isRev2(this); }
 
   /** The untagged flag update for `m`: UID, FLAGS, and MODSEQ once CONDSTORE is on. */
   flagUpdate(seq: number, m: { uid: number; flags: ReadonlySet<string>; recent: boolean; modseq?: number }): Buffer {
@@ -98,11 +107,12 @@ export class MailboxView {
 
   /**
    * The store's list with `recent` as this session sees it: only messages it claimed first.
-   * Messages already in the view keep the `recent` they were announced with.
+   * Messages already in the view keep the `recent` they were announced with. An IMAP4rev2
+   * session sees none recent and claims none (rev2.ts).
    */
   private async current(): Promise<ImapMessage[]> {
     const list = await this.account.listMessages(this.name);
-    const fresh = list.filter((m) => m.recent && !this.info.has(m.uid)).map((m) => m.uid);
+    const fresh = this.rev2 ? [] : list.filter((m) => m.recent && !this.info.has(m.uid)).map((m) => m.uid);
     const mine = fresh.length ? this.account.claimRecent(this.name, fresh, this.readOnly) : new Set<number>();
     return list.map((m) => {
       const recent = this.info.get(m.uid)?.recent ?? mine.has(m.uid);
@@ -230,7 +240,7 @@ export class MailboxView {
       }
       this.uidNext = Math.max(this.uidNext, added[added.length - 1]!.uid + 1);
       out.push(messageCountData(this.uids.length, 'EXISTS'));
-      out.push(messageCountData([...this.info.values()].filter((m) => m.recent).length, 'RECENT'));
+      if (!this.rev2) out.push(messageCountData([...this.info.values()].filter((m) => m.recent).length, 'RECENT'));
     }
     return out;
   }

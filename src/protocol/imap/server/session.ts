@@ -14,6 +14,7 @@ import { taggedResponse, untaggedStatus, type ResponseCode } from '../response.t
 import type { Command } from '../types.ts';
 import { COMMANDS } from './commands/index.ts';
 import { capabilities } from './commands/general.ts';
+import { isRev2 } from './commands/rev2.ts';
 import { toImapError, type ImapError } from './errors.ts';
 import type { ImapAccount, ImapHooks, LoginRoute } from './hooks.ts';
 import type { MailboxView } from './mailbox-view.ts';
@@ -123,7 +124,7 @@ export class ImapSession {
       await this.finish(waiting.tag, () => waiting.onLine(raw), undefined);
       return;
     }
-    const parsed = tryParseCommand(raw);
+    const parsed = tryParseCommand(raw, { utf8: isRev2(this) }); // rev2: UTF-8 mailbox names (rev2.ts)
     if (!parsed.ok && parsed.error.code === 'MAILBOX_ENCODING' && parsed.error.command && parsed.error.tag) {
       return this.badMailboxName(parsed.error.tag, parsed.error.command);
     }

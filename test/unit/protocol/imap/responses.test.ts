@@ -47,6 +47,7 @@ describe('untagged data', () => {
     ['LIST with CHILDINFO (RFC 5258 §3.5)', listData('LIST', { attributes: ['\\NonExistent'], delimiter: '/', name: 'Foo', childInfo: ['SUBSCRIBED'] }), '* LIST (\\NonExistent) "/" Foo ("CHILDINFO" ("SUBSCRIBED"))\r\n'],
     ['LIST after UTF8=ACCEPT', listData('LIST', { attributes: [], delimiter: '/', name: 'Entwürfe' }, { utf8: true }), '* LIST () "/" "Entwürfe"\r\n'],
     ['STATUS', statusData('INBOX', [{ item: 'MESSAGES', value: 2 }, { item: 'UIDNEXT', value: 5 }]), '* STATUS INBOX (MESSAGES 2 UIDNEXT 5)\r\n'],
+    ['STATUS APPENDLIMIT NIL (RFC 7889 §3: no limit)', statusData('INBOX', [{ item: 'APPENDLIMIT', value: null }, { item: 'MESSAGES', value: 1 }]), '* STATUS INBOX (APPENDLIMIT NIL MESSAGES 1)\r\n'],
     ['SEARCH with no match', searchData([]), '* SEARCH\r\n'],
     ['SEARCH', searchData([2, 3, 7]), '* SEARCH 2 3 7\r\n'],
     ['ESEARCH', esearchData({ tag: 'a1', uid: true, min: 1, max: 7, all: [1, 2, 3, 4, 5, 7], count: 6 }), '* ESEARCH (TAG "a1") UID MIN 1 MAX 7 ALL 1:5,7 COUNT 6\r\n'],

@@ -2,6 +2,7 @@
  * CONDSTORE and QRESYNC (RFC 7162) in the commands they extend; ENABLE (RFC 5161) turns them on.
  *
  *   ENABLE CONDSTORE | QRESYNC             → * ENABLED …            (RFC 5161 §3.1, RFC 7162 §3.2.3)
+ *   ENABLE IMAP4rev2                        → * ENABLED IMAP4rev2    (RFC 9051 §6.3.1; what it changes: rev2.ts)
  *   SELECT / EXAMINE mbox (CONDSTORE)      → * OK [HIGHESTMODSEQ n]  (§3.1.2.1, §3.1.8)
  *   SELECT / EXAMINE mbox (QRESYNC (uidvalidity modseq [known-uids [(seqs uids)]]))
  *                                          → * VANISHED (EARLIER) …, * n FETCH (UID FLAGS MODSEQ) (§3.2.5)
@@ -26,13 +27,18 @@ import type { ImapFolderStatus, ImapMessage } from '../hooks.ts';
 import type { MailboxView } from '../mailbox-view.ts';
 import type { ImapSession } from '../session.ts';
 import { AUTHED, type CommandOf, type CommandSpec } from './spec.ts';
+import { canEnableRev2, REV2 } from './rev2.ts';
 
 export const CONDSTORE_CAPABILITIES = ['CONDSTORE', 'QRESYNC'] as const;
 
-/** What ENABLE of each capability turns on (RFC 7162 §3.2.3: QRESYNC implies CONDSTORE). */
+/**
+ * What ENABLE of each capability (upper-cased, as parsed: names are case-insensitive) turns on,
+ * its own spelling first (RFC 7162 §3.2.3: QRESYNC implies CONDSTORE).
+ */
 const ENABLES: ReadonlyMap<string, readonly string[]> = new Map([
   ['CONDSTORE', ['CONDSTORE']],
   ['QRESYNC', ['QRESYNC', 'CONDSTORE']],
+  [REV2.toUpperCase(), [REV2]], // rev2.ts: it implies no CONDSTORE
 ]);
 
 export const ENABLE: CommandSpec<CommandOf<'ENABLE'>> = {
@@ -41,12 +47,13 @@ export const ENABLE: CommandSpec<CommandOf<'ENABLE'>> = {
     const newly: string[] = [];
     for (const cap of cmd.capabilities) {
       const turns = ENABLES.get(cap); // unknown capabilities are ignored (RFC 5161 §3.1)
-      if (!turns) continue;
-      if (!s.enabled.has(cap) && !newly.includes(cap)) newly.push(cap);
+      const name = turns?.[0];
+      if (!turns || !name || (name === REV2 && !canEnableRev2(s))) continue;
+      if (!s.enabled.has(name) && !newly.includes(name)) newly.push(name);
       for (const t of turns) if (t !== 'CONDSTORE') s.enabled.add(t);
     }
     s.send(enabledData(newly));
-    if (newly.length) enableCondstore(s); // each of them implies CONDSTORE
+    if (newly.some((c) => c !== REV2)) enableCondstore(s); // CONDSTORE and QRESYNC imply CONDSTORE
     return {};
   },
 };

@@ -6,6 +6,7 @@
 import { capabilityData, idData, namespaceData } from '../../response-data.ts';
 import { APPEND_CAPABILITIES } from './append.ts';
 import { CONDSTORE_CAPABILITIES } from './condstore.ts';
+import { REV2 } from './rev2.ts';
 import { untaggedStatus } from '../../response.ts';
 import type { ImapSession } from '../session.ts';
 import { ANY, AUTHED, type CommandOf, type CommandSpec } from './spec.ts';
@@ -17,9 +18,16 @@ import { ANY, AUTHED, type CommandOf, type CommandSpec } from './spec.ts';
  * (RFC 5819) are list.ts's; SORT, SORT=DISPLAY, ESORT and THREAD= are sort.ts's and thread.ts's
  * (CONTEXT=SEARCH / CONTEXT=SORT are not advertised: no UPDATE / CANCELUPDATE notifications); RFC 6154 §3 has SPECIAL-USE servers support LIST (SPECIAL-USE).
  * MULTIAPPEND (and later BINARY, CATENATE) are append.ts's.
+ * IMAP4rev2 (RFC 9051) beside IMAP4rev1: what ENABLE IMAP4rev2 changes is rev2.ts's; the extensions
+ * rev2 folds in are the ones listed here. LITERAL+ is advertised, not LITERAL- (RFC 7888): LITERAL+
+ * already accepts every non-synchronising literal LITERAL- allows (up to 4096 octets) and more.
+ * APPENDLIMIT=n (RFC 7889 §3) is the largest message APPEND stores, a literal or a CATENATE result
+ * (the connection's maxLiteralSize): one of exactly n octets is accepted, n + 1 gets NO [TOOBIG].
+ * SEARCHRES (RFC 5182, required by rev2) is searchres.ts's.
  */
 export function capabilities(s: ImapSession): string[] {
-  const caps = ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'ESEARCH', 'CHILDREN', 'SPECIAL-USE', 'LIST-EXTENDED', 'LIST-STATUS', 'QUOTA', 'QUOTA=RES-STORAGE', 'SORT', 'SORT=DISPLAY', 'ESORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', ...APPEND_CAPABILITIES, ...CONDSTORE_CAPABILITIES];
+  const caps = ['IMAP4rev1', REV2, 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'ESEARCH', 'SEARCHRES', 'CHILDREN', 'SPECIAL-USE', 'LIST-EXTENDED', 'LIST-STATUS', 'QUOTA', 'QUOTA=RES-STORAGE', 'SORT', 'SORT=DISPLAY', 'ESORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', ...APPEND_CAPABILITIES, ...CONDSTORE_CAPABILITIES];
+  if (s.o.maxMessageSize !== undefined && Number.isFinite(s.o.maxMessageSize)) caps.push(`APPENDLIMIT=${s.o.maxMessageSize}`);
   if (s.state.kind === 'not-authenticated') {
     if (!s.io.secure && s.io.startTls) caps.push('STARTTLS');
     if (!s.io.secure && !s.o.allowPlaintextAuth) caps.push('LOGINDISABLED');

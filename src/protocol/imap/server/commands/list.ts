@@ -30,6 +30,7 @@ import type { ImapAccount } from '../hooks.ts';
 import type { ImapSession } from '../session.ts';
 import { canonical, isInbox, statusResponse } from './mailboxes.ts';
 import { AUTHED, type CommandOf, type CommandSpec } from './spec.ts';
+import { wire } from './rev2.ts';
 
 /** LIST pattern match: `*` any characters, `%` any except the separator (RFC 3501 §6.3.8). */
 export function listMatcher(reference: string, pattern: string): (name: string) => boolean {
@@ -139,9 +140,9 @@ async function sendList(s: ImapSession, cmd: ListCommand, tree: FolderTree, matc
   let statusItems: StatusItem[] | undefined;
   for (const r of returns) if (r.option === 'STATUS') statusItems = r.items;
   for (const entry of extendedEntries(tree, subscriptions, match, (name) => a.specialUse(name), selection, returnSubscribed)) {
-    s.send(listData('LIST', entry));
+    s.send(listData('LIST', entry, wire(s)));
     if (!statusItems || !tree.folders.has(entry.name)) continue;
-    const status = await statusResponse(a, entry.name, statusItems).catch(() => undefined);
+    const status = await statusResponse(s, entry.name, statusItems).catch(() => undefined);
     if (status) s.send(status);
   }
 }
@@ -161,7 +162,7 @@ export const LIST: CommandSpec<CommandOf<'LIST' | 'LSUB'>> = {
       await sendList(s, cmd, tree, match);
       return {};
     }
-    for (const entry of lsubEntries(tree, await a.subscriptions(), match)) s.send(listData('LSUB', entry));
+    for (const entry of lsubEntries(tree, await a.subscriptions(), match)) s.send(listData('LSUB', entry, wire(s)));
     return {};
   },
 };

@@ -14,6 +14,7 @@ import type { ImapSession } from '../session.ts';
 import type { StatusItem } from '../../types.ts';
 import { AUTHED, type CommandOf, type CommandSpec } from './spec.ts';
 import { checkSelectParams, enableCondstore, selectResponses } from './condstore.ts';
+import { isRev2, selectedListData, wire } from './rev2.ts';
 
 export const isInbox = (name: string): boolean => name.toUpperCase() === 'INBOX';
 /** INBOX in any case is INBOX (RFC 3501 §5.1); other names are case-sensitive. */
@@ -38,12 +39,15 @@ export const SELECT: CommandSpec<CommandOf<'SELECT' | 'EXAMINE'>> = {
     const [flagsLine, permanent] = view.flagsResponses();
     s.send(flagsLine!);
     s.send(messageCountData(list.length, 'EXISTS'));
-    s.send(messageCountData(list.filter((m) => m.recent).length, 'RECENT'));
+    const rev2 = isRev2(s); // no RECENT, no UNSEEN code, the LIST response (rev2.ts)
+    if (!rev2) s.send(messageCountData(list.filter((m) => m.recent).length, 'RECENT'));
     const firstUnseen = list.findIndex((m) => !m.flags.has('\\Seen'));
-    if (firstUnseen >= 0) s.send(untaggedStatus('OK', 'first unseen', { code: 'UNSEEN', value: firstUnseen + 1 }));
+    if (firstUnseen >= 0 && !rev2) s.send(untaggedStatus('OK', 'first unseen', { code: 'UNSEEN', value: firstUnseen + 1 }));
     s.send(permanent!);
     s.send(untaggedStatus('OK', 'UIDs valid', { code: 'UIDVALIDITY', value: status.uidValidity }));
     s.send(untaggedStatus('OK', 'predicted next UID', { code: 'UIDNEXT', value: status.uidNext }));
+    const listLine = rev2 ? await selectedListData(s, name) : undefined;
+    if (listLine) s.send(listLine);
     await selectResponses(s, view, cmd.select, status, list);
     s.state = { kind: 'selected', account, mailbox: view };
     s.dirty = false;
@@ -116,22 +120,25 @@ export const STATUS: CommandSpec<CommandOf<'STATUS'>> = {
   states: AUTHED,
   async run(s, cmd) {
     if (cmd.items.includes('HIGHESTMODSEQ')) enableCondstore(s); // RFC 7162 §3.1
-    s.send(await statusResponse(s.account!, canonical(cmd.mailbox), cmd.items));
+    s.send(await statusResponse(s, canonical(cmd.mailbox), cmd.items));
     return {};
   },
 };
 
 /**
  * `* STATUS name (…)` for `items` of folder `name` (canonical), as STATUS and LIST RETURN (STATUS)
- * send it. Rejects like the account's status() (NONEXISTENT for a missing folder).
+ * send it; APPENDLIMIT is the session's largest APPEND (none: NIL). Rejects like the account's
+ * status() (NONEXISTENT for a missing folder).
  */
-export async function statusResponse(a: ImapAccount, name: string, items: readonly StatusItem[]): Promise<Buffer> {
+export async function statusResponse(s: ImapSession, name: string, items: readonly StatusItem[]): Promise<Buffer> {
+  const a = s.account!;
+  const appendLimit = s.o.maxMessageSize;
   const st = await a.status(name);
   const needList = items.some((i) => i === 'SIZE' || i === 'DELETED' || i === 'DELETED-STORAGE' || i === 'RECENT');
   const list = needList ? await a.listMessages(name) : [];
   const deleted = list.filter((m) => m.flags.has('\\Deleted'));
   const recent = (): number => a.claimRecent(name, list.filter((m) => m.recent).map((m) => m.uid), true).size;
-  const value = (item: StatusItem): number => {
+  const value = (item: StatusItem): number | null => {
     switch (item) {
       case 'MESSAGES': return st.messages;
       // \Recent belongs to the first session told of a message (RFC 3501 §2.3.2): one another
@@ -147,9 +154,11 @@ export async function statusResponse(a: ImapAccount, name: string, items: readon
       // links included), so expunging frees exactly this sum.
       case 'DELETED-STORAGE': return deleted.reduce((n, m) => n + m.size, 0);
       case 'HIGHESTMODSEQ': return st.highestModseq; // RFC 7162 §3.1.6
+      // RFC 7889 §3: the same for every mailbox, as advertised in APPENDLIMIT=n (general.ts)
+      case 'APPENDLIMIT': return appendLimit !== undefined && Number.isFinite(appendLimit) ? appendLimit : null;
     }
   };
-  return statusData(name, items.map((item) => ({ item, value: value(item) })));
+  return statusData(name, items.map((item) => ({ item, value: value(item) })), wire(s));
 }
 
 /**
@@ -167,7 +176,7 @@ export const GETQUOTAROOT: CommandSpec<CommandOf<'GETQUOTAROOT'>> = {
   states: AUTHED,
   async run(s, cmd) {
     await s.account!.status(canonical(cmd.mailbox)); // NONEXISTENT for a missing mailbox
-    s.send(serverWriter().raw('* QUOTAROOT ').mailbox(canonical(cmd.mailbox)).raw(' ""').crlf().toBuffer());
+    s.send(serverWriter(wire(s)).raw('* QUOTAROOT ').mailbox(canonical(cmd.mailbox)).raw(' ""').crlf().toBuffer());
     s.send(await quotaResponse(s));
     return {};
   },

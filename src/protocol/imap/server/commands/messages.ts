@@ -1,6 +1,7 @@
 /**
  * Resolving a command's sequence set against the session's view (RFC 3501 §6.4.8 and §9, RFC 9051
- * §9 seq-number). `$` (SEARCHRES) is not implemented.
+ * §9 seq-number). `$` (SEARCHRES, RFC 5182) is the saved search result: its messages that still
+ * exist, in mailbox order, after `UID` or not (searchres.ts).
  *
  * UIDs (UID FETCH / STORE / COPY / MOVE / EXPUNGE): those that do not exist are skipped, so a set
  * matching nothing, `1:*` on an empty mailbox included, is OK with no data: clients send
@@ -15,11 +16,12 @@
 import type { SequenceSet } from '../../types.ts';
 import { bad } from '../errors.ts';
 import type { MailboxView } from '../mailbox-view.ts';
+import { savedTargets } from './searchres.ts';
 
 export interface Target { seq: number; uid: number }
 
 export function resolveTargets(view: MailboxView, set: SequenceSet, uid: boolean): Target[] {
-  if (set === '$') throw bad('SEARCHRES ($) is not supported');
+  if (set === '$') return savedTargets(view);
   const out: Target[] = [];
   const n = view.uids.length;
   if (uid) {

@@ -6,10 +6,11 @@
  * MAX and ALL are left out when nothing matched, COUNT never is (RFC 4731 §3.1).
  * PARTIAL low:high (RFC 5267 §4.4) returns the low-th to high-th matches: `PARTIAL (1:5 2,7)`,
  * `PARTIAL (1:5 NIL)` when there are none.
- * Refused with BAD: RETURN options other than MIN MAX ALL COUNT PARTIAL (RFC 4466 §2.6.1), SAVE among
- * them, and `$` anywhere in the criteria — SEARCHRES (RFC 5182) is not implemented (nor advertised).
+ * Refused with BAD: RETURN options other than MIN MAX ALL COUNT PARTIAL SAVE (RFC 4466 §2.6.1).
+ * SAVE and `$` are SEARCHRES (RFC 5182), searchres.ts's.
  * MODSEQ n (RFC 7162 §3.1.5) matches modseqs >= n and adds the highest matched one to the result:
  * `* SEARCH 2 5 (MODSEQ 9)`, or ESEARCH's `MODSEQ 9`; it turns CONDSTORE on.
+ * An IMAP4rev2 session gets ESEARCH without RETURN too, as RETURN (ALL) (RFC 9051 §6.4.4; rev2.ts).
  */
 import { matchesSearch, parseMime, type SearchContext } from '../../../mime/index.ts';
 import { esearchData, searchData, type EsearchResult } from '../../response-data.ts';
@@ -18,29 +19,24 @@ import type { SearchKey } from '../../types.ts';
 import { bad, no } from '../errors.ts';
 import { SELECTED, type CommandOf, type CommandSpec } from './spec.ts';
 import { enableCondstore, usesModseq } from './condstore.ts';
+import { defaultSearchReturn } from './rev2.ts';
+import { saveOnly, toSave } from './searchres.ts';
 
 const CHARSETS = ['UTF-8', 'US-ASCII'];
 const RETURN_OPTIONS: ReadonlySet<string> = new Set(['MIN', 'MAX', 'ALL', 'COUNT', 'PARTIAL']);
 
-/** The RETURN options asked for (upper-cased; `()` is ALL); throws BAD for one not implemented. */
-export function returnOptions(options: readonly string[]): Set<string> {
+/**
+ * The RETURN options asked for (upper-cased; `()` is ALL); throws BAD for one not implemented.
+ * SAVE (SEARCHRES, searchres.ts) only where `allowSave` (SEARCH; not SORT).
+ */
+export function returnOptions(options: readonly string[], allowSave = false): Set<string> {
   const opts = new Set(options.map((o) => o.toUpperCase()));
   for (const o of opts) {
-    if (o === 'SAVE') throw bad('SEARCHRES (RETURN SAVE) is not supported');
+    if (o === 'SAVE' && allowSave) continue;
+    if (o === 'SAVE') throw bad('RETURN (SAVE) is supported by SEARCH only');
     if (!RETURN_OPTIONS.has(o)) throw bad(`unknown RETURN option ${o}`);
   }
   return opts.size ? opts : new Set(['ALL']);
-}
-
-/** Whether `key` refers to the saved search result `$` (a sequence set of SEQ or UID, at any depth). */
-function usesSavedResult(key: SearchKey): boolean {
-  switch (key.key) {
-    case 'SEQ': case 'UID': return key.set === '$';
-    case 'NOT': return usesSavedResult(key.operand);
-    case 'OR': return usesSavedResult(key.left) || usesSavedResult(key.right);
-    case 'AND': return key.operands.some(usesSavedResult);
-    default: return false;
-  }
 }
 
 /** One message that matched: its numbers, stored info, and a loader shared with later readers. */
@@ -55,12 +51,11 @@ export interface SearchHit {
 
 /**
  * The selected mailbox's messages matching all of `criteria`, in mailbox order. Checks the charset
- * (`NO [BADCHARSET]`) and refuses `$` (BAD); a MODSEQ key turns CONDSTORE on. Reads message bytes
+ * (`NO [BADCHARSET]`); `$` is the saved result (searchres.ts); a MODSEQ key turns CONDSTORE on. Reads message bytes
  * only for keys that need them, each message at most once whoever calls `message()` afterwards.
  */
 export async function searchMailbox(s: ImapSession, criteria: readonly SearchKey[], charset: string | undefined): Promise<{ hits: SearchHit[]; byModseq: boolean }> {
   const key: SearchKey = criteria.length === 1 ? criteria[0]! : { key: 'AND', operands: [...criteria] };
-  if (usesSavedResult(key)) throw bad('SEARCHRES ($) is not supported');
   if (charset && !CHARSETS.includes(charset.toUpperCase())) {
     throw no(`charset ${charset} is not supported; use UTF-8`, 'BADCHARSET');
   }
@@ -76,7 +71,7 @@ export async function searchMailbox(s: ImapSession, criteria: readonly SearchKey
     let loaded: ReturnType<SearchContext['message']> | undefined;
     const message = () => (loaded ??= mb.account.readMessage(mb.name, uid).then((raw) => ({ raw, mime: parseMime(raw) })));
     const ctx: SearchContext = {
-      seq: i + 1, uid, maxSeq: mb.uids.length, maxUid, flags: mb.flags.get(uid) ?? info.flags, recent: info.recent, size: info.size, internalDate: info.internalDate, modseq: info.modseq,
+      seq: i + 1, uid, maxSeq: mb.uids.length, maxUid, saved: mb.saved, flags: mb.flags.get(uid) ?? info.flags, recent: info.recent, size: info.size, internalDate: info.internalDate, modseq: info.modseq,
       message,
     };
     const hit = await matchesSearch(key, ctx).catch(() => false); // an expunged message matches nothing
@@ -101,10 +96,21 @@ export function esearchResult(tag: string, uid: boolean, numbers: readonly numbe
 export const SEARCH: CommandSpec<CommandOf<'SEARCH'>> = {
   states: SELECTED,
   async run(s, cmd) {
-    const opts = cmd.returnOptions && returnOptions(cmd.returnOptions);
-    const { hits, byModseq } = await searchMailbox(s, cmd.criteria, cmd.charset);
+    const opts = cmd.returnOptions ? returnOptions(cmd.returnOptions, true) : defaultSearchReturn(s); // rev2: ESEARCH
+    const save = opts?.has('SAVE') === true;
+    const mb = s.mailbox!;
+    let found: Awaited<ReturnType<typeof searchMailbox>>;
+    try {
+      found = await searchMailbox(s, cmd.criteria, cmd.charset);
+    } catch (err) {
+      if (save) mb.saved = new Set(); // RFC 5182 §2.1: a failed SEARCH (SAVE) empties `$`
+      throw err;
+    }
+    const { hits, byModseq } = found;
+    if (save) mb.saved = toSave(hits.map((h) => h.uid), opts!);
     const numbers = hits.map((h) => (cmd.uid ? h.uid : h.seq));
     const highest = byModseq ? hits.reduce((m, h) => Math.max(m, h.modseq), 0) : undefined;
+    if (opts && saveOnly(opts)) return {};
     if (opts) s.send(esearchData(esearchResult(cmd.tag, cmd.uid, numbers, opts, cmd.partial, highest)));
     else s.send(searchData(numbers, highest));
     return {};
