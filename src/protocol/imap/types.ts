@@ -233,6 +233,12 @@ export interface SortCommand extends Tagged {
   search: SearchKey[];
 }
 
+/** CANCELUPDATE (RFC 5267 §4.2): the tags of the search contexts to stop updating. */
+export interface CancelUpdateCommand extends Tagged {
+  name: 'CANCELUPDATE';
+  tags: string[];
+}
+
 export const THREAD_ALGORITHMS = ['ORDEREDSUBJECT', 'REFERENCES'] as const;
 
 /** THREAD (RFC 5256 §3). */
@@ -261,7 +267,8 @@ export type Command =
   | FetchCommand
   | SearchCommand
   | SortCommand
-  | ThreadCommand;
+  | ThreadCommand
+  | CancelUpdateCommand;
 
 export type CommandName = Command['name'];
 

@@ -6,7 +6,8 @@
  *
  * Untagged updates: the account's change notifications mark the session dirty; after each
  * command (before its tagged reply) a dirty selected session syncs, with expunges held back
- * during FETCH, STORE and SEARCH (RFC 3501 §7.4.1). NOOP and CHECK always sync.
+ * during FETCH, STORE and SEARCH (RFC 3501 §7.4.1). NOOP and CHECK always sync. Search contexts
+ * (search-context.ts) are refreshed after every sync, once the mailbox's own updates are out.
  */
 import { parseAuthenticateResponse, parseIdleDone, tryParseCommand } from '../parser.ts';
 import type { RawCommand } from '../reader.ts';
@@ -17,6 +18,7 @@ import { capabilities } from './commands/general.ts';
 import { toImapError, type ImapError } from './errors.ts';
 import type { ImapAccount, ImapHooks, LoginRoute } from './hooks.ts';
 import type { MailboxView } from './mailbox-view.ts';
+import { SearchContexts } from './search-context.ts';
 
 export type SessionState =
   | { kind: 'not-authenticated' }
@@ -60,6 +62,8 @@ export class ImapSession {
   dirty = false;
   /** Extensions this session turned on (ENABLE, or a CONDSTORE-enabling command): commands/condstore.ts. */
   readonly enabled = new Set<string>();
+  /** Live SEARCH / SORT results (RETURN (UPDATE), RFC 5267 §4), refreshed after each sync. */
+  readonly contexts = new SearchContexts();
   private badCommands = 0;
   /** Failed logins so far (commands/auth.ts ends the session at `maxLoginFailures`). */
   loginFailures = 0;
@@ -161,6 +165,7 @@ export class ImapSession {
       const done = await run();
       if (done === undefined) return; // the handler continues later (IDLE, AUTHENTICATE, proxied login)
       if (this.mailbox) await this.syncMailbox(!(cmd && HOLD_EXPUNGES.has(cmd.name)), cmd?.name === 'NOOP' || cmd?.name === 'CHECK');
+      else this.contexts.clear(); // contexts end with the mailbox (CLOSE, UNSELECT)
       if (this.state.kind === 'logout') return;
       this.send(taggedResponse(tag, 'OK', done.text ?? `${cmd?.name ?? 'command'} completed`, done.code));
     } catch (err) {
@@ -193,6 +198,7 @@ export class ImapSession {
       }
       this.send(updates);
     } else if (mb.hasPending) this.send(mb.flushPending(allowExpunge));
+    if (this.contexts.size && this.mailbox === mb) this.send(await this.contexts.refresh(mb));
   }
 
   /** Counts one BAD reply (also those the transport sends for dropped lines); at the limit: BYE. */

@@ -6,6 +6,7 @@
  * unparseable, RFC 5256 §2.2), SIZE, SUBJECT (base subject, §2.1), FROM / TO / CC (first address's
  * mailbox), DISPLAYFROM / DISPLAYTO (RFC 5957 §3); REVERSE flips one key. Exact ties go by mailbox
  * order. Strings compare upper-cased by code point (i;ascii-casemap for ASCII text).
+ * RETURN (UPDATE) keeps the sorted result live (CONTEXT=SORT, RFC 5267 §4: search-context.ts).
  * Result: `* SORT n…`, or with RETURN one `* ESEARCH (TAG "t") [UID] …` whose MIN / MAX are the first
  * / last in sort order and whose ALL keeps sort order (RFC 5267 §3.1).
  */
@@ -13,15 +14,15 @@ import { baseSubject } from '../../../mime/base-subject.ts';
 import { addressKey, displayKey, sentDate } from '../../../mime/sort-keys.ts';
 import { esearchData, sortData } from '../../response-data.ts';
 import type { SortCriterion } from '../../types.ts';
-import { esearchResult, returnOptions, searchMailbox, type SearchHit } from './search.ts';
+import { esearchResult, keepUpdated, returnOptions, searchMailbox, type SearchHit } from './search.ts';
 import { SELECTED, type CommandOf, type CommandSpec } from './spec.ts';
 
-type KeyValue = string | number;
+export type KeyValue = string | number;
 
 const NEEDS_HEADER: ReadonlySet<string> = new Set(['CC', 'DATE', 'FROM', 'SUBJECT', 'TO', 'DISPLAYFROM', 'DISPLAYTO']);
 
 /** The value of each criterion for one message, in criteria order. */
-async function keyValues(hit: SearchHit, criteria: readonly SortCriterion[]): Promise<KeyValue[]> {
+export async function keyValues(hit: SearchHit, criteria: readonly SortCriterion[]): Promise<KeyValue[]> {
   const fields = criteria.some((c) => NEEDS_HEADER.has(c.key)) ? (await hit.message().catch(() => undefined))?.mime.fields ?? [] : [];
   return criteria.map((c): KeyValue => {
     switch (c.key) {
@@ -68,6 +69,7 @@ export const SORT: CommandSpec<CommandOf<'SORT'>> = {
     const highest = byModseq ? hits.reduce((m, h) => Math.max(m, h.modseq), 0) : undefined;
     if (opts) s.send(esearchData({ ...esearchResult(cmd.tag, cmd.uid, numbers, opts, cmd.partial, highest), ordered: true }));
     else s.send(sortData(numbers, highest));
+    if (opts?.has('UPDATE')) await keepUpdated(s, cmd.tag, cmd.uid, cmd.search, cmd.criteria, sorted.map((h) => h.uid));
     return {};
   },
 };
