@@ -239,6 +239,20 @@ export interface CancelUpdateCommand extends Tagged {
   tags: string[];
 }
 
+/** NOTIFY filters (RFC 5465 §6); SUBTREE and MAILBOXES name mailboxes (decoded, like every name). */
+export type NotifyFilter =
+  | { kind: 'SELECTED' | 'SELECTED-DELAYED' | 'INBOXES' | 'PERSONAL' | 'SUBSCRIBED' }
+  | { kind: 'SUBTREE' | 'MAILBOXES'; mailboxes: string[] };
+/** One event (RFC 5465 §5); `fetch`: MessageNew's fetch attributes. */
+export interface NotifyEvent { name: string; fetch?: FetchAtt[] }
+/** `events: null` is NONE (nothing for those mailboxes). */
+export interface NotifyGroup { filter: NotifyFilter; events: NotifyEvent[] | null }
+/** NOTIFY (RFC 5465 §3): `set: null` is NOTIFY NONE. */
+export interface NotifyCommand extends Tagged {
+  name: 'NOTIFY';
+  set: { status: boolean; groups: NotifyGroup[] } | null;
+}
+
 export const THREAD_ALGORITHMS = ['ORDEREDSUBJECT', 'REFERENCES'] as const;
 
 /** THREAD (RFC 5256 §3). */
@@ -268,7 +282,8 @@ export type Command =
   | SearchCommand
   | SortCommand
   | ThreadCommand
-  | CancelUpdateCommand;
+  | CancelUpdateCommand
+  | NotifyCommand;
 
 export type CommandName = Command['name'];
 

@@ -19,6 +19,7 @@ import { toImapError, type ImapError } from './errors.ts';
 import type { ImapAccount, ImapHooks, LoginRoute } from './hooks.ts';
 import type { MailboxView } from './mailbox-view.ts';
 import { SearchContexts } from './search-context.ts';
+import type { Notifier } from './notify.ts';
 
 export type SessionState =
   | { kind: 'not-authenticated' }
@@ -64,6 +65,8 @@ export class ImapSession {
   readonly enabled = new Set<string>();
   /** Live SEARCH / SORT results (RETURN (UPDATE), RFC 5267 §4), refreshed after each sync. */
   readonly contexts = new SearchContexts();
+  /** The NOTIFY request (RFC 5465, notify.ts); undefined until the first NOTIFY: RFC 3501's updates. */
+  notifier: Notifier | undefined;
   private badCommands = 0;
   /** Failed logins so far (commands/auth.ts ends the session at `maxLoginFailures`). */
   loginFailures = 0;
@@ -97,12 +100,13 @@ export class ImapSession {
     this.state = { kind: 'authenticated', account };
     this.opened = account;
     this.unsubscribe = account.onChange((change) => {
+      this.notifier?.onChange(change); // other mailboxes, and mailbox names, for NOTIFY
       const mb = this.mailbox;
       if (!mb || change.folder !== mb.name) return; // only the selected mailbox is reported
       if (change.flags) mb.queueFlags(change.flags);
       if (change.expunged) mb.queueExpunged(change.expunged);
       if (!change.flags && !change.expunged) this.dirty = true; // new messages or unknown: reread
-      this.idleWake?.();
+      if (!this.notifier || this.notifier.wantsSelected) this.idleWake?.();
     });
   }
 
@@ -188,6 +192,7 @@ export class ImapSession {
     if (this.dirty || (poll && Date.now() - mb.syncedAt > RESCAN_MS)) {
       this.dirty = false;
       let updates: Buffer[];
+      const lastUid = mb.uids[mb.uids.length - 1] ?? 0;
       try {
         updates = await mb.sync(allowExpunge);
       } catch (err) {
@@ -197,6 +202,7 @@ export class ImapSession {
         return this.bye('the selected mailbox was deleted or renamed by another session');
       }
       this.send(updates);
+      await this.notifier?.afterSync(mb, lastUid);
     } else if (mb.hasPending) this.send(mb.flushPending(allowExpunge));
     if (this.contexts.size && this.mailbox === mb) this.send(await this.contexts.refresh(mb));
   }

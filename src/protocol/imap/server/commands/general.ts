@@ -14,10 +14,10 @@ import { ANY, AUTHED, type CommandOf, type CommandSpec } from './spec.ts';
  * the one resource an account can be limited in, STORAGE (RFC 9208 §3.1); accounts have no
  * message-count limit, so there is no QUOTA=RES-MESSAGE. LIST-EXTENDED (RFC 5258) and LIST-STATUS
  * (RFC 5819) are list.ts's; SORT, SORT=DISPLAY, ESORT and THREAD= are sort.ts's and thread.ts's
- * (CONTEXT=SEARCH / CONTEXT=SORT: search-context.ts and context.ts); RFC 6154 §3 has SPECIAL-USE servers support LIST (SPECIAL-USE).
+ * (CONTEXT=SEARCH / CONTEXT=SORT: search-context.ts and context.ts); NOTIFY (RFC 5465) is notify.ts's; RFC 6154 §3 has SPECIAL-USE servers support LIST (SPECIAL-USE).
  */
 export function capabilities(s: ImapSession): string[] {
-  const caps = ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'ESEARCH', 'CHILDREN', 'SPECIAL-USE', 'LIST-EXTENDED', 'LIST-STATUS', 'QUOTA', 'QUOTA=RES-STORAGE', 'SORT', 'SORT=DISPLAY', 'ESORT', 'CONTEXT=SEARCH', 'CONTEXT=SORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', ...CONDSTORE_CAPABILITIES];
+  const caps = ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'ESEARCH', 'CHILDREN', 'SPECIAL-USE', 'LIST-EXTENDED', 'LIST-STATUS', 'QUOTA', 'QUOTA=RES-STORAGE', 'SORT', 'SORT=DISPLAY', 'ESORT', 'CONTEXT=SEARCH', 'CONTEXT=SORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', 'NOTIFY', ...CONDSTORE_CAPABILITIES];
   if (s.state.kind === 'not-authenticated') {
     if (!s.io.secure && s.io.startTls) caps.push('STARTTLS');
     if (!s.io.secure && !s.o.allowPlaintextAuth) caps.push('LOGINDISABLED');
