@@ -11,8 +11,8 @@
  *   set per direction. SORT contexts give real 1-based positions: REMOVEFROM runs are positions in
  *   the previous result, highest run first (each stays valid when applied in order); ADDTO runs are
  *   positions in the new result, lowest first (each is valid once the earlier ones are inserted).
- * - UID contexts report expunged messages in REMOVEFROM. Message-number contexts do not: the
- *   client learns of them from EXPUNGE, and positions are counted without them.
+ * - Expunged messages are removed (REMOVEFROM) just before their EXPUNGE / VANISHED, while their
+ *   message numbers are still valid, in UID and message-number contexts alike (as Dovecot does).
  * - The updates cover the whole result, PARTIAL or not; MIN / MAX / COUNT are not resent.
  * - A message is re-evaluated only when its stored info changed (flags, modseq), unless the
  *   criteria name message numbers or UIDs (`*` moves): then every message is. Sort keys
@@ -73,6 +73,7 @@ export class SearchContexts {
       if (info) ctx.evaluated.set(uid, { info, hit: hits.has(uid) });
     }
     this.contexts.set(o.tag, ctx);
+    o.view.beforeExpunge = (uids) => this.expunging(o.view, uids);
     return true;
   }
 
@@ -152,9 +153,8 @@ export class SearchContexts {
   /** The ESEARCH turning `before` into `after` (both UIDs in result order), or undefined when equal. */
   private diff(ctx: Context, before: readonly number[], after: readonly number[]): Buffer | undefined {
     const mb = ctx.view;
-    const number = (uid: number): number => (ctx.uid ? uid : mb.seqOf(uid)!);
-    // Message-number contexts: expunged messages leave silently (EXPUNGE told the client).
-    const old = ctx.uid ? before : before.filter((u) => mb.info.has(u));
+    // expunging() took expunged messages out already; any left (none expected) leave silently
+    const old = before.filter((u) => mb.info.has(u));
     const afterSet = new Set(after);
     const oldSet = new Set(old);
     const removed: Array<{ pos: number; uid: number }> = [];
@@ -162,18 +162,46 @@ export class SearchContexts {
     const added: Array<{ pos: number; uid: number }> = [];
     after.forEach((uid, i) => { if (!oldSet.has(uid)) added.push({ pos: i + 1, uid }); });
     if (!removed.length && !added.length) return undefined;
-    const w = serverWriter().raw('* ESEARCH (TAG ').string(ctx.tag).raw(')');
-    if (ctx.uid) w.raw(' UID');
-    if (removed.length) {
-      const pairs = ctx.sort ? runs(removed).reverse() : [{ pos: 0, uids: removed.map((r) => r.uid) }];
-      w.raw(' REMOVEFROM (').raw(pairs.map((p) => `${p.pos} ${setOf(p.uids.map(number), !!ctx.sort)}`).join(' ')).raw(')');
-    }
-    if (added.length) {
-      const pairs = ctx.sort ? runs(added) : [{ pos: 0, uids: added.map((r) => r.uid) }];
-      w.raw(' ADDTO (').raw(pairs.map((p) => `${p.pos} ${setOf(p.uids.map(number), !!ctx.sort)}`).join(' ')).raw(')');
-    }
-    return w.crlf().toBuffer();
+    return updateLine(ctx, removed, added);
   }
+
+  /**
+   * Called by the view just before it announces `uids` expunged (their numbers still valid): the
+   * REMOVEFROM for each context holding one of them, to be sent before the EXPUNGE, as Dovecot does.
+   */
+  expunging(view: MailboxView, uids: readonly number[]): Buffer[] {
+    const gone = new Set(uids);
+    const out: Buffer[] = [];
+    for (const ctx of this.contexts.values()) {
+      if (ctx.view !== view) continue;
+      const removed: Array<{ pos: number; uid: number }> = [];
+      ctx.result.forEach((uid, i) => { if (gone.has(uid)) removed.push({ pos: i + 1, uid }); });
+      for (const u of uids) {
+        ctx.evaluated.delete(u);
+        ctx.sortKeys.delete(u);
+      }
+      if (!removed.length) continue;
+      ctx.result = ctx.result.filter((u) => !gone.has(u));
+      out.push(updateLine(ctx, removed, []));
+    }
+    return out;
+  }
+}
+
+/** `* ESEARCH (TAG "t") [UID] [REMOVEFROM (…)] [ADDTO (…)]`; positions in the old / new result (see the file comment). */
+function updateLine(ctx: Context, removed: ReadonlyArray<{ pos: number; uid: number }>, added: ReadonlyArray<{ pos: number; uid: number }>): Buffer {
+  const number = (uid: number): number => (ctx.uid ? uid : ctx.view.seqOf(uid)!);
+  const w = serverWriter().raw('* ESEARCH (TAG ').string(ctx.tag).raw(')');
+  if (ctx.uid) w.raw(' UID');
+  if (removed.length) {
+    const pairs = ctx.sort ? runs(removed).reverse() : [{ pos: 0, uids: removed.map((r) => r.uid) }];
+    w.raw(' REMOVEFROM (').raw(pairs.map((p) => `${p.pos} ${setOf(p.uids.map(number), !!ctx.sort)}`).join(' ')).raw(')');
+  }
+  if (added.length) {
+    const pairs = ctx.sort ? runs(added) : [{ pos: 0, uids: added.map((r) => r.uid) }];
+    w.raw(' ADDTO (').raw(pairs.map((p) => `${p.pos} ${setOf(p.uids.map(number), !!ctx.sort)}`).join(' ')).raw(')');
+  }
+  return w.crlf().toBuffer();
 }
 
 /** Consecutive positions grouped: [{pos 2, a}, {pos 3, b}, {pos 7, c}] → (2 a,b) (7 c). */
