@@ -81,6 +81,8 @@ describe('RFC 5465 §5.2, §5.3, §5.1: message events of non-selected mailboxes
     expect(await b!.cmd('s', 'SELECT Other')).toMatch(/s OK/);
     expect(await b!.cmd('f', 'STORE 1 +FLAGS (\\Seen \\Deleted)')).toMatch(/f OK/);
     expect(await lines(a!, 1)).toEqual(['* STATUS Other (UNSEEN 0)']);
+    // a flag change that leaves every value as reported is not repeated (Dovecot): the next line is the expunge's
+    expect(await b!.cmd('f', 'STORE 1 +FLAGS (\\Flagged)')).toMatch(/f OK/);
     expect(await b!.cmd('e', 'EXPUNGE')).toMatch(/e OK/);
     expect(await lines(a!, 1)).toEqual(['* STATUS Other (MESSAGES 0 UIDNEXT 2 UNSEEN 0)']);
     expect(await a!.cmd('en', 'ENABLE CONDSTORE')).toMatch(/en OK/);

@@ -6,7 +6,8 @@
  * Contracts:
  * - Non-selected mailboxes (§5.1–5.5): MessageNew / MessageExpunge send
  *   `* STATUS name (MESSAGES n UIDNEXT n UNSEEN n)`, FlagChange `* STATUS name (UNSEEN n)`, both
- *   with HIGHESTMODSEQ once CONDSTORE is on; MailboxName sends `* LIST () "/" name` for a created
+ *   with HIGHESTMODSEQ once CONDSTORE is on — left out when every value is what was last reported
+ *   for that mailbox (a \Deleted flag leaves UNSEEN alone), as Dovecot does; MailboxName sends `* LIST () "/" name` for a created
  *   mailbox, `* LIST (\NonExistent) "/" name` for a deleted one and
  *   `* LIST () "/" new ("OLDNAME" (old))` for a rename; SubscriptionChange
  *   `* LIST (\Subscribed) "/" name` or `* LIST () "/" name`. They are sent when the change is
@@ -24,13 +25,24 @@ import type { FetchAtt, NotifyGroup, StatusItem } from '../types.ts';
 import type { MailboxChange } from './hooks.ts';
 import type { MailboxView } from './mailbox-view.ts';
 import type { ImapSession } from './session.ts';
-import { canonical, statusResponse } from './commands/mailboxes.ts';
+import { canonical } from './commands/mailboxes.ts';
+import { statusData } from '../response-data.ts';
+import type { ImapFolderStatus } from './hooks.ts';
 import { FETCH } from './commands/fetch.ts';
 
 const MESSAGE_EVENTS = ['MessageNew', 'MessageExpunge', 'FlagChange'];
+const STATUS_VALUE = {
+  MESSAGES: (st: ImapFolderStatus) => st.messages,
+  UIDNEXT: (st: ImapFolderStatus) => st.uidNext,
+  UIDVALIDITY: (st: ImapFolderStatus) => st.uidValidity,
+  UNSEEN: (st: ImapFolderStatus) => st.unseen,
+  HIGHESTMODSEQ: (st: ImapFolderStatus) => st.highestModseq,
+};
 
 export class Notifier {
   private chain: Promise<void> = Promise.resolve();
+  /** The values last reported per mailbox. */
+  private readonly lastStatus = new Map<string, Map<StatusItem, number>>();
 
   /** `groups: []` is NOTIFY NONE. */
   constructor(private readonly s: ImapSession, readonly groups: readonly NotifyGroup[]) {}
@@ -103,13 +115,20 @@ export class Notifier {
     await this.sendStatus(change.folder, items);
   }
 
+  /** Sends `* STATUS folder (items)` unless every value is what this request last reported for it (as Dovecot skips them). */
   private async sendStatus(folder: string, items: StatusItem[]): Promise<void> {
     if (this.s.enabled.has('CONDSTORE')) items = [...items, 'HIGHESTMODSEQ'];
-    const line = await statusResponse(this.s.account!, folder, items).catch((err: { code?: unknown }) => {
+    const st = await this.s.account!.status(folder).catch((err: { code?: unknown }) => {
       if (err.code === 'NO_SUCH_MAILBOX') return undefined; // gone meanwhile: its MailboxName event says so
       throw err;
     });
-    if (line) this.send(line);
+    if (!st) return;
+    const values = items.map((item) => ({ item, value: STATUS_VALUE[item as keyof typeof STATUS_VALUE]?.(st) ?? 0 }));
+    const last = this.lastStatus.get(folder) ?? new Map<StatusItem, number>();
+    if (values.every((v) => last.get(v.item) === v.value)) return;
+    for (const v of values) last.set(v.item, v.value);
+    this.lastStatus.set(folder, last);
+    this.send(statusData(folder, values));
   }
 
   /** NOTIFY SET (STATUS): the state of every non-selected mailbox whose group asks for message events. */
