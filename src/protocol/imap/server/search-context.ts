@@ -64,9 +64,9 @@ export class SearchContexts {
    * Starts updating the result of command `tag` (UIDs in result order, as just sent). False when
    * the session has MAX_CONTEXTS already (the caller sends NOUPDATE). A tag in use is replaced.
    */
-  async add(o: { tag: string; uid: boolean; view: MailboxView; key: SearchKey; sort?: readonly SortCriterion[]; result: readonly number[] }): Promise<boolean> {
+  async add(o: { tag: string; uid: boolean; view: MailboxView; key: SearchKey; sort?: readonly SortCriterion[]; sortKeys?: Map<number, KeyValue[]>; result: readonly number[] }): Promise<boolean> {
     if (!this.contexts.has(o.tag) && this.contexts.size >= MAX_CONTEXTS) return false;
-    const ctx: Context = { tag: o.tag, uid: o.uid, view: o.view, key: o.key, sort: o.sort, positional: positional(o.key), evaluated: new Map(), sortKeys: new Map(), result: [...o.result] };
+    const ctx: Context = { tag: o.tag, uid: o.uid, view: o.view, key: o.key, sort: o.sort, positional: positional(o.key), evaluated: new Map(), sortKeys: o.sortKeys ?? new Map(), result: [...o.result] };
     const hits = new Set(o.result);
     for (const uid of o.view.uids) {
       const info = o.view.info.get(uid);
@@ -126,7 +126,7 @@ export class SearchContexts {
     if (!changed) return undefined;
     if (ctx.sort) {
       for (const uid of hits) {
-        if (ctx.sortKeys.has(uid)) continue; // in the first result: keys not kept by SORT itself
+        if (ctx.sortKeys.has(uid)) continue; // SORT handed over the first result's keys; this is a safety net
         const h = await matchMessage(mb, { key: 'ALL' }, mb.seqOf(uid)! - 1);
         if (h) ctx.sortKeys.set(uid, await keyValues(h, ctx.sort));
       }

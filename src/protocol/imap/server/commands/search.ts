@@ -127,7 +127,7 @@ export const SEARCH: CommandSpec<CommandOf<'SEARCH'>> = {
 };
 
 /** RETURN (UPDATE): registers the context, or says `* NO [NOUPDATE "tag"]` when the session has too many. */
-export async function keepUpdated(s: ImapSession, tag: string, uid: boolean, criteria: readonly SearchKey[], sort: readonly SortCriterion[] | undefined, result: readonly number[]): Promise<void> {
-  const ok = await s.contexts.add({ tag, uid, view: s.mailbox!, key: searchKeyOf(criteria), ...(sort ? { sort } : {}), result });
+export async function keepUpdated(s: ImapSession, tag: string, uid: boolean, criteria: readonly SearchKey[], sort: { criteria: readonly SortCriterion[]; keys: Map<number, Array<string | number>> } | undefined, result: readonly number[]): Promise<void> {
+  const ok = await s.contexts.add({ tag, uid, view: s.mailbox!, key: searchKeyOf(criteria), ...(sort ? { sort: sort.criteria, sortKeys: sort.keys } : {}), result });
   if (!ok) s.send(serverWriter().raw('* NO [NOUPDATE ').string(tag).raw(`] too many search contexts (at most ${MAX_CONTEXTS})`).crlf().toBuffer());
 }

@@ -43,10 +43,11 @@ function fieldValueOf(fields: readonly { name: string; value: string }[], name: 
   return fields.find((f) => f.name.toLowerCase() === name.toLowerCase())?.value;
 }
 
-/** `hits` in the order `criteria` asks for (stable: ties stay in mailbox order). */
-export async function sortHits(hits: readonly SearchHit[], criteria: readonly SortCriterion[]): Promise<SearchHit[]> {
+/** `hits` in the order `criteria` asks for (stable: ties stay in mailbox order); `keysOut` gets each UID's keys. */
+export async function sortHits(hits: readonly SearchHit[], criteria: readonly SortCriterion[], keysOut?: Map<number, KeyValue[]>): Promise<SearchHit[]> {
   const rows: { hit: SearchHit; keys: KeyValue[] }[] = [];
   for (const hit of hits) rows.push({ hit, keys: await keyValues(hit, criteria) });
+  if (keysOut) for (const r of rows) keysOut.set(r.hit.uid, r.keys);
   rows.sort((a, b) => {
     for (let i = 0; i < criteria.length; i++) {
       const x = a.keys[i]!;
@@ -64,12 +65,13 @@ export const SORT: CommandSpec<CommandOf<'SORT'>> = {
   async run(s, cmd) {
     const opts = cmd.returnOptions && returnOptions(cmd.returnOptions);
     const { hits, byModseq } = await searchMailbox(s, cmd.search, cmd.charset);
-    const sorted = await sortHits(hits, cmd.criteria);
+    const keys = opts?.has('UPDATE') ? new Map<number, KeyValue[]>() : undefined; // kept by the context: never read twice
+    const sorted = await sortHits(hits, cmd.criteria, keys);
     const numbers = sorted.map((h) => (cmd.uid ? h.uid : h.seq));
     const highest = byModseq ? hits.reduce((m, h) => Math.max(m, h.modseq), 0) : undefined;
     if (opts) s.send(esearchData({ ...esearchResult(cmd.tag, cmd.uid, numbers, opts, cmd.partial, highest), ordered: true }));
     else s.send(sortData(numbers, highest));
-    if (opts?.has('UPDATE')) await keepUpdated(s, cmd.tag, cmd.uid, cmd.search, cmd.criteria, sorted.map((h) => h.uid));
+    if (opts?.has('UPDATE')) await keepUpdated(s, cmd.tag, cmd.uid, cmd.search, { criteria: cmd.criteria, keys: keys! }, sorted.map((h) => h.uid));
     return {};
   },
 };
