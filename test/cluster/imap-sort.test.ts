@@ -70,7 +70,7 @@ describe('SORT and THREAD through the cluster', () => {
   it('the capability list names them on the holder and through the proxy', async () => {
     for (const node of [holder, proxy]) {
       const r = await raw(node);
-      expect(await r.cmd('c', 'CAPABILITY')).toMatch(/^\* CAPABILITY .*\bSORT SORT=DISPLAY ESORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES\b/);
+      expect(await r.cmd('c', 'CAPABILITY')).toMatch(/^\* CAPABILITY .*\bSORT SORT=DISPLAY ESORT CONTEXT=SEARCH CONTEXT=SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES\b/);
     }
   });
 

@@ -19,6 +19,8 @@ import { parseMailboxCommand, parseRename, parseStatus } from './commands/mailbo
 import { parseCopy, parseExpunge, parseStore } from './commands/message-args.ts';
 import { parseSearch } from './commands/search-args.ts';
 import { parseSort, parseThread } from './commands/sort-args.ts';
+import { parseCancelUpdate } from './commands/context-args.ts';
+import { parseNotify } from './commands/notify-args.ts';
 import { ImapParseError } from './errors.ts';
 import { Scanner } from './lexer.ts';
 import type { RawCommand } from './reader.ts';
@@ -52,6 +54,8 @@ const PARSERS: ReadonlyMap<string, ArgParser> = new Map<string, ArgParser>([
   ['SEARCH', parseSearch],
   ['SORT', parseSort],
   ['THREAD', parseThread],
+  ['CANCELUPDATE', parseCancelUpdate],
+  ['NOTIFY', parseNotify],
 ]);
 
 /** Commands that take the UID prefix (RFC 3501 §6.4.8, UID MOVE RFC 6851, UID EXPUNGE RFC 4315). */

@@ -15,6 +15,8 @@ import { writeMailboxCommand, writeRename, writeStatus } from './commands/mailbo
 import { writeCopy, writeExpunge, writeStore } from './commands/message-args.ts';
 import { writeSearch } from './commands/search-args.ts';
 import { writeSort, writeThread } from './commands/sort-args.ts';
+import { writeCancelUpdate } from './commands/context-args.ts';
+import { writeNotify } from './commands/notify-args.ts';
 import { isTag } from './chars.ts';
 import type { CodecOptions, Command } from './types.ts';
 import { WireWriter } from './wire-writer.ts';
@@ -77,6 +79,10 @@ function writeArgs(w: WireWriter, c: Command): void {
       return writeSort(w, c);
     case 'THREAD':
       return writeThread(w, c);
+    case 'CANCELUPDATE':
+      return writeCancelUpdate(w, c);
+    case 'NOTIFY':
+      return writeNotify(w, c);
     default: {
       const unknown: never = c;
       throw new RangeError(`unknown command ${JSON.stringify(unknown)}`);

@@ -256,6 +256,26 @@ export interface SortCommand extends Tagged {
   search: SearchKey[];
 }
 
+/** CANCELUPDATE (RFC 5267 §4.2): the tags of the search contexts to stop updating. */
+export interface CancelUpdateCommand extends Tagged {
+  name: 'CANCELUPDATE';
+  tags: string[];
+}
+
+/** NOTIFY filters (RFC 5465 §6); SUBTREE and MAILBOXES name mailboxes (decoded, like every name). */
+export type NotifyFilter =
+  | { kind: 'SELECTED' | 'SELECTED-DELAYED' | 'INBOXES' | 'PERSONAL' | 'SUBSCRIBED' }
+  | { kind: 'SUBTREE' | 'MAILBOXES'; mailboxes: string[] };
+/** One event (RFC 5465 §5); `fetch`: MessageNew's fetch attributes. */
+export interface NotifyEvent { name: string; fetch?: FetchAtt[] }
+/** `events: null` is NONE (nothing for those mailboxes). */
+export interface NotifyGroup { filter: NotifyFilter; events: NotifyEvent[] | null }
+/** NOTIFY (RFC 5465 §3): `set: null` is NOTIFY NONE. */
+export interface NotifyCommand extends Tagged {
+  name: 'NOTIFY';
+  set: { status: boolean; groups: NotifyGroup[] } | null;
+}
+
 export const THREAD_ALGORITHMS = ['ORDEREDSUBJECT', 'REFERENCES'] as const;
 
 /** THREAD (RFC 5256 §3). */
@@ -284,7 +304,9 @@ export type Command =
   | FetchCommand
   | SearchCommand
   | SortCommand
-  | ThreadCommand;
+  | ThreadCommand
+  | CancelUpdateCommand
+  | NotifyCommand;
 
 export type CommandName = Command['name'];
 

@@ -34,6 +34,8 @@ export interface MailboxChange {
   flags?: ReadonlyArray<ImapFlagUpdate>;
   expunged?: readonly number[];
   added?: boolean;
+  /** A change to the mailbox itself (NOTIFY's MailboxName / SubscriptionChange, RFC 5465 §5.4, §5.5); `to`: a rename's new name. */
+  mailbox?: { kind: 'created' | 'deleted' | 'renamed' | 'subscribed' | 'unsubscribed'; to?: string };
 }
 
 export interface ImapQuota { usedBytes: number; limitBytes: number; messages: number }

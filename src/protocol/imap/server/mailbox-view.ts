@@ -39,6 +39,8 @@ export class MailboxView {
    * SEARCH RETURN (SAVE). Expunged UIDs may stay in it; `$` only ever names messages in `uids`.
    */
   saved: ReadonlySet<number> = new Set();
+  /** Responses due just before `uids` are announced expunged (search contexts' REMOVEFROM, search-context.ts). */
+  beforeExpunge: ((uids: readonly number[]) => Buffer[]) | undefined;
 
   private folder: string;
   /** Keywords announced in FLAGS since SELECT. */
@@ -75,9 +77,9 @@ export class MailboxView {
   /** Announces expunged UIDs (`* n EXPUNGE` highest first, or `* VANISHED`) and forgets them. */
   expungeResponses(uids: readonly number[]): Buffer[] {
     const known = uids.filter((u) => this.seqOf(u) !== undefined);
-    let out: Buffer[];
-    if (this.qresync) out = known.length ? [vanishedData(toRanges([...known].sort((a, b) => a - b)), false)] : [];
-    else out = known.map((u) => this.seqOf(u)!).sort((a, b) => b - a).map((q) => messageCountData(q, 'EXPUNGE'));
+    let out: Buffer[] = known.length && this.beforeExpunge ? this.beforeExpunge(known) : [];
+    if (this.qresync) out = known.length ? [...out, vanishedData(toRanges([...known].sort((a, b) => a - b)), false)] : out;
+    else out = [...out, ...known.map((u) => this.seqOf(u)!).sort((a, b) => b - a).map((q) => messageCountData(q, 'EXPUNGE'))];
     this.noteExpunged(known);
     return out;
   }

@@ -6,7 +6,8 @@
  *
  * Untagged updates: the account's change notifications mark the session dirty; after each
  * command (before its tagged reply) a dirty selected session syncs, with expunges held back
- * during FETCH, STORE and SEARCH (RFC 3501 §7.4.1). NOOP and CHECK always sync.
+ * during FETCH, STORE and SEARCH (RFC 3501 §7.4.1). NOOP and CHECK always sync. Search contexts
+ * (search-context.ts) are refreshed after every sync, once the mailbox's own updates are out.
  */
 import { parseAuthenticateResponse, parseIdleDone, tryParseCommand } from '../parser.ts';
 import type { RawCommand } from '../reader.ts';
@@ -18,6 +19,8 @@ import { isRev2 } from './commands/rev2.ts';
 import { toImapError, type ImapError } from './errors.ts';
 import type { ImapAccount, ImapHooks, LoginRoute } from './hooks.ts';
 import type { MailboxView } from './mailbox-view.ts';
+import { SearchContexts } from './search-context.ts';
+import type { Notifier } from './notify.ts';
 
 export type SessionState =
   | { kind: 'not-authenticated' }
@@ -68,6 +71,10 @@ export class ImapSession {
   dirty = false;
   /** Extensions this session turned on (ENABLE, or a CONDSTORE-enabling command): commands/condstore.ts. */
   readonly enabled = new Set<string>();
+  /** Live SEARCH / SORT results (RETURN (UPDATE), RFC 5267 §4), refreshed after each sync. */
+  readonly contexts = new SearchContexts();
+  /** The NOTIFY request (RFC 5465, notify.ts); undefined until the first NOTIFY: RFC 3501's updates. */
+  notifier: Notifier | undefined;
   private badCommands = 0;
   /** Failed logins so far (commands/auth.ts ends the session at `maxLoginFailures`). */
   loginFailures = 0;
@@ -101,12 +108,13 @@ export class ImapSession {
     this.state = { kind: 'authenticated', account };
     this.opened = account;
     this.unsubscribe = account.onChange((change) => {
+      this.notifier?.onChange(change); // other mailboxes, and mailbox names, for NOTIFY
       const mb = this.mailbox;
       if (!mb || change.folder !== mb.name) return; // only the selected mailbox is reported
       if (change.flags) mb.queueFlags(change.flags);
       if (change.expunged) mb.queueExpunged(change.expunged);
       if (!change.flags && !change.expunged) this.dirty = true; // new messages or unknown: reread
-      this.idleWake?.();
+      if (!this.notifier || this.notifier.wantsSelected) this.idleWake?.();
     });
   }
 
@@ -169,6 +177,7 @@ export class ImapSession {
       const done = await run();
       if (done === undefined) return; // the handler continues later (IDLE, AUTHENTICATE, proxied login)
       if (this.mailbox) await this.syncMailbox(!(cmd && HOLD_EXPUNGES.has(cmd.name)), cmd?.name === 'NOOP' || cmd?.name === 'CHECK');
+      else this.contexts.clear(); // contexts end with the mailbox (CLOSE, UNSELECT)
       if (this.state.kind === 'logout') return;
       this.send(taggedResponse(tag, 'OK', done.text ?? `${cmd?.name ?? 'command'} completed`, done.code));
     } catch (err) {
@@ -191,6 +200,7 @@ export class ImapSession {
     if (this.dirty || (poll && Date.now() - mb.syncedAt > RESCAN_MS)) {
       this.dirty = false;
       let updates: Buffer[];
+      const lastUid = mb.uids[mb.uids.length - 1] ?? 0;
       try {
         updates = await mb.sync(allowExpunge);
       } catch (err) {
@@ -200,7 +210,9 @@ export class ImapSession {
         return this.bye('the selected mailbox was deleted or renamed by another session');
       }
       this.send(updates);
+      await this.notifier?.afterSync(mb, lastUid);
     } else if (mb.hasPending) this.send(mb.flushPending(allowExpunge));
+    if (this.contexts.size && this.mailbox === mb) this.send(await this.contexts.refresh(mb));
   }
 
   /** Counts one BAD reply (also those the transport sends for dropped lines); at the limit: BYE. */

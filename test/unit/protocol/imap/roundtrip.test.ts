@@ -30,6 +30,21 @@ const searchKey: fc.Arbitrary<SearchKey> = fc.letrec<{ key: SearchKey }>((tie) =
   ),
 })).key;
 
+const notifyGroup = fc.record({
+  filter: fc.oneof(
+    fc.record({ kind: fc.constantFrom('SELECTED' as const, 'SELECTED-DELAYED' as const, 'INBOXES' as const, 'PERSONAL' as const, 'SUBSCRIBED' as const) }),
+    fc.record({ kind: fc.constantFrom('SUBTREE' as const, 'MAILBOXES' as const), mailboxes: fc.array(mailbox, { minLength: 1, maxLength: 3 }) }),
+  ),
+  events: fc.option(
+    fc.constantFrom(
+      [{ name: 'MessageNew' }, { name: 'MessageExpunge' }],
+      [{ name: 'MessageNew', fetch: [{ kind: 'UID' as const }, { kind: 'FLAGS' as const }] }, { name: 'MessageExpunge' }, { name: 'FlagChange' }],
+      [{ name: 'MailboxName' }, { name: 'SubscriptionChange' }],
+    ),
+    { nil: null },
+  ),
+});
+
 const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ tag, name: fc.constant('LOGIN' as const), userid: text, password: text }),
   fc.record({ tag, name: fc.constantFrom('SELECT' as const, 'EXAMINE' as const, 'CREATE' as const, 'DELETE' as const, 'SUBSCRIBE' as const), mailbox }),
@@ -61,6 +76,8 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   }),
   fc.record({ tag, name: fc.constant('THREAD' as const), uid: fc.boolean(), algorithm: fc.constantFrom(...THREAD_ALGORITHMS), charset: fc.constantFrom('UTF-8', 'US-ASCII'), search: fc.array(searchKey, { minLength: 1, maxLength: 2 }) }),
   fc.record({ tag, name: fc.constantFrom('NOOP' as const, 'CAPABILITY' as const, 'IDLE' as const, 'CHECK' as const, 'UNSELECT' as const) }),
+  fc.record({ tag, name: fc.constant('CANCELUPDATE' as const), tags: fc.array(tag, { minLength: 1, maxLength: 3 }) }),
+  fc.record({ tag, name: fc.constant('NOTIFY' as const), set: fc.option(fc.record({ status: fc.boolean(), groups: fc.array(notifyGroup, { minLength: 1, maxLength: 3 }) }), { nil: null }) }),
 ) as fc.Arbitrary<Command>;
 
 function frame(bytes: Buffer, cut: number[] = []): RawCommand[] {

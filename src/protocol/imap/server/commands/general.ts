@@ -16,7 +16,7 @@ import { ANY, AUTHED, type CommandOf, type CommandSpec } from './spec.ts';
  * the one resource an account can be limited in, STORAGE (RFC 9208 §3.1); accounts have no
  * message-count limit, so there is no QUOTA=RES-MESSAGE. LIST-EXTENDED (RFC 5258) and LIST-STATUS
  * (RFC 5819) are list.ts's; SORT, SORT=DISPLAY, ESORT and THREAD= are sort.ts's and thread.ts's
- * (CONTEXT=SEARCH / CONTEXT=SORT are not advertised: no UPDATE / CANCELUPDATE notifications); RFC 6154 §3 has SPECIAL-USE servers support LIST (SPECIAL-USE).
+ * (CONTEXT=SEARCH / CONTEXT=SORT: search-context.ts and context.ts); NOTIFY (RFC 5465) is notify.ts's; RFC 6154 §3 has SPECIAL-USE servers support LIST (SPECIAL-USE).
  * MULTIAPPEND (and later BINARY, CATENATE) are append.ts's.
  * IMAP4rev2 (RFC 9051) beside IMAP4rev1: what ENABLE IMAP4rev2 changes is rev2.ts's; the extensions
  * rev2 folds in are the ones listed here. LITERAL+ is advertised, not LITERAL- (RFC 7888): LITERAL+
@@ -26,7 +26,7 @@ import { ANY, AUTHED, type CommandOf, type CommandSpec } from './spec.ts';
  * SEARCHRES (RFC 5182, required by rev2) is searchres.ts's.
  */
 export function capabilities(s: ImapSession): string[] {
-  const caps = ['IMAP4rev1', REV2, 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'ESEARCH', 'SEARCHRES', 'CHILDREN', 'SPECIAL-USE', 'LIST-EXTENDED', 'LIST-STATUS', 'QUOTA', 'QUOTA=RES-STORAGE', 'SORT', 'SORT=DISPLAY', 'ESORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', ...APPEND_CAPABILITIES, ...CONDSTORE_CAPABILITIES];
+  const caps = ['IMAP4rev1', REV2, 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'ESEARCH', 'SEARCHRES', 'CHILDREN', 'SPECIAL-USE', 'LIST-EXTENDED', 'LIST-STATUS', 'QUOTA', 'QUOTA=RES-STORAGE', 'SORT', 'SORT=DISPLAY', 'ESORT', 'CONTEXT=SEARCH', 'CONTEXT=SORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', 'NOTIFY', ...APPEND_CAPABILITIES, ...CONDSTORE_CAPABILITIES];
   if (s.o.maxMessageSize !== undefined && Number.isFinite(s.o.maxMessageSize)) caps.push(`APPENDLIMIT=${s.o.maxMessageSize}`);
   if (s.state.kind === 'not-authenticated') {
     if (!s.io.secure && s.io.startTls) caps.push('STARTTLS');

@@ -14,6 +14,8 @@ import { SEARCH } from './search.ts';
 import { SORT } from './sort.ts';
 import { THREAD } from './thread.ts';
 import { IDLE } from './idle.ts';
+import { CANCELUPDATE } from './context.ts';
+import { NOTIFY } from './notify.ts';
 
 export const COMMANDS: ReadonlyMap<string, CommandSpec<never>> = new Map<string, CommandSpec<never>>([
   ['CAPABILITY', CAPABILITY], ['NOOP', NOOP], ['LOGOUT', LOGOUT], ['ID', ID], ['ENABLE', ENABLE], ['NAMESPACE', NAMESPACE],
@@ -23,4 +25,5 @@ export const COMMANDS: ReadonlyMap<string, CommandSpec<never>> = new Map<string,
   ['GETQUOTAROOT', GETQUOTAROOT], ['GETQUOTA', GETQUOTA], ['APPEND', APPEND],
   ['CHECK', CHECK], ['CLOSE', CLOSE], ['UNSELECT', UNSELECT], ['EXPUNGE', EXPUNGE],
   ['FETCH', FETCH], ['STORE', STORE], ['COPY', COPY], ['MOVE', COPY], ['SEARCH', SEARCH], ['SORT', SORT], ['THREAD', THREAD], ['IDLE', IDLE],
+  ['CANCELUPDATE', CANCELUPDATE], ['NOTIFY', NOTIFY],
 ] as Array<[string, CommandSpec<never>]>);

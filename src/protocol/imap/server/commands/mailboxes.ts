@@ -66,7 +66,7 @@ const simple = (fn: (a: ImapAccount, name: string) => Promise<void>): CommandSpe
 export const CREATE = simple(async (a, name) => {
   if (isInbox(name)) throw no('INBOX always exists', 'ALREADYEXISTS');
   await a.createFolder(name);
-  a.changed({ folder: name });
+  a.changed({ folder: name, mailbox: { kind: 'created' } });
 });
 export const DELETE: CommandSpec<CommandOf<'DELETE'>> = {
   states: AUTHED,
@@ -75,12 +75,18 @@ export const DELETE: CommandSpec<CommandOf<'DELETE'>> = {
     if (isInbox(name)) throw no('INBOX cannot be deleted', 'CANNOT');
     if (s.mailbox?.name === name) throw no('close the mailbox before deleting it', 'INUSE');
     await s.account!.deleteFolder(name);
-    s.account!.changed({ folder: name });
+    s.account!.changed({ folder: name, mailbox: { kind: 'deleted' } });
     return {};
   },
 };
-export const SUBSCRIBE = simple((a, name) => a.setSubscribed(name, true));
-export const UNSUBSCRIBE = simple((a, name) => a.setSubscribed(name, false));
+export const SUBSCRIBE = simple(async (a, name) => {
+  await a.setSubscribed(name, true);
+  a.changed({ folder: name, mailbox: { kind: 'subscribed' } });
+});
+export const UNSUBSCRIBE = simple(async (a, name) => {
+  await a.setSubscribed(name, false);
+  a.changed({ folder: name, mailbox: { kind: 'unsubscribed' } });
+});
 
 export const RENAME: CommandSpec<CommandOf<'RENAME'>> = {
   states: AUTHED,
@@ -89,7 +95,7 @@ export const RENAME: CommandSpec<CommandOf<'RENAME'>> = {
     const to = canonical(cmd.newName);
     if (isInbox(to)) throw no('cannot rename onto INBOX', 'ALREADYEXISTS');
     await s.account!.renameFolder(from, to);
-    s.account!.changed({ folder: from });
+    s.account!.changed({ folder: from, mailbox: { kind: 'renamed', to } });
     followRename(s, from, to);
     return {};
   },

@@ -6,7 +6,8 @@
  * MAX and ALL are left out when nothing matched, COUNT never is (RFC 4731 §3.1).
  * PARTIAL low:high (RFC 5267 §4.4) returns the low-th to high-th matches: `PARTIAL (1:5 2,7)`,
  * `PARTIAL (1:5 NIL)` when there are none.
- * Refused with BAD: RETURN options other than MIN MAX ALL COUNT PARTIAL SAVE (RFC 4466 §2.6.1).
+ * UPDATE (CONTEXT=SEARCH, RFC 5267 §4) keeps the result live: see search-context.ts.
+ * Refused with BAD: RETURN options other than MIN MAX ALL COUNT PARTIAL SAVE UPDATE (RFC 4466 §2.6.1).
  * SAVE and `$` are SEARCHRES (RFC 5182), searchres.ts's.
  * MODSEQ n (RFC 7162 §3.1.5) matches modseqs >= n and adds the highest matched one to the result:
  * `* SEARCH 2 5 (MODSEQ 9)`, or ESEARCH's `MODSEQ 9`; it turns CONDSTORE on.
@@ -15,7 +16,10 @@
 import { matchesSearch, parseMime, type SearchContext } from '../../../mime/index.ts';
 import { esearchData, searchData, type EsearchResult } from '../../response-data.ts';
 import type { ImapSession } from '../session.ts';
-import type { SearchKey } from '../../types.ts';
+import type { SearchKey, SortCriterion } from '../../types.ts';
+import { serverWriter } from '../../response.ts';
+import { MAX_CONTEXTS } from '../search-context.ts';
+import type { MailboxView } from '../mailbox-view.ts';
 import { bad, no } from '../errors.ts';
 import { SELECTED, type CommandOf, type CommandSpec } from './spec.ts';
 import { enableCondstore, usesModseq } from './condstore.ts';
@@ -23,7 +27,7 @@ import { defaultSearchReturn } from './rev2.ts';
 import { saveOnly, toSave } from './searchres.ts';
 
 const CHARSETS = ['UTF-8', 'US-ASCII'];
-const RETURN_OPTIONS: ReadonlySet<string> = new Set(['MIN', 'MAX', 'ALL', 'COUNT', 'PARTIAL']);
+const RETURN_OPTIONS: ReadonlySet<string> = new Set(['MIN', 'MAX', 'ALL', 'COUNT', 'PARTIAL', 'UPDATE']);
 
 /**
  * The RETURN options asked for (upper-cased; `()` is ALL); throws BAD for one not implemented.
@@ -55,29 +59,39 @@ export interface SearchHit {
  * only for keys that need them, each message at most once whoever calls `message()` afterwards.
  */
 export async function searchMailbox(s: ImapSession, criteria: readonly SearchKey[], charset: string | undefined): Promise<{ hits: SearchHit[]; byModseq: boolean }> {
-  const key: SearchKey = criteria.length === 1 ? criteria[0]! : { key: 'AND', operands: [...criteria] };
+  const key = searchKeyOf(criteria);
   if (charset && !CHARSETS.includes(charset.toUpperCase())) {
     throw no(`charset ${charset} is not supported; use UTF-8`, 'BADCHARSET');
   }
   const mb = s.mailbox!;
-  const maxUid = mb.uids[mb.uids.length - 1] ?? 0;
   const hits: SearchHit[] = [];
   const byModseq = usesModseq(key);
   if (byModseq) enableCondstore(s);
   for (let i = 0; i < mb.uids.length; i++) {
-    const uid = mb.uids[i]!;
-    const info = mb.info.get(uid);
-    if (!info) continue;
-    let loaded: ReturnType<SearchContext['message']> | undefined;
-    const message = () => (loaded ??= mb.account.readMessage(mb.name, uid).then((raw) => ({ raw, mime: parseMime(raw) })));
-    const ctx: SearchContext = {
-      seq: i + 1, uid, maxSeq: mb.uids.length, maxUid, saved: mb.saved, flags: mb.flags.get(uid) ?? info.flags, recent: info.recent, size: info.size, internalDate: info.internalDate, modseq: info.modseq,
-      message,
-    };
-    const hit = await matchesSearch(key, ctx).catch(() => false); // an expunged message matches nothing
-    if (hit) hits.push({ seq: i + 1, uid, size: info.size, internalDate: info.internalDate, modseq: info.modseq, message });
+    const hit = await matchMessage(mb, key, i);
+    if (hit) hits.push(hit);
   }
   return { hits, byModseq };
+}
+
+/** Message `seq - 1 = index` of `mb` when it matches `key`, else undefined (an expunged message matches nothing). */
+export async function matchMessage(mb: MailboxView, key: SearchKey, index: number): Promise<SearchHit | undefined> {
+  const uid = mb.uids[index]!;
+  const info = mb.info.get(uid);
+  if (!info) return undefined;
+  let loaded: ReturnType<SearchContext['message']> | undefined;
+  const message = () => (loaded ??= mb.account.readMessage(mb.name, uid).then((raw) => ({ raw, mime: parseMime(raw) })));
+  const ctx: SearchContext = {
+    seq: index + 1, uid, maxSeq: mb.uids.length, maxUid: mb.uids[mb.uids.length - 1] ?? 0, saved: mb.saved, flags: mb.flags.get(uid) ?? info.flags, recent: info.recent, size: info.size, internalDate: info.internalDate, modseq: info.modseq,
+    message,
+  };
+  const hit = await matchesSearch(key, ctx).catch(() => false);
+  return hit ? { seq: index + 1, uid, size: info.size, internalDate: info.internalDate, modseq: info.modseq, message } : undefined;
+}
+
+/** The criteria as one key (several are an implicit AND). */
+export function searchKeyOf(criteria: readonly SearchKey[]): SearchKey {
+  return criteria.length === 1 ? criteria[0]! : { key: 'AND', operands: [...criteria] };
 }
 
 /** The ESEARCH data for `numbers` (in result order) and the RETURN options asked for. */
@@ -111,8 +125,16 @@ export const SEARCH: CommandSpec<CommandOf<'SEARCH'>> = {
     const numbers = hits.map((h) => (cmd.uid ? h.uid : h.seq));
     const highest = byModseq ? hits.reduce((m, h) => Math.max(m, h.modseq), 0) : undefined;
     if (opts && saveOnly(opts)) return {};
+    if (opts && saveOnly(opts)) return {};
     if (opts) s.send(esearchData(esearchResult(cmd.tag, cmd.uid, numbers, opts, cmd.partial, highest)));
     else s.send(searchData(numbers, highest));
+    if (opts?.has('UPDATE')) await keepUpdated(s, cmd.tag, cmd.uid, cmd.criteria, undefined, hits.map((h) => h.uid));
     return {};
   },
 };
+
+/** RETURN (UPDATE): registers the context, or says `* NO [NOUPDATE "tag"]` when the session has too many. */
+export async function keepUpdated(s: ImapSession, tag: string, uid: boolean, criteria: readonly SearchKey[], sort: { criteria: readonly SortCriterion[]; keys: Map<number, Array<string | number>> } | undefined, result: readonly number[]): Promise<void> {
+  const ok = await s.contexts.add({ tag, uid, view: s.mailbox!, key: searchKeyOf(criteria), ...(sort ? { sort: sort.criteria, sortKeys: sort.keys } : {}), result });
+  if (!ok) s.send(serverWriter().raw('* NO [NOUPDATE ').string(tag).raw(`] too many search contexts (at most ${MAX_CONTEXTS})`).crlf().toBuffer());
+}

@@ -6,6 +6,7 @@
  * unparseable, RFC 5256 §2.2), SIZE, SUBJECT (base subject, §2.1), FROM / TO / CC (first address's
  * mailbox), DISPLAYFROM / DISPLAYTO (RFC 5957 §3); REVERSE flips one key. Exact ties go by mailbox
  * order. Strings compare upper-cased by code point (i;ascii-casemap for ASCII text).
+ * RETURN (UPDATE) keeps the sorted result live (CONTEXT=SORT, RFC 5267 §4: search-context.ts).
  * Result: `* SORT n…`, or with RETURN one `* ESEARCH (TAG "t") [UID] …` whose MIN / MAX are the first
  * / last in sort order and whose ALL keeps sort order (RFC 5267 §3.1).
  */
@@ -13,15 +14,15 @@ import { baseSubject } from '../../../mime/base-subject.ts';
 import { addressKey, displayKey, sentDate } from '../../../mime/sort-keys.ts';
 import { esearchData, sortData } from '../../response-data.ts';
 import type { SortCriterion } from '../../types.ts';
-import { esearchResult, returnOptions, searchMailbox, type SearchHit } from './search.ts';
+import { esearchResult, keepUpdated, returnOptions, searchMailbox, type SearchHit } from './search.ts';
 import { SELECTED, type CommandOf, type CommandSpec } from './spec.ts';
 
-type KeyValue = string | number;
+export type KeyValue = string | number;
 
 const NEEDS_HEADER: ReadonlySet<string> = new Set(['CC', 'DATE', 'FROM', 'SUBJECT', 'TO', 'DISPLAYFROM', 'DISPLAYTO']);
 
 /** The value of each criterion for one message, in criteria order. */
-async function keyValues(hit: SearchHit, criteria: readonly SortCriterion[]): Promise<KeyValue[]> {
+export async function keyValues(hit: SearchHit, criteria: readonly SortCriterion[]): Promise<KeyValue[]> {
   const fields = criteria.some((c) => NEEDS_HEADER.has(c.key)) ? (await hit.message().catch(() => undefined))?.mime.fields ?? [] : [];
   return criteria.map((c): KeyValue => {
     switch (c.key) {
@@ -42,10 +43,11 @@ function fieldValueOf(fields: readonly { name: string; value: string }[], name: 
   return fields.find((f) => f.name.toLowerCase() === name.toLowerCase())?.value;
 }
 
-/** `hits` in the order `criteria` asks for (stable: ties stay in mailbox order). */
-export async function sortHits(hits: readonly SearchHit[], criteria: readonly SortCriterion[]): Promise<SearchHit[]> {
+/** `hits` in the order `criteria` asks for (stable: ties stay in mailbox order); `keysOut` gets each UID's keys. */
+export async function sortHits(hits: readonly SearchHit[], criteria: readonly SortCriterion[], keysOut?: Map<number, KeyValue[]>): Promise<SearchHit[]> {
   const rows: { hit: SearchHit; keys: KeyValue[] }[] = [];
   for (const hit of hits) rows.push({ hit, keys: await keyValues(hit, criteria) });
+  if (keysOut) for (const r of rows) keysOut.set(r.hit.uid, r.keys);
   rows.sort((a, b) => {
     for (let i = 0; i < criteria.length; i++) {
       const x = a.keys[i]!;
@@ -63,11 +65,13 @@ export const SORT: CommandSpec<CommandOf<'SORT'>> = {
   async run(s, cmd) {
     const opts = cmd.returnOptions && returnOptions(cmd.returnOptions);
     const { hits, byModseq } = await searchMailbox(s, cmd.search, cmd.charset);
-    const sorted = await sortHits(hits, cmd.criteria);
+    const keys = opts?.has('UPDATE') ? new Map<number, KeyValue[]>() : undefined; // kept by the context: never read twice
+    const sorted = await sortHits(hits, cmd.criteria, keys);
     const numbers = sorted.map((h) => (cmd.uid ? h.uid : h.seq));
     const highest = byModseq ? hits.reduce((m, h) => Math.max(m, h.modseq), 0) : undefined;
     if (opts) s.send(esearchData({ ...esearchResult(cmd.tag, cmd.uid, numbers, opts, cmd.partial, highest), ordered: true }));
     else s.send(sortData(numbers, highest));
+    if (opts?.has('UPDATE')) await keepUpdated(s, cmd.tag, cmd.uid, cmd.search, { criteria: cmd.criteria, keys: keys! }, sorted.map((h) => h.uid));
     return {};
   },
 };
