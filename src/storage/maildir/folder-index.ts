@@ -52,17 +52,75 @@ export interface MessageEntry extends MessageInfo {
   readonly name: string;
 }
 
-export interface Rec {
+/** What put() takes: a record's fields. */
+export interface RecFields {
   readonly uid: number;
   readonly base: string;
-  name: string;
+  readonly name: string;
+  readonly ext: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly recent: boolean;
+  readonly modseq: number;
+}
+
+/**
+ * One message of the index, kept small because a folder holds one per message (issue 16): every
+ * field is set in the constructor (in-object, one shape), the base is a string of its own (not a
+ * slice keeping the whole dovecot-uidlist text alive), and the file name is not stored but built
+ * as base + its info part (`:2,FS`), which is interned: a folder has a handful of distinct ones.
+ */
+export class Rec {
+  readonly uid: number;
+  readonly base: string;
   readonly ext: string;
   size: number;
   mtimeMs: number;
   readonly recent: boolean;
   modseq: number;
   /** What infos() last built for this record; whoever changes name, size, date or modseq drops it. */
-  info?: MessageInfo | undefined;
+  info: MessageInfo | undefined = undefined;
+  /** The name minus the base (interned), or the whole name when it does not start with the base. */
+  private tail = '';
+  private whole = true;
+
+  constructor(f: RecFields) {
+    this.uid = f.uid;
+    this.base = ownString(f.base);
+    this.ext = f.ext;
+    this.size = f.size;
+    this.mtimeMs = f.mtimeMs;
+    this.recent = f.recent;
+    this.modseq = f.modseq;
+    this.name = f.name;
+  }
+
+  /** The current file name in cur/ ('' until a loaded index has read cur/). */
+  get name(): string {
+    return this.whole ? this.tail : this.base + this.tail;
+  }
+
+  set name(name: string) {
+    this.whole = !(name.length > this.base.length && name.startsWith(this.base));
+    this.tail = this.whole ? name : internTail(name.slice(this.base.length));
+  }
+}
+
+/** Info parts seen so far; bounded so that odd names cannot grow it without end. */
+const TAILS = new Map<string, string>();
+const MAX_TAILS = 4096;
+
+function internTail(tail: string): string {
+  const known = TAILS.get(tail);
+  if (known !== undefined) return known;
+  if (TAILS.size < MAX_TAILS) TAILS.set(tail, tail);
+  return tail;
+}
+
+/** A copy of `s` that owns its characters (a substring may keep its whole parent alive). */
+function ownString(s: string): string {
+  const copy = Buffer.from(s, 'latin1').toString('latin1');
+  return copy === s ? copy : s;
 }
 
 /** new/ mtimes this close to "now" may hide a second change in the same tick (coarse NFS times). */
@@ -217,7 +275,8 @@ export class FolderIndex {
       // No uidlist yet, or a corrupt one: start over with a new UIDVALIDITY, as Dovecot does.
       Object.assign(this, { uidValidity: await this.ctx.uidValidity(), nextUidValue: 1, guid: newMailboxGuid(), extra: [], dirty: true });
     } else {
-      Object.assign(this, { uidValidity: list.uidValidity, nextUidValue: list.nextUid, guid: list.guid, extra: list.extra ?? [], dirty: false });
+      // own copies: a substring of the file's text would keep all of it alive
+      Object.assign(this, { uidValidity: list.uidValidity, nextUidValue: list.nextUid, guid: ownString(list.guid), extra: (list.extra ?? []).map(ownString), dirty: false });
       for (const e of list.entries) this.put({ uid: e.uid, base: e.base, name: '', ext: e.ext, size: -1, mtimeMs: 0, recent: false, modseq: 0 });
     }
     await this.loadModseqs();
@@ -355,7 +414,8 @@ export class FolderIndex {
     return [...flags].map((f) => FLAG_LETTERS[f] ?? this.keywords.letterOf(f, true)!);
   }
 
-  protected put(r: Rec): void {
+  protected put(fields: RecFields): void {
+    const r = new Rec(fields);
     this.recs.set(r.uid, r);
     this.byBase.set(r.base, r.uid);
     this.usageMemo = undefined;
