@@ -75,9 +75,10 @@ export class Rec {
   readonly base: string;
   readonly ext: string;
   size: number;
-  mtimeMs: number;
   readonly recent: boolean;
   modseq: number;
+  /** The file's mtime in whole seconds, all an internal date keeps: a small integer, not a boxed double. */
+  private seconds = 0;
   /** What infos() last built for this record; whoever changes name, size, date or modseq drops it. */
   info: MessageInfo | undefined = undefined;
   /** The name minus the base (interned), or the whole name when it does not start with the base. */
@@ -89,10 +90,19 @@ export class Rec {
     this.base = ownString(f.base);
     this.ext = f.ext;
     this.size = f.size;
-    this.mtimeMs = f.mtimeMs;
     this.recent = f.recent;
     this.modseq = f.modseq;
     this.name = f.name;
+    this.mtimeMs = f.mtimeMs;
+  }
+
+  /** The mtime as whole seconds in milliseconds (the fraction is dropped when set). */
+  get mtimeMs(): number {
+    return this.seconds * 1000;
+  }
+
+  set mtimeMs(ms: number) {
+    this.seconds = Math.floor(ms / 1000);
   }
 
   /** The current file name in cur/ ('' until a loaded index has read cur/). */
