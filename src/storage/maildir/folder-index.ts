@@ -212,9 +212,10 @@ export class FolderIndex {
   status(): FolderStatus {
     let unseen = 0;
     let recent = 0;
-    for (const r of this.recs.values()) {
-      if (!this.flagsOf(r.name).has('\\Seen')) unseen++;
-      if (r.recent) recent++;
+    // the memoised infos: SELECT lists the messages right after, and a name is rebuilt per call
+    for (const m of this.infos()) {
+      if (!m.flags.has('\\Seen')) unseen++;
+      if (m.recent) recent++;
     }
     return { uidValidity: this.uidValidity, uidNext: this.nextUidValue, messages: this.recs.size, unseen, recent, highestModseq: this.highestModseq };
   }

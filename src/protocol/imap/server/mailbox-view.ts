@@ -120,7 +120,12 @@ export class MailboxView {
     this.uids = list.map((m) => m.uid);
     this.msgs = [...list];
     this.uidNext = Math.max(this.uidNext, (list[list.length - 1]?.uid ?? 0) + 1); // UIDs ascend; no spread of 100,000 arguments
-    for (const m of list) this.announceKeywords(m.flags);
+    const seen = new Set<ReadonlySet<string>>(); // stores share flag sets: look at each once
+    for (const m of list) {
+      if (seen.has(m.flags)) continue;
+      if (seen.size < 1024) seen.add(m.flags);
+      this.announceKeywords(m.flags);
+    }
     return list;
   }
 
