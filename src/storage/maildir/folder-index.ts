@@ -21,7 +21,7 @@ import { fsyncDir } from '../../util/fsync.ts';
 import { StorageError } from '../errors.ts';
 import { wholeSeconds } from '../names.ts';
 import type { FolderStatus, MessageInfo } from '../types.ts';
-import { buildName, FLAG_LETTERS, LETTER_FLAGS, parseName, uniqueBase } from './filename.ts';
+import { buildName, FLAG_LETTERS, LETTER_FLAGS, parseName, sizeFromBase, uniqueBase } from './filename.ts';
 import { cleanTmp, errno, statOrUndefined } from './fsops.ts';
 import { Keywords, readKeywords } from './keywords.ts';
 import { missingUids, Tombstones, type UidRange } from '../modseq.ts';
@@ -349,7 +349,8 @@ export class FolderIndex {
     let modseq = 0; // one new modseq for everything this scan finds changed
     for (const name of await readdir(this.cur)) {
       if (name.startsWith('.')) continue;
-      const uid = this.byBase.get(parseName(name).base);
+      const colon = name.indexOf(':'); // the base, as parseName has it, without its other work
+      const uid = this.byBase.get(colon < 0 ? name : name.slice(0, colon));
       if (uid === undefined || seen.has(uid)) fresh.push(name);
       else {
         seen.add(uid);
@@ -371,7 +372,7 @@ export class FolderIndex {
     for (let i = 0; i < unknown.length; i += STAT_BATCH) {
       await Promise.all(unknown.slice(i, i + STAT_BATCH).map(async (r) => {
         const st = await stat(join(this.cur, r.name));
-        r.size = parseName(r.name).size ?? st.size;
+        r.size = sizeFromBase(r.base) ?? st.size;
         r.mtimeMs = st.mtimeMs;
         r.info = undefined;
       }));
