@@ -30,6 +30,7 @@ import { startImap } from '../harness/imap.ts';
 const SIZES = (process.env.BENCH_BIGBOX_SIZES ?? '20000,100000').split(',').map(Number);
 const USER = 'big@example.test';
 const SETTLE_MS = Number(process.env.BENCH_BIGBOX_SETTLE_MS ?? 10_000);
+const TAIL = 4096;
 const gc = (globalThis as { gc?: () => void }).gc;
 
 /** A minimal client: the bench must not spend its time in a test client's buffering. */
@@ -41,7 +42,7 @@ class Client {
     s.setEncoding('latin1');
     s.on('data', (d: string) => {
       this.chunks.push(d);
-      this.tail = (this.tail + d).slice(-256);
+      this.tail = (this.tail + d).slice(-TAIL); // a tagged reply's whole line (LOGIN's lists the capabilities)
       this.wake?.();
     });
   }

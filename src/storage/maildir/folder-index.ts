@@ -21,7 +21,7 @@ import { fsyncDir } from '../../util/fsync.ts';
 import { StorageError } from '../errors.ts';
 import { wholeSeconds } from '../names.ts';
 import type { FolderStatus, MessageInfo } from '../types.ts';
-import { buildName, FLAG_LETTERS, LETTER_FLAGS, parseName, uniqueBase } from './filename.ts';
+import { buildName, FLAG_LETTERS, LETTER_FLAGS, parseName, sizeFromBase, uniqueBase } from './filename.ts';
 import { cleanTmp, errno, statOrUndefined } from './fsops.ts';
 import { Keywords, readKeywords } from './keywords.ts';
 import { missingUids, Tombstones, type UidRange } from '../modseq.ts';
@@ -52,17 +52,85 @@ export interface MessageEntry extends MessageInfo {
   readonly name: string;
 }
 
-export interface Rec {
+/** What put() takes: a record's fields. */
+export interface RecFields {
   readonly uid: number;
   readonly base: string;
-  name: string;
+  readonly name: string;
+  readonly ext: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly recent: boolean;
+  readonly modseq: number;
+}
+
+/**
+ * One message of the index, kept small because a folder holds one per message (issue 16): every
+ * field is set in the constructor (in-object, one shape), the base is a string of its own (not a
+ * slice keeping the whole dovecot-uidlist text alive), and the file name is not stored but built
+ * as base + its info part (`:2,FS`), which is interned: a folder has a handful of distinct ones.
+ */
+export class Rec {
+  readonly uid: number;
+  readonly base: string;
   readonly ext: string;
   size: number;
-  mtimeMs: number;
   readonly recent: boolean;
   modseq: number;
+  /** The file's mtime in whole seconds, all an internal date keeps: a small integer, not a boxed double. */
+  private seconds = 0;
   /** What infos() last built for this record; whoever changes name, size, date or modseq drops it. */
-  info?: MessageInfo | undefined;
+  info: MessageInfo | undefined = undefined;
+  /** The name minus the base (interned), or the whole name when it does not start with the base. */
+  private tail = '';
+  private whole = true;
+
+  constructor(f: RecFields) {
+    this.uid = f.uid;
+    this.base = ownString(f.base);
+    this.ext = f.ext;
+    this.size = f.size;
+    this.recent = f.recent;
+    this.modseq = f.modseq;
+    this.name = f.name;
+    this.mtimeMs = f.mtimeMs;
+  }
+
+  /** The mtime as whole seconds in milliseconds (the fraction is dropped when set). */
+  get mtimeMs(): number {
+    return this.seconds * 1000;
+  }
+
+  set mtimeMs(ms: number) {
+    this.seconds = Math.floor(ms / 1000);
+  }
+
+  /** The current file name in cur/ ('' until a loaded index has read cur/). */
+  get name(): string {
+    return this.whole ? this.tail : this.base + this.tail;
+  }
+
+  set name(name: string) {
+    this.whole = !(name.length > this.base.length && name.startsWith(this.base));
+    this.tail = this.whole ? name : internTail(name.slice(this.base.length));
+  }
+}
+
+/** Info parts seen so far; bounded so that odd names cannot grow it without end. */
+const TAILS = new Map<string, string>();
+const MAX_TAILS = 4096;
+
+function internTail(tail: string): string {
+  const known = TAILS.get(tail);
+  if (known !== undefined) return known;
+  if (TAILS.size < MAX_TAILS) TAILS.set(tail, tail);
+  return tail;
+}
+
+/** A copy of `s` that owns its characters (a substring may keep its whole parent alive). */
+function ownString(s: string): string {
+  const copy = Buffer.from(s, 'latin1').toString('latin1');
+  return copy === s ? copy : s;
 }
 
 /** new/ mtimes this close to "now" may hide a second change in the same tick (coarse NFS times). */
@@ -144,9 +212,10 @@ export class FolderIndex {
   status(): FolderStatus {
     let unseen = 0;
     let recent = 0;
-    for (const r of this.recs.values()) {
-      if (!this.flagsOf(r.name).has('\\Seen')) unseen++;
-      if (r.recent) recent++;
+    // the memoised infos: SELECT lists the messages right after, and a name is rebuilt per call
+    for (const m of this.infos()) {
+      if (!m.flags.has('\\Seen')) unseen++;
+      if (m.recent) recent++;
     }
     return { uidValidity: this.uidValidity, uidNext: this.nextUidValue, messages: this.recs.size, unseen, recent, highestModseq: this.highestModseq };
   }
@@ -217,7 +286,8 @@ export class FolderIndex {
       // No uidlist yet, or a corrupt one: start over with a new UIDVALIDITY, as Dovecot does.
       Object.assign(this, { uidValidity: await this.ctx.uidValidity(), nextUidValue: 1, guid: newMailboxGuid(), extra: [], dirty: true });
     } else {
-      Object.assign(this, { uidValidity: list.uidValidity, nextUidValue: list.nextUid, guid: list.guid, extra: list.extra ?? [], dirty: false });
+      // own copies: a substring of the file's text would keep all of it alive
+      Object.assign(this, { uidValidity: list.uidValidity, nextUidValue: list.nextUid, guid: ownString(list.guid), extra: (list.extra ?? []).map(ownString), dirty: false });
       for (const e of list.entries) this.put({ uid: e.uid, base: e.base, name: '', ext: e.ext, size: -1, mtimeMs: 0, recent: false, modseq: 0 });
     }
     await this.loadModseqs();
@@ -279,7 +349,8 @@ export class FolderIndex {
     let modseq = 0; // one new modseq for everything this scan finds changed
     for (const name of await readdir(this.cur)) {
       if (name.startsWith('.')) continue;
-      const uid = this.byBase.get(parseName(name).base);
+      const colon = name.indexOf(':'); // the base, as parseName has it, without its other work
+      const uid = this.byBase.get(colon < 0 ? name : name.slice(0, colon));
       if (uid === undefined || seen.has(uid)) fresh.push(name);
       else {
         seen.add(uid);
@@ -301,7 +372,7 @@ export class FolderIndex {
     for (let i = 0; i < unknown.length; i += STAT_BATCH) {
       await Promise.all(unknown.slice(i, i + STAT_BATCH).map(async (r) => {
         const st = await stat(join(this.cur, r.name));
-        r.size = parseName(r.name).size ?? st.size;
+        r.size = sizeFromBase(r.base) ?? st.size;
         r.mtimeMs = st.mtimeMs;
         r.info = undefined;
       }));
@@ -355,7 +426,8 @@ export class FolderIndex {
     return [...flags].map((f) => FLAG_LETTERS[f] ?? this.keywords.letterOf(f, true)!);
   }
 
-  protected put(r: Rec): void {
+  protected put(fields: RecFields): void {
+    const r = new Rec(fields);
     this.recs.set(r.uid, r);
     this.byBase.set(r.base, r.uid);
     this.usageMemo = undefined;

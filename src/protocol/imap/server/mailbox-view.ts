@@ -23,7 +23,10 @@ import type { ImapAccount, ImapFlagUpdate, ImapMessage } from './hooks.ts';
 export class MailboxView {
   /** uids[seq - 1] = uid of message `seq`. */
   uids: number[] = [];
-  readonly info = new Map<number, ImapMessage>();
+  /** msgs[seq - 1] = what was last announced of message `seq` (kept in step with `uids`). */
+  private msgs: ImapMessage[] = [];
+  /** The messages by UID: a view of `msgs` (a Map would cost about 50 B a message, issue 16). */
+  readonly info = new MessagesOf(this);
   /** Each message's last announced flags: a view of `info` (one map per message, not two). */
   readonly flags = new FlagsOf(this.info);
   uidNext = 1;
@@ -127,14 +130,21 @@ export class MailboxView {
     const list = await this.current();
     this.syncedAt = Date.now();
     this.uids = list.map((m) => m.uid);
+    this.msgs = [...list];
+    this.uidNext = Math.max(this.uidNext, (list[list.length - 1]?.uid ?? 0) + 1); // UIDs ascend; no spread of 100,000 arguments
+    const seen = new Set<ReadonlySet<string>>(); // stores share flag sets: look at each once
     for (const m of list) {
-      this.flags.set(m.uid, m.flags);
-      this.info.set(m.uid, m);
+      if (seen.has(m.flags)) continue;
+      if (seen.size < 1024) seen.add(m.flags);
+      this.announceKeywords(m.flags);
     }
-    this.uidNext = Math.max(this.uidNext, ...list.map((m) => m.uid + 1));
-    for (const m of list) this.announceKeywords(m.flags);
     return list;
   }
+
+  /** Message `seq` (1-based) as last announced. */
+  messageAt(seq: number): ImapMessage | undefined { return this.msgs[seq - 1]; }
+  replaceAt(seq: number, m: ImapMessage): void { if (seq >= 1 && seq <= this.msgs.length) this.msgs[seq - 1] = m; }
+  messages(): IterableIterator<ImapMessage> { return this.msgs.values(); }
 
   seqOf(uid: number): number | undefined {
     // uids ascend: binary search
@@ -166,11 +176,10 @@ export class MailboxView {
   /** Removes UIDs this session expunged and announced itself. */
   noteExpunged(uids: readonly number[]): void {
     const gone = new Set(uids);
-    this.uids = this.uids.filter((u) => !gone.has(u));
-    for (const u of uids) {
-      this.flags.delete(u);
-      this.info.delete(u);
-    }
+    if (gone.size === 0) return;
+    const keep = this.uids.map((u) => !gone.has(u));
+    this.uids = this.uids.filter((_, i) => keep[i]);
+    this.msgs = this.msgs.filter((_, i) => keep[i]);
   }
 
   get hasPending(): boolean { return this.pendingFlags.size > 0 || this.pendingExpunged.size > 0; }
@@ -237,8 +246,7 @@ export class MailboxView {
       out.push(...this.announceKeywords(added.flatMap((m) => [...m.flags])));
       for (const m of added) {
         this.uids.push(m.uid);
-        this.flags.set(m.uid, m.flags);
-        this.info.set(m.uid, m);
+        this.msgs.push(m);
       }
       this.uidNext = Math.max(this.uidNext, added[added.length - 1]!.uid + 1);
       out.push(messageCountData(this.uids.length, 'EXISTS'));
@@ -248,17 +256,31 @@ export class MailboxView {
   }
 }
 
+/** MailboxView.info: the Map methods the view and its commands use, over its seq-ordered arrays. */
+class MessagesOf {
+  constructor(private readonly view: MailboxView) {}
+  get(uid: number): ImapMessage | undefined {
+    const seq = this.view.seqOf(uid);
+    return seq === undefined ? undefined : this.view.messageAt(seq);
+  }
+  has(uid: number): boolean { return this.view.seqOf(uid) !== undefined; }
+  /** Replaces a message in the view; a UID not in it is ignored (only sync() adds messages). */
+  set(uid: number, m: ImapMessage): void {
+    const seq = this.view.seqOf(uid);
+    if (seq !== undefined) this.view.replaceAt(seq, m);
+  }
+  values(): IterableIterator<ImapMessage> { return this.view.messages(); }
+}
+
 /** The flags part of MailboxView.info, with the Map methods the view and its commands use. */
 class FlagsOf {
-  constructor(private readonly info: Map<number, ImapMessage>) {}
+  constructor(private readonly info: MessagesOf) {}
   get(uid: number): ReadonlySet<string> | undefined { return this.info.get(uid)?.flags; }
   has(uid: number): boolean { return this.info.has(uid); }
   set(uid: number, flags: ReadonlySet<string>): void {
     const m = this.info.get(uid);
     if (m && m.flags !== flags) this.info.set(uid, { ...m, flags });
   }
-  /** info.delete removes the flags with the message. */
-  delete(_uid: number): void {}
 }
 
 const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
